@@ -1,0 +1,43 @@
+# The two commands (README): `make demo` runs the main job, `make test` runs the tests.
+# Both install what they need: Debian packages when missing, then a virtualenv in .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint format bench clean system-deps system-deps-demo venv
+
+demo: system-deps-demo $(STAMP)
+	$(BIN)/i5g stack up
+
+test: system-deps $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: system-deps $(STAMP)
+	$(BIN)/python -m bench
+
+system-deps:
+	scripts/install-system-deps test
+
+system-deps-demo:
+	scripts/install-system-deps demo
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[all,dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info .i5g

@@ -1,0 +1,67 @@
+"""The `i5g` command.
+
+Each part owns its subcommands in `<part>/cli.py`, which exposes `register(subparsers)` and imports nothing
+heavier than argparse at module level, so `i5g --help` and every `--help` work with only the extras that
+subcommand needs. The handlers import their part's dependencies when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from i5g import __version__
+
+# subcommand -> module providing register(subparsers)
+PARTS: dict[str, str] = {
+    "registry": "registry.cli",
+    "agent": "edge_agent.cli",
+    "collector": "collector.cli",
+    "dashboards": "dashboards.cli",
+    "stack": "i5g.stack.cli",
+}
+
+
+class CommandError(Exception):
+    """A failure the user can act on: printed as one line, exit status 2, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="i5g",
+        description="Industrial 5G use-case registry with edge telemetry.",
+    )
+    parser.add_argument("--version", action="version", version=f"i5g {__version__}")
+    subparsers = parser.add_subparsers(dest="part", metavar="{" + ",".join(PARTS) + "}")
+    for module_name in PARTS.values():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not module_name.startswith(exc.name or "\0"):
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        # `i5g` or `i5g registry` without an action: show the help of that level.
+        (getattr(args, "parser_for_help", None) or parser).print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except CommandError as exc:
+        print(f"i5g: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

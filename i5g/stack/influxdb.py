@@ -1,0 +1,95 @@
+"""A native InfluxDB 1.x server (Debian's influxdb) in its own directory, on free loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from i5g.stack.process import ManagedProcess, free_port, require_binary
+
+
+def _http_ok(url: str) -> bool:
+    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
+        return 200 <= response.status < 300
+    return False
+
+
+class InfluxDBServer:
+    """InfluxDB 1.x speaking InfluxQL at /query and line protocol at /write (no /api/v2/write: see
+    i5g.stack.v2proxy for that)."""
+
+    def __init__(self, state_dir: Path, port: int | None = None) -> None:
+        self.state_dir = Path(state_dir)
+        self.port = port or free_port()
+        self.rpc_port = free_port()
+        self.binary = require_binary("influxd", "influxdb")
+        self.config_path = self.state_dir / "influxdb.conf"
+        self.process = ManagedProcess(
+            "influxd",
+            [self.binary, "-config", str(self.config_path)],
+            self.state_dir / "influxd.log",
+            ready=lambda: _http_ok(f"{self.url}/ping"),
+            env={"INFLUXDB_DATA_QUERY_LOG_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+            ports=[self.port, self.rpc_port],
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def write_config(self) -> None:
+        root = self.state_dir
+        (root / "meta").mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(
+            f"""reporting-disabled = true
+bind-address = "127.0.0.1:{self.rpc_port}"
+
+[meta]
+  dir = "{root}/meta"
+
+[data]
+  dir = "{root}/data"
+  wal-dir = "{root}/wal"
+  query-log-enabled = false
+  wal-fsync-delay = "0s"
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:{self.port}"
+  auth-enabled = false
+  log-enabled = false
+  max-body-size = 50000000
+
+[monitor]
+  store-enabled = false
+
+[continuous_queries]
+  enabled = false
+"""
+        )
+
+    def start(self, timeout: float = 60.0) -> InfluxDBServer:
+        self.write_config()
+        self.process.start(timeout)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def query(self, q: str, db: str | None = None, epoch: str = "ms") -> dict[str, Any]:
+        params = {"q": q, "epoch": epoch}
+        if db:
+            params["db"] = db
+        data = urllib.parse.urlencode(params).encode()
+        with urllib.request.urlopen(f"{self.url}/query", data=data, timeout=30) as response:
+            return json.loads(response.read())
+
+    def create_database(self, name: str) -> None:
+        self.query(f'CREATE DATABASE "{name}"')

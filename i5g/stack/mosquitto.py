@@ -1,0 +1,125 @@
+"""A native Mosquitto 2 broker: config, optional dynamic-security plugin, persistence, start/stop."""
+
+from __future__ import annotations
+
+import glob
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from i5g.stack.process import ManagedProcess, ServiceError, free_port, port_is_open, require_binary
+
+DYNSEC_PLUGIN_GLOBS = (
+    "/usr/lib/*/mosquitto_dynamic_security.so",
+    "/usr/lib/mosquitto_dynamic_security.so",
+    "/usr/local/lib/mosquitto_dynamic_security.so",
+)
+
+
+def dynsec_plugin_path() -> str:
+    for pattern in DYNSEC_PLUGIN_GLOBS:
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    raise ServiceError("mosquitto_dynamic_security.so not found: install Debian's mosquitto package")
+
+
+@dataclass
+class BrokerAdmin:
+    username: str
+    password: str
+
+
+class MosquittoServer:
+    """One broker in `state_dir`, listening on 127.0.0.1:`port`.
+
+    With `admin` set, the dynamic-security plugin is loaded and anonymous access is refused; the admin
+    account (created with `mosquitto_ctrl dynsec init`, which writes the plugin's initial file) may use
+    the `$CONTROL/dynamic-security/v1` topic. Without it the broker allows anonymous clients (for tests
+    that are not about security).
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        port: int | None = None,
+        *,
+        admin: BrokerAdmin | None = None,
+        persistence: bool = True,
+        max_queued_messages: int = 100_000,
+        extra_config: str = "",
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.port = port or free_port()
+        self.admin = admin
+        self.persistence = persistence
+        self.max_queued_messages = max_queued_messages
+        self.extra_config = extra_config
+        self.binary = require_binary("mosquitto", "mosquitto")
+        self.config_path = self.state_dir / "mosquitto.conf"
+        self.dynsec_path = self.state_dir / "dynamic-security.json"
+        self.process = ManagedProcess(
+            "mosquitto",
+            [self.binary, "-c", str(self.config_path)],
+            self.state_dir / "mosquitto.log",
+            ready=lambda: port_is_open(self.port),
+            ports=[self.port],
+        )
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def write_config(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "per_listener_settings false",
+            f"allow_anonymous {'false' if self.admin else 'true'}",
+            f"max_queued_messages {self.max_queued_messages}",
+            "max_inflight_messages 100",
+            "set_tcp_nodelay true",
+            "log_dest stdout",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+            "log_type information",
+            "connection_messages true",
+            "log_timestamp_format %Y-%m-%dT%H:%M:%S",
+        ]
+        if self.persistence:
+            lines += ["persistence true", f"persistence_location {self.state_dir}/", "autosave_interval 1"]
+        if self.admin:
+            if not self.dynsec_path.exists():
+                self._init_dynsec()
+            lines += [f"plugin {dynsec_plugin_path()}", f"plugin_opt_config_file {self.dynsec_path}"]
+        if self.extra_config:
+            lines.append(self.extra_config)
+        self.config_path.write_text("\n".join(lines) + "\n")
+
+    def _init_dynsec(self) -> None:
+        assert self.admin is not None
+        ctrl = require_binary("mosquitto_ctrl", "mosquitto-clients")
+        result = subprocess.run(
+            [ctrl, "dynsec", "init", str(self.dynsec_path), self.admin.username, self.admin.password],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServiceError(f"mosquitto_ctrl dynsec init failed: {result.stderr or result.stdout}")
+
+    def start(self, timeout: float = 20.0) -> MosquittoServer:
+        self.write_config()
+        self.process.start(timeout)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def restart(self) -> None:
+        self.stop()
+        self.process.start()

@@ -1,0 +1,100 @@
+"""Shared fixtures: every test that needs a server starts its own on a free port in a temp dir.
+
+- `mosquitto`: an anonymous broker (persistence on); `secure_mosquitto`: with the dynamic-security plugin.
+- `influxdb`: Debian's InfluxDB 1.x, with `influxdb.v2_url` pointing at a /api/v2/write translating proxy.
+- PostgreSQL for the registry lives in tests/registry/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from i5g.stack.influxdb import InfluxDBServer
+from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
+from i5g.stack.v2proxy import InfluxV2Proxy
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# CI puts shared/ beside the checkout; a developer's worktree may sit elsewhere, so it can be overridden.
+SHARED_DIR = Path(os.environ.get("I5G_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.fail(f"{SHARED_DIR} is missing: CI has shared/ beside the checkout (or set I5G_SHARED_DIR)")
+    return SHARED_DIR
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[MosquittoServer]:
+    server = MosquittoServer(tmp_path / "mosquitto").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def secure_mosquitto(tmp_path: Path) -> Iterator[MosquittoServer]:
+    admin = BrokerAdmin("i5g-admin", secrets.token_urlsafe(16))
+    server = MosquittoServer(tmp_path / "mosquitto", admin=admin).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class InfluxHandle:
+    server: InfluxDBServer
+    proxy: InfluxV2Proxy
+    database: str
+
+    @property
+    def url(self) -> str:  # InfluxQL /query and v1 /write
+        return self.server.url
+
+    @property
+    def v2_url(self) -> str:  # what influxdb-client talks to
+        return self.proxy.url
+
+    def query(self, q: str) -> dict:
+        return self.server.query(q, db=self.database)
+
+    def series_values(self, q: str) -> list[list]:
+        """All rows of every series a query returns."""
+        rows: list[list] = []
+        for result in self.query(q).get("results", []):
+            if "error" in result:
+                raise AssertionError(f"InfluxQL error for {q!r}: {result['error']}")
+            for series in result.get("series", []):
+                rows.extend(series.get("values", []))
+        return rows
+
+
+@pytest.fixture(scope="session")
+def influxdb_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDBServer]:
+    # One InfluxDB per test session (it takes seconds to start); tests isolate by database name.
+    server = InfluxDBServer(tmp_path_factory.mktemp("influxdb")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def influxdb(influxdb_session: InfluxDBServer) -> Iterator[InfluxHandle]:
+    database = f"t_{secrets.token_hex(4)}"
+    influxdb_session.create_database(database)
+    proxy = InfluxV2Proxy(influxdb_session.url).start()
+    try:
+        yield InfluxHandle(influxdb_session, proxy, database)
+    finally:
+        proxy.stop()
+        influxdb_session.query(f'DROP DATABASE "{database}"')
