@@ -235,3 +235,35 @@ def payload_json_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+# ------------------------------------------------------------------------------- storage schema (InfluxDB)
+# What the collector writes and the dashboards query. docs/telemetry.md describes it.
+
+DATABASE_DEFAULT = "i5g"  # InfluxDB 1.x database / 2.x-3.x bucket (with a DBRP mapping for InfluxQL)
+
+MEASUREMENT_KPI = "kpi"
+MEASUREMENT_GATEWAY_STATUS = "gateway_status"
+MEASUREMENT_DEAD_LETTER = "dead_letter"
+MEASUREMENT_COLLECTOR = "collector"
+
+# Tags of `kpi` (and of `gateway_status`): registry metadata the collector adds to every sample.
+# use_case is the registry's use-case id as a string; enterprise, city and industry are names as registered.
+KPI_TAGS = ("gateway", "use_case", "scenario", "enterprise", "city", "industry")
+
+# Fields of `kpi` besides the KPI values themselves and the ctx strings (field name = KPI name / ctx key).
+FIELD_SEQ = "seq"  # integer: the sample's seq, so loss can be counted per gateway
+FIELD_SLA_OK = "sla_ok"  # bool: every bound of the scenario's profile that this sample could be checked against held
+FIELD_SLA_VIOLATIONS = "sla_violations"  # integer: how many bounds this sample violated
+
+
+def sla_flag_field(kpi_name: str) -> str:
+    """Per-KPI flag written where the scenario has a bound on that KPI: true = within bound."""
+    return f"{kpi_name}_ok"
+
+
+# `gateway_status`: tags KPI_TAGS; fields online (bool), dropped (integer), agent_version (string).
+# `dead_letter`: tags reason and gateway ("unknown" when the topic names none); fields count (integer, 1),
+#   detail (string), topic (string).
+# `collector`: tag replica; fields received, written, dead_lettered, redelivered (integer counters),
+#   write_latency_ms and lag_ms (float).
