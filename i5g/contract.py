@@ -267,3 +267,8 @@ def sla_flag_field(kpi_name: str) -> str:
 #   detail (string), topic (string).
 # `collector`: tag replica; fields received, written, dead_lettered, redelivered (integer counters),
 #   write_latency_ms and lag_ms (float).
+
+# Site coordinates on `gateway_status` (float fields, WGS84 degrees), copied from the registry's gateway
+# location with every status point when the registry has one; the dashboards' geomap reads them from here.
+FIELD_LAT = "lat"
+FIELD_LON = "lon"
