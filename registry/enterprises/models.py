@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from registry.usecases.models import UseCase
+
+NAME_MAX = 200
+PLACE_MAX = 64
+INDUSTRY_MAX = 100
+CONTACT_MAX = 200
+CREDIT_CODE_LEN = 18
+SEED_KEY_MAX = 200
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    city: Mapped[str] = mapped_column(String(PLACE_MAX), index=True)
+    province: Mapped[str] = mapped_column(String(PLACE_MAX), index=True)
+    industry: Mapped[str] = mapped_column(String(INDUSTRY_MAX), index=True)
+    # Unified social credit code (统一社会信用代码, GB 32100-2015); checked in enterprises/creditcode.py.
+    credit_code: Mapped[str | None] = mapped_column(String(CREDIT_CODE_LEN), unique=True)
+    contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))
+    # Set by the seed loader: the stable key of the seed record this row came from (idempotent upserts).
+    seed_key: Mapped[str | None] = mapped_column(String(SEED_KEY_MAX), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    use_cases: Mapped[list[UseCase]] = relationship(back_populates="enterprise", passive_deletes="all")

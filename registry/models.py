@@ -1,0 +1,11 @@
+"""Every table of the registry, imported in one place for Alembic and for code that needs the full mapping."""
+
+from registry.auth.models import ApiToken
+from registry.cities.models import CityFigure
+from registry.db import Base
+from registry.enterprises.models import Enterprise
+from registry.gateways.models import Gateway
+from registry.scenarios.models import Scenario
+from registry.usecases.models import UseCase
+
+__all__ = ["ApiToken", "Base", "CityFigure", "Enterprise", "Gateway", "Scenario", "UseCase"]
