@@ -1,5 +1,6 @@
 """Every table of the registry, imported in one place for Alembic and for code that needs the full mapping."""
 
+from registry.accounts.models import User
 from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
 from registry.db import Base
@@ -8,4 +9,4 @@ from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 
-__all__ = ["ApiToken", "Base", "CityFigure", "Enterprise", "Gateway", "Scenario", "UseCase"]
+__all__ = ["ApiToken", "Base", "CityFigure", "Enterprise", "Gateway", "Scenario", "UseCase", "User"]

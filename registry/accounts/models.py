@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base, UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from registry.enterprises.models import Enterprise
+
+EMAIL_MAX = 254  # RFC 5321 path limit
+PASSWORD_HASH_MAX = 255
+
+
+class UserRole(StrEnum):
+    enterprise = "enterprise"  # registers and edits its own enterprise's use cases and gateways
+    staff = "staff"  # reviews submissions, sees everything, exports the catalog
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # An enterprise user always belongs to an enterprise; staff belong to none.
+        CheckConstraint(
+            "(role = 'enterprise' AND enterprise_id IS NOT NULL) OR (role = 'staff' AND enterprise_id IS NULL)",
+            name="role_enterprise",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(PASSWORD_HASH_MAX))
+    role: Mapped[UserRole] = mapped_column(enum_type(UserRole))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == UserRole.staff
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == UserRole.enterprise
