@@ -1,0 +1,54 @@
+"""What the registry calls when a gateway's life changes. Each opens one admin connection, does its work
+and closes it (gateway changes are rare; no connection to keep healthy).
+
+With I5G_BROKER_ADMIN_URL unset every hook is a no-op returning None: the registry then runs without a
+broker. With it set, a broker failure raises DynsecError (BrokerUnavailable when unreachable): the caller
+must fail the request, so a gateway is never reported disabled while the broker still lets it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from registry.broker import service
+from registry.broker.dynsec import DynsecClient
+from registry.broker.settings import BrokerSettings
+
+T = TypeVar("T")
+
+
+def _with_broker(settings: BrokerSettings | None, work: Callable[[DynsecClient], T]) -> T | None:
+    settings = settings or BrokerSettings.load()
+    if not settings.enabled:
+        return None
+    with DynsecClient.from_settings(settings) as dynsec:
+        return work(dynsec)
+
+
+def gateway_created(gateway_id: str, settings: BrokerSettings | None = None) -> str | None:
+    """Returns the new password (show it once), or None without a broker."""
+    return _with_broker(settings, lambda dynsec: service.provision_gateway(dynsec, gateway_id))
+
+
+def gateway_password_reset(gateway_id: str, settings: BrokerSettings | None = None) -> str | None:
+    return gateway_created(gateway_id, settings)
+
+
+def gateway_disabled(gateway_id: str, settings: BrokerSettings | None = None) -> None:
+    _with_broker(settings, lambda dynsec: service.revoke_gateway(dynsec, gateway_id))
+
+
+def gateway_enabled(gateway_id: str, settings: BrokerSettings | None = None) -> str | None:
+    """Lifts the revocation; returns a new password only when the broker had no identity for it."""
+
+    def work(dynsec: DynsecClient) -> str | None:
+        if service.restore_gateway(dynsec, gateway_id):
+            return None
+        return service.provision_gateway(dynsec, gateway_id)
+
+    return _with_broker(settings, work)
+
+
+def gateway_deleted(gateway_id: str, settings: BrokerSettings | None = None) -> None:
+    _with_broker(settings, lambda dynsec: service.delete_gateway(dynsec, gateway_id))
