@@ -1,0 +1,120 @@
+"""Use-case drill-down: one use case (or a city's, an enterprise's) gateways on a map and their KPIs.
+
+The registry's use-case page links here with the variables set (dashboards.links.drilldown_url).
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+
+from dashboards.influxql import InfluxQL, call
+from dashboards.panels import (
+    compliance_query,
+    compliance_thresholds,
+    geomap_panel,
+    kpi_title,
+    kpi_unit,
+    new_dashboard,
+    per_gateway_query,
+    row,
+    stat_panel,
+    table_panel,
+    timeseries_panel,
+)
+from dashboards.uids import DRILLDOWN_UID
+from dashboards.variables import filters, tag_variable
+from i5g.contract import FIELD_LAT, FIELD_LON, KPIS, MEASUREMENT_GATEWAY_STATUS
+
+VARIABLES = ("city", "enterprise", "use_case", "gateway")
+SERVICE_KPIS = ("rtt_ms", "jitter_ms", "loss_pct", "ul_mbps", "dl_mbps")
+RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
+HOST_KPIS = ("cpu_pct", "mem_pct", "temp_c")
+
+
+def _per_gateway_row(board: dashboard.Dashboard, title: str, kpis: tuple[str, ...], width: int) -> dashboard.Dashboard:
+    board = board.with_row(row(title))
+    for kpi_name in kpis:
+        board = board.with_panel(
+            timeseries_panel(
+                kpi_title(kpi_name),
+                f"How does each gateway's {KPIS[kpi_name].description} evolve?",
+                [per_gateway_query(kpi_name, *filters(VARIABLES))],
+                unit=kpi_unit(kpi_name),
+                width=width,
+            )
+        )
+    return board
+
+
+def build() -> dashboard.Dashboard:
+    conditions = filters(VARIABLES)
+    board = new_dashboard(
+        DRILLDOWN_UID,
+        "i5g use-case drill-down",
+        "One use case's gateways: where they are, whether they report, and their KPIs.",
+        "drilldown",
+    )
+    board = board.variables(
+        [
+            tag_variable(name, label, previous=VARIABLES[:index])
+            for index, (name, label) in enumerate(
+                zip(VARIABLES, ("City", "Enterprise", "Use case", "Gateway"), strict=True)
+            )
+        ]
+    )
+
+    board = board.with_row(row("Sites"))
+    board = board.with_panel(
+        geomap_panel(
+            "Gateway sites",
+            "Where are this use case's gateways, and which are online? (Only gateways with registered "
+            "coordinates appear.)",
+            InfluxQL(MEASUREMENT_GATEWAY_STATUS)
+            .where(*conditions)
+            .select(call("last", FIELD_LAT), FIELD_LAT)
+            .select(call("last", FIELD_LON), FIELD_LON)
+            .select(call("last", "online"), "online")
+            .by_tags("gateway"),
+            lat=FIELD_LAT,
+            lon=FIELD_LON,
+            width=16,
+        )
+    )
+    board = board.with_panel(
+        stat_panel(
+            "SLA compliance",
+            "What share of the selected gateways' samples met every bound of their scenario?",
+            compliance_query(*conditions),
+            unit="percent",
+            thresholds=compliance_thresholds(),
+            width=8,
+            height=12,
+        )
+    )
+    board = board.with_panel(
+        table_panel(
+            "Gateway status",
+            "What did each selected gateway last report (online, agent version, dropped samples)?",
+            InfluxQL(MEASUREMENT_GATEWAY_STATUS)
+            .where(*conditions)
+            .select(call("last", "online"), "online")
+            .select(call("last", "agent_version"), "agent version")
+            .select(call("last", "dropped"), "dropped samples")
+            .by_tags("gateway", "scenario"),
+            time_from="7d",
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "SLA compliance by gateway",
+            "When did which gateway leave its scenario's requirement profile?",
+            [compliance_query(*conditions).by_time().by_tags("gateway").fill("none")],
+            unit="percent",
+            width=24,
+        )
+        .max(100)
+        .min(0)
+    )
+    board = _per_gateway_row(board, "Service KPIs", SERVICE_KPIS, 8)
+    board = _per_gateway_row(board, "Radio quality", RADIO_KPIS, 8)
+    return _per_gateway_row(board, "Gateway host", HOST_KPIS, 8)

@@ -1,0 +1,201 @@
+"""Fleet overview: is every gateway reporting, does the fleet meet its SLAs, is the collector keeping up?"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+
+from dashboards.influxql import INTERVAL_MS, InfluxQL, call, ident
+from dashboards.panels import (
+    alarm_when_any,
+    bar_gauge_panel,
+    compliance_query,
+    compliance_thresholds,
+    kpi_query,
+    new_dashboard,
+    row,
+    stat_panel,
+    table_panel,
+    timeseries_panel,
+)
+from dashboards.uids import FLEET_UID
+from i5g.contract import (
+    FIELD_SEQ,
+    MEASUREMENT_COLLECTOR,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+)
+
+STATUS_LOOKBACK = "7d"
+
+
+def _gateways_with_status(online: bool) -> InfluxQL:
+    """How many gateways' latest status says online (or offline)."""
+    latest = InfluxQL(MEASUREMENT_GATEWAY_STATUS).select(call("last", "online"), "online").by_tags("gateway")
+    return (
+        InfluxQL(latest).select(call("count", "online"), "gateways").where(f"{ident('online')} = {str(online).lower()}")
+    )
+
+
+def _per_second(expression: str) -> str:
+    """A per-interval count as a rate per second ($__interval_ms is the bucket width)."""
+    return f"{expression} * 1000 / {INTERVAL_MS}"
+
+
+def build() -> dashboard.Dashboard:
+    board = new_dashboard(
+        FLEET_UID,
+        "i5g fleet overview",
+        "Every gateway, every scenario: reporting, SLA compliance, rejected messages and collector health.",
+        "fleet",
+    )
+    board = board.with_row(row("Gateways"))
+    board = board.with_panel(
+        stat_panel(
+            "Gateways online",
+            "How many gateways last reported themselves online (birth message) in the past 7 days?",
+            _gateways_with_status(True),
+            unit="none",
+            time_from=STATUS_LOOKBACK,
+        )
+    )
+    board = board.with_panel(
+        stat_panel(
+            "Gateways offline",
+            "How many gateways' last status is offline (clean disconnect or last will) in the past 7 days?",
+            _gateways_with_status(False),
+            unit="none",
+            thresholds=alarm_when_any(),
+            time_from=STATUS_LOOKBACK,
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Samples per second by scenario",
+            "How many KPI samples per second reach InfluxDB, per scenario?",
+            [
+                kpi_query()
+                .select(_per_second(call("count", FIELD_SEQ)), "samples/s")
+                .by_time()
+                .by_tags("scenario")
+                .fill("0")
+            ],
+            unit="none",
+        )
+    )
+    board = board.with_panel(
+        table_panel(
+            "Gateway status",
+            "Which gateways exist, where, for which use case, and what did each last report?",
+            InfluxQL(MEASUREMENT_GATEWAY_STATUS)
+            .select(call("last", "online"), "online")
+            .select(call("last", "agent_version"), "agent version")
+            .select(call("last", "dropped"), "dropped samples")
+            .by_tags("gateway", "city", "enterprise", "use_case", "scenario"),
+            time_from=STATUS_LOOKBACK,
+        )
+    )
+
+    board = board.with_row(row("SLA compliance"))
+    board = board.with_panel(
+        bar_gauge_panel(
+            "SLA compliance by scenario",
+            "Which scenarios meet their requirement profile? Share of samples within every bound.",
+            compliance_query().by_tags("scenario"),
+            unit="percent",
+            thresholds=compliance_thresholds(),
+        ).max(100)
+    )
+    board = board.with_panel(
+        bar_gauge_panel(
+            "SLA compliance by city",
+            "Which cities' deployments meet their scenarios' requirements?",
+            compliance_query().by_tags("city"),
+            unit="percent",
+            thresholds=compliance_thresholds(),
+        ).max(100)
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "SLA compliance over time by scenario",
+            "When did compliance drop, and in which scenario?",
+            [compliance_query().by_time().by_tags("scenario").fill("none")],
+            unit="percent",
+            width=24,
+        )
+        .max(100)
+        .min(0)
+    )
+
+    board = board.with_row(row("Rejected messages (dead letters)"))
+    board = board.with_panel(
+        timeseries_panel(
+            "Dead letters per second by reason",
+            "Are gateways sending messages the collector must reject, and why?",
+            [
+                InfluxQL(MEASUREMENT_DEAD_LETTER)
+                .select(_per_second(call("sum", "count")), "messages/s")
+                .by_time()
+                .by_tags("reason")
+                .fill("0")
+            ],
+            unit="none",
+            bars=True,
+        )
+    )
+    board = board.with_panel(
+        table_panel(
+            "Dead letters by gateway and reason",
+            "Which gateway sends what kind of bad message?",
+            InfluxQL(MEASUREMENT_DEAD_LETTER).select(call("sum", "count"), "messages").by_tags("gateway", "reason"),
+            width=12,
+        )
+    )
+
+    board = board.with_row(row("Collector"))
+    board = board.with_panel(
+        timeseries_panel(
+            "Collector lag",
+            "How far behind real time are the samples the collector writes (sample time to write time)?",
+            [
+                InfluxQL(MEASUREMENT_COLLECTOR)
+                .select(call("max", "lag_ms"), "lag")
+                .by_time()
+                .by_tags("replica")
+                .fill("none")
+            ],
+            unit="ms",
+            width=8,
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Write latency",
+            "How long do InfluxDB batch writes take?",
+            [
+                InfluxQL(MEASUREMENT_COLLECTOR)
+                .select(call("mean", "write_latency_ms"), "mean")
+                .select(call("max", "write_latency_ms"), "max")
+                .by_time()
+                .by_tags("replica")
+                .fill("none")
+            ],
+            unit="ms",
+            width=8,
+        )
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Points written per second",
+            "How fast does each collector replica write (from its cumulative `written` counter)?",
+            [
+                InfluxQL(MEASUREMENT_COLLECTOR)
+                .select(f"non_negative_derivative({call('max', 'written')}, 1s)", "points/s")
+                .by_time()
+                .by_tags("replica")
+                .fill("none")
+            ],
+            unit="none",
+            width=8,
+        )
+    )
+    return board

@@ -1,0 +1,196 @@
+"""One dashboard per scenario of i5g.scenarios: its KPIs against its requirement bounds, its compliance, radio
+quality, and the breakdown by use case and gateway. Generated from the scenario module, so the thresholds
+follow the requirement profiles whenever those change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from grafana_foundation_sdk.builders import dashboard, timeseries
+
+from dashboards.influxql import InfluxQL, call, ident, tag_is
+from dashboards.panels import (
+    bar_gauge_panel,
+    compliance_query,
+    compliance_thresholds,
+    kpi_query,
+    kpi_title,
+    kpi_trend_query,
+    kpi_unit,
+    new_dashboard,
+    per_gateway_query,
+    row,
+    stat_panel,
+    table_panel,
+    timeseries_panel,
+)
+from dashboards.uids import scenario_uid
+from dashboards.variables import filters, tag_variable
+from i5g.contract import FIELD_SEQ, KPIS
+from i5g.scenarios import Requirement, Scenario
+
+# KPIs that matter for a scenario beyond the ones its profile bounds (issue 7 names them per scenario).
+SCENARIO_KPIS: dict[str, tuple[str, ...]] = {
+    "agv": ("agv_pos_err_cm", "agv_speed_mps"),
+    "machine_vision": ("vision_infer_ms", "vision_fps", "vision_defect_pct"),
+    "remote_control": ("ctrl_loop_ms",),
+    "data_collection": ("sensor_pps",),
+    "video_surveillance": ("video_mbps",),
+    "remote_diagnosis": ("sensor_pps",),
+    "ar_assembly": ("video_mbps",),
+    "inspection_robot": ("video_mbps",),
+    "digital_twin": ("twin_sync_ms",),
+    "automation_control": ("ctrl_loop_ms",),
+}
+# Scenarios whose gateways move between cells: they get the serving-cell (handover) panel.
+MOBILE_SCENARIOS = frozenset({"agv", "inspection_robot"})
+RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
+VARIABLES = ("city", "use_case", "gateway")
+
+
+def focus_kpis(scenario: Scenario) -> list[str]:
+    """The bounded KPIs in profile order, then the scenario's own KPIs; each once."""
+    names = [r.kpi for r in scenario.bounds() if r.kpi is not None]
+    names += list(SCENARIO_KPIS.get(scenario.key, ()))
+    return [name for index, name in enumerate(names) if name in KPIS and name not in names[:index]]
+
+
+def _bound_text(bounds: Sequence[Requirement]) -> str:
+    parts = []
+    for r in bounds:
+        sign = "≤" if r.direction == "max" else "≥"
+        parts.append(f"{r.metric} {sign} {r.value:g} {r.unit} ({r.source})")
+    return "; ".join(parts)
+
+
+def _kpi_panel(scenario: Scenario, kpi_name: str, conditions: Sequence[str]) -> timeseries.Panel:
+    bounds = [r for r in scenario.bounds() if r.kpi == kpi_name]
+    title = kpi_title(kpi_name)
+    if bounds:
+        title += f" vs bound {_bound_text(bounds).split(' (')[0]}"
+        question = f"Does {KPIS[kpi_name].description} stay within the requirement {_bound_text(bounds)}?"
+    else:
+        question = f"How does {KPIS[kpi_name].description} behave (no bound in the profile)?"
+    return timeseries_panel(
+        title, question, [kpi_trend_query(kpi_name, bounds, *conditions)], unit=kpi_unit(kpi_name), bounds=bounds
+    )
+
+
+def _breakdown_query(kpis: Sequence[str], conditions: Sequence[str], tag: str) -> InfluxQL:
+    query = kpi_query(*conditions).select(call("count", FIELD_SEQ), "samples")
+    for name in kpis:
+        query = query.select(call("mean", name), f"{name} mean")
+    return query.by_tags(tag)
+
+
+def build(scenario: Scenario) -> dashboard.Dashboard:
+    scope = (tag_is("scenario", scenario.key),)
+    conditions = (*scope, *filters(VARIABLES))
+    board = new_dashboard(
+        scenario_uid(scenario.key),
+        f"i5g scenario: {scenario.name_en} ({scenario.name_zh})",
+        f"KPIs of the {scenario.name_en} scenario against its requirement profile, compliance, radio quality and "
+        "the breakdown by use case and gateway.",
+        "scenario",
+        scenario.key,
+    )
+    board = board.variables(
+        [
+            tag_variable("city", "City", conditions=scope),
+            tag_variable("use_case", "Use case", previous=("city",), conditions=scope),
+            tag_variable("gateway", "Gateway", previous=("city", "use_case"), conditions=scope),
+        ]
+    )
+    kpis = focus_kpis(scenario)
+
+    board = board.with_row(row("Compliance"))
+    board = board.with_panel(
+        stat_panel(
+            "SLA compliance",
+            "What share of this scenario's samples met every bound of its requirement profile?",
+            compliance_query(*conditions),
+            unit="percent",
+            thresholds=compliance_thresholds(),
+            height=8,
+        )
+    )
+    board = board.with_panel(
+        bar_gauge_panel(
+            "Compliance by use case",
+            "Which use cases of this scenario fall short of the profile?",
+            compliance_query(*conditions).by_tags("use_case"),
+            unit="percent",
+            thresholds=compliance_thresholds(),
+            width=9,
+        ).max(100)
+    )
+    board = board.with_panel(
+        bar_gauge_panel(
+            "Compliance by gateway",
+            "Which gateways fall short of the profile?",
+            compliance_query(*conditions).by_tags("gateway"),
+            unit="percent",
+            thresholds=compliance_thresholds(),
+            width=9,
+        ).max(100)
+    )
+    board = board.with_panel(
+        timeseries_panel(
+            "Compliance over time by use case",
+            "When did each use case leave its requirement profile?",
+            [compliance_query(*conditions).by_time().by_tags("use_case").fill("none")],
+            unit="percent",
+            width=24,
+        )
+        .max(100)
+        .min(0)
+    )
+
+    board = board.with_row(row("KPIs against the requirement profile"))
+    for kpi_name in kpis:
+        board = board.with_panel(_kpi_panel(scenario, kpi_name, conditions))
+
+    board = board.with_row(row("Radio quality"))
+    for kpi_name in RADIO_KPIS:
+        board = board.with_panel(
+            timeseries_panel(
+                kpi_title(kpi_name),
+                f"Is the {KPIS[kpi_name].description} good enough at every gateway?",
+                [per_gateway_query(kpi_name, *conditions)],
+                unit=kpi_unit(kpi_name),
+                width=8,
+            )
+        )
+    if scenario.key in MOBILE_SCENARIOS:
+        board = board.with_panel(
+            timeseries_panel(
+                "Serving cells per interval (handovers)",
+                "How often do moving gateways change cell? More than one cell in an interval means a handover.",
+                [
+                    kpi_query(*conditions)
+                    .select(f"count(distinct({ident('pci')}))", "cells")
+                    .by_time()
+                    .by_tags("gateway")
+                    .fill("none")
+                ],
+                unit="none",
+                width=24,
+            )
+        )
+
+    board = board.with_row(row("Breakdown"))
+    board = board.with_panel(
+        table_panel(
+            "By use case",
+            "How do the use cases of this scenario compare on the KPIs that matter?",
+            _breakdown_query(kpis, conditions, "use_case"),
+        )
+    )
+    board = board.with_panel(
+        table_panel(
+            "By gateway",
+            "How do the gateways compare on the KPIs that matter?",
+            _breakdown_query(kpis, conditions, "gateway"),
+        )
+    )
+    return board
