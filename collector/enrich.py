@@ -1,0 +1,170 @@
+"""Registry metadata for every sample: the gateway directory, cached, refreshed in the background.
+
+The directory comes from `GET /api/v1/gateways/directory`. The last good copy is kept in memory and in a
+file in the state dir, so the collector keeps enriching while the registry is down, even across a restart.
+A gateway missing from the directory causes one forced refresh (rate-limited) before its samples are
+dead-lettered as unknown, so a gateway registered a moment ago works at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from i5g.contract import KPI_TAGS
+
+log = logging.getLogger("i5g.collector.enrich")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayInfo:
+    id: str
+    enabled: bool
+    scenario: str | None
+    tags: tuple[tuple[str, str], ...]  # (name, value) in KPI_TAGS order; empty values left out
+    lat: float | None = None  # site coordinates for gateway_status (the dashboards' geomap)
+    lon: float | None = None
+
+
+def _tag_value(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _coordinate(entry: dict[str, Any], short: str, long: str, limit: float) -> float | None:
+    value = entry.get(short, entry.get(long))
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -limit <= value <= limit:
+        return None
+    return float(value)
+
+
+def gateway_info(entry: dict[str, Any]) -> GatewayInfo:
+    """One directory entry -> GatewayInfo; ValueError when it has no usable id."""
+    gateway_id = entry.get("id")
+    if not isinstance(gateway_id, str) or not gateway_id:
+        raise ValueError(f"directory entry without an id: {entry!r:.100}")
+    values = {
+        "gateway": gateway_id,
+        "use_case": _tag_value(entry.get("use_case_id")),  # the id, as the contract says; names can change
+        "scenario": _tag_value(entry.get("scenario")),
+        "enterprise": _tag_value(entry.get("enterprise")),
+        "city": _tag_value(entry.get("city")),
+        "industry": _tag_value(entry.get("industry")),
+    }
+    tags = tuple((name, values[name]) for name in KPI_TAGS if values[name])
+    return GatewayInfo(
+        gateway_id,
+        bool(entry.get("enabled", True)),
+        values["scenario"] or None,
+        tags,
+        _coordinate(entry, "lat", "latitude", 90),
+        _coordinate(entry, "lon", "longitude", 180),
+    )
+
+
+def parse_directory(document: Any) -> dict[str, GatewayInfo]:
+    if not isinstance(document, dict) or not isinstance(document.get("gateways"), list):
+        raise ValueError("directory must be an object with a 'gateways' array")
+    infos = (gateway_info(entry) for entry in document["gateways"] if isinstance(entry, dict))
+    return {info.id: info for info in infos}
+
+
+class GatewayDirectory:
+    """Thread-safe cache of the registry's gateway directory."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], Any],
+        cache_path: Path,
+        *,
+        refresh_s: float,
+        forced_refresh_min_s: float,
+    ) -> None:
+        self._fetch = fetch
+        self._cache_path = cache_path
+        self._refresh_s = refresh_s
+        self._forced_min_s = forced_refresh_min_s
+        self._gateways: dict[str, GatewayInfo] | None = None
+        self._refresh_lock = threading.Lock()
+        self._last_attempt = float("-inf")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_success: float | None = None  # time.time() of the last successful fetch
+        self.last_error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        """A directory is loaded (from the registry or the cache file); without one nothing can be tagged."""
+        return self._gateways is not None
+
+    def __len__(self) -> int:
+        return len(self._gateways or {})
+
+    def load_cache_file(self) -> bool:
+        try:
+            self._gateways = parse_directory(json.loads(self._cache_path.read_text("utf-8")))
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring directory cache %s: %s", self._cache_path, exc)
+            return False
+        log.info("loaded %d gateways from directory cache %s", len(self._gateways), self._cache_path)
+        return True
+
+    def refresh(self) -> bool:
+        """Fetch the directory now; on failure keep what we have. True when it was fetched."""
+        with self._refresh_lock:
+            self._last_attempt = time.monotonic()
+            try:
+                document = self._fetch()
+                gateways = parse_directory(document)
+            except Exception as exc:  # registry down, bad token, bad body: keep serving the last copy
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                log.warning("registry directory refresh failed (%s); serving the cached copy", self.last_error)
+                return False
+            self._gateways = gateways
+            self.last_success = time.time()
+            self.last_error = None
+            self._persist(document)
+            return True
+
+    def _persist(self, document: Any) -> None:
+        # Write-then-rename so a crash never leaves half a file that a restart would have to ignore.
+        try:
+            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._cache_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+            os.replace(tmp, self._cache_path)
+        except OSError as exc:
+            log.warning("cannot persist the directory cache to %s: %s", self._cache_path, exc)
+
+    def lookup(self, gateway_id: str) -> GatewayInfo | None:
+        """The gateway's info; one rate-limited forced refresh when it is missing."""
+        gateways = self._gateways or {}
+        info = gateways.get(gateway_id)
+        if info is not None:
+            return info
+        if time.monotonic() - self._last_attempt >= self._forced_min_s and self.refresh():
+            return (self._gateways or {}).get(gateway_id)
+        return None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="directory-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        # Until a first directory exists retry quickly: the collector holds (does not ack) telemetry till then.
+        while not self._stop.is_set():
+            self.refresh()
+            self._stop.wait(self._refresh_s if self.ready else min(self._refresh_s, 1.0))

@@ -1,0 +1,250 @@
+"""The writer thread: deliveries in, points batched, stored, then acknowledged.
+
+One thread owns the batch, so acknowledgements go out in the order messages arrived, and only after
+InfluxDB confirmed every point of the message (or the message was dead-lettered, which is a point too).
+A batch is flushed when it reaches `batch_max_lines`, when its oldest message has waited
+`flush_interval_ms`, or when half the broker's in-flight window is waiting on it (the broker cannot send
+more until we acknowledge, so waiting longer would only idle).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from collector.enrich import GatewayDirectory, GatewayInfo
+from collector.intake import Delivery
+from collector.metrics import CollectorMetrics
+from collector.sla import sla_fields
+from collector.status import StatusReporter
+from collector.validate import Reason, Rejection, decode_status, decode_telemetry
+from collector.writer import (
+    InfluxWriter,
+    RefusedLine,
+    cached_tag_set,
+    collector_line,
+    dead_letter_line,
+    gateway_status_line,
+    kpi_line,
+)
+from i5g.contract import parse_topic
+
+log = logging.getLogger("i5g.collector.pipeline")
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class Batch:
+    lines: list[str] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    points: int = 0  # kpi and gateway_status points (dead letters are counted separately)
+    dead_letters: int = 0
+    oldest_sample_ts: int | None = None
+    started: float = 0.0  # monotonic time of the first delivery
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        replica: str,
+        deliveries: queue.Queue[Delivery],
+        directory: GatewayDirectory,
+        writer: InfluxWriter,
+        ack: Callable[[Delivery], bool],
+        status: StatusReporter,
+        metrics: CollectorMetrics,
+        batch_max_lines: int,
+        flush_interval_ms: int,
+        receive_maximum: int,
+        metrics_interval_s: float,
+    ) -> None:
+        self._replica = replica
+        self._deliveries = deliveries
+        self._directory = directory
+        self._writer = writer
+        self._ack = ack
+        self._status = status
+        self._metrics = metrics
+        self._max_lines = batch_max_lines
+        self._flush_s = flush_interval_ms / 1000
+        self._max_waiting = max(1, receive_maximum // 2)
+        self._metrics_interval_s = metrics_interval_s
+        self._last_dead_letter_ms = 0
+        self.stop_event = threading.Event()  # stop now, even in the middle of retrying a write
+        self.drain_event = threading.Event()  # store and acknowledge the current batch, then stop
+        self.alive = True
+
+    # ------------------------------------------------------------------------------------------- loop
+
+    def run(self) -> None:
+        batch = Batch()
+        next_metrics = time.monotonic() + self._metrics_interval_s
+        try:
+            while not self.stop_event.is_set():
+                if self.drain_event.is_set():
+                    if batch.lines:
+                        self._flush(batch)
+                    return
+                if batch.deliveries:
+                    timeout = batch.started + self._flush_s - time.monotonic()
+                else:
+                    timeout = min(self._flush_s, 0.5)
+                try:
+                    delivery: Delivery | None = self._deliveries.get(timeout=max(timeout, 0.0005))
+                except queue.Empty:
+                    delivery = None
+                if delivery is not None:
+                    if not self._wait_for_directory():
+                        return
+                    if not batch.deliveries:
+                        batch.started = time.monotonic()
+                    self._process(delivery, batch)
+                if time.monotonic() >= next_metrics:
+                    batch.lines.append(collector_line(self._replica, now_ms(), self._metrics.snapshot()))
+                    next_metrics = time.monotonic() + self._metrics_interval_s
+                if self._due(batch):
+                    if not self._flush(batch):
+                        return  # stopped while InfluxDB was unreachable: nothing of this batch is acked
+                    batch = Batch()
+        finally:
+            self.alive = False
+
+    def _due(self, batch: Batch) -> bool:
+        if not batch.lines:
+            return False
+        if not batch.deliveries:  # only our own metrics line
+            return True
+        if len(batch.lines) >= self._max_lines or len(batch.deliveries) >= self._max_waiting:
+            return True
+        return time.monotonic() - batch.started >= self._flush_s
+
+    def _wait_for_directory(self) -> bool:
+        # Without any directory (registry down and no cache file yet) nothing can be tagged; hold the
+        # messages unacknowledged rather than dead-letter good data.
+        warned = False
+        while not self._directory.ready:
+            if not warned:
+                log.warning("no gateway directory yet (registry unreachable, no cache): holding telemetry")
+                warned = True
+            if self.stop_event.wait(0.2):
+                return False
+        return True
+
+    # --------------------------------------------------------------------------------------- processing
+
+    def _process(self, delivery: Delivery, batch: Batch) -> None:
+        batch.deliveries.append(delivery)
+        parsed = parse_topic(delivery.topic)
+        if parsed is not None and parsed[1] == "status":
+            self._process_status(delivery, batch)
+        else:
+            self._process_telemetry(delivery, batch)
+
+    def _resolve(self, gateway: str) -> GatewayInfo | Rejection:
+        info = self._directory.lookup(gateway)
+        if info is None:
+            return Rejection(Reason.UNKNOWN_GATEWAY, f"gateway {gateway!r} is not in the registry directory")
+        if not info.enabled:
+            return Rejection(Reason.DISABLED_GATEWAY, f"gateway {gateway!r} is disabled in the registry")
+        return info
+
+    def _process_telemetry(self, delivery: Delivery, batch: Batch) -> None:
+        decoded = decode_telemetry(delivery.topic, delivery.payload, delivery.received_ms)
+        for rejection in decoded.rejections:
+            self._dead_letter(batch, delivery, decoded.gateway, rejection)
+        if not decoded.samples:
+            return
+        info = self._resolve(decoded.gateway)
+        if isinstance(info, Rejection):
+            self._dead_letter(batch, delivery, decoded.gateway, info, count=len(decoded.samples))
+            return
+        tags = cached_tag_set(info.tags)
+        for sample in decoded.samples:
+            sla = sla_fields(info.scenario, sample.kpis)
+            batch.lines.append(kpi_line(tags, sample.ts, sample.seq, sample.kpis, sample.ctx, sla))
+            if batch.oldest_sample_ts is None or sample.ts < batch.oldest_sample_ts:
+                batch.oldest_sample_ts = sample.ts
+        batch.points += len(decoded.samples)
+        self._status.telemetry_seen(decoded.gateway, delivery.received_ms)
+
+    def _process_status(self, delivery: Delivery, batch: Batch) -> None:
+        report = decode_status(delivery.topic, delivery.payload)
+        gateway = parse_topic(delivery.topic)[0]  # type: ignore[index]  # _process checked it
+        if isinstance(report, Rejection):
+            self._dead_letter(batch, delivery, gateway, report)
+            return
+        info = self._resolve(gateway)
+        if isinstance(info, Rejection):
+            self._dead_letter(batch, delivery, gateway, info)
+            return
+        # The agent's own ts makes a redelivered or re-sent retained status the same point; a last will
+        # has none, so it is stamped when it arrived.
+        ts = report.ts if report.ts is not None else delivery.received_ms
+        batch.lines.append(
+            gateway_status_line(
+                cached_tag_set(info.tags), ts, report.online, report.dropped, report.agent_version, info.lat, info.lon
+            )
+        )
+        batch.points += 1
+        self._status.status_received(gateway, report.online, report.ts or delivery.received_ms)
+
+    def _dead_letter(
+        self, batch: Batch, delivery: Delivery, gateway: str, rejection: Rejection, count: int = 1
+    ) -> None:
+        # Each dead letter gets its own millisecond so two in the same series never overwrite each other.
+        ts = max(delivery.received_ms, self._last_dead_letter_ms + 1)
+        self._last_dead_letter_ms = ts
+        batch.lines.append(dead_letter_line(gateway, rejection.reason, ts, rejection.detail, delivery.topic, count))
+        batch.dead_letters += count
+        log.warning(
+            "dead letter: gateway=%s reason=%s count=%d detail=%s", gateway, rejection.reason, count, rejection.detail
+        )
+
+    # ------------------------------------------------------------------------------------------ flushing
+
+    def _flush(self, batch: Batch) -> bool:
+        """Store the batch and acknowledge its messages; False when stopped before it could be stored."""
+        started = time.monotonic()
+        refused: list[RefusedLine] = []
+        # One message may add up to MAX_SAMPLES_PER_MESSAGE lines, so a batch can overshoot: write in chunks.
+        for first in range(0, len(batch.lines), self._max_lines):
+            chunk = batch.lines[first : first + self._max_lines]
+            chunk_refused = self._writer.write_batch(chunk, self.stop_event, self._count_retry)
+            if chunk_refused is None:
+                return False
+            refused += chunk_refused
+        if refused:
+            self._record_refused(refused)
+        latency_ms = (time.monotonic() - started) * 1000
+        lag_ms = float(now_ms() - batch.oldest_sample_ts) if batch.oldest_sample_ts is not None else 0.0
+        self._metrics.observe_batch(latency_ms, lag_ms)
+        self._metrics.add("written", batch.points - len(refused))
+        self._metrics.add("dead_lettered", batch.dead_letters + len(refused))
+        acked = sum(self._ack(delivery) for delivery in batch.deliveries)
+        self._metrics.add("acked", acked)
+        return True
+
+    def _count_retry(self, error: str) -> None:
+        self._metrics.add("write_retries")
+
+    def _record_refused(self, refused: list[RefusedLine]) -> None:
+        lines = []
+        for item in refused:
+            log.error("InfluxDB refused a line (%s): %.200s", item.error, item.line)
+            self._last_dead_letter_ms = max(now_ms(), self._last_dead_letter_ms + 1)
+            lines.append(
+                dead_letter_line("unknown", Reason.REFUSED, self._last_dead_letter_ms, item.error, item.line[:300])
+            )
+        # Best effort: if even the dead letters are refused, the log lines above are the record.
+        self._writer.write_batch(lines, self.stop_event)

@@ -1,0 +1,104 @@
+"""Gateway online/offline and last-seen, pushed back to the registry in batches.
+
+The pipeline reports what it learns (a telemetry message means online; status messages carry birth and
+last will); a background thread POSTs the changed gateways every few seconds. While the registry is down
+the changes wait and merge with newer ones: the registry only ever needs the latest state per gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+log = logging.getLogger("i5g.collector.status")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayState:
+    online: bool
+    last_seen_ms: int
+
+
+def iso8601(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _is_retryable(exc: Exception) -> bool:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    # A 4xx other than throttling means the registry refuses these entries: resending cannot help.
+    return status is None or status >= 500 or status in (401, 403, 408, 429)
+
+
+class StatusReporter:
+    def __init__(self, post: Callable[[list[dict[str, Any]]], None], interval_s: float) -> None:
+        self._post = post
+        self._interval_s = interval_s
+        self._states: dict[str, GatewayState] = {}
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    def _update(self, gateway: str, online: bool, seen_ms: int | None) -> None:
+        with self._lock:
+            previous = self._states.get(gateway)
+            last_seen = max(previous.last_seen_ms if previous else 0, seen_ms or 0)
+            state = GatewayState(online, last_seen)
+            if state != previous:
+                self._states[gateway] = state
+                self._pending.add(gateway)
+
+    def telemetry_seen(self, gateway: str, received_ms: int) -> None:
+        self._update(gateway, True, received_ms)
+
+    def status_received(self, gateway: str, online: bool, ts_ms: int | None) -> None:
+        # A last will carries no fresh sighting: it must not move last_seen forward.
+        self._update(gateway, online, ts_ms if online else None)
+
+    def state(self, gateway: str) -> GatewayState | None:
+        with self._lock:
+            return self._states.get(gateway)
+
+    def push(self) -> bool:
+        """POST the pending changes; True when there was nothing to do or the registry took them."""
+        with self._lock:
+            gateways, self._pending = self._pending, set()
+            batch = [(gw, self._states[gw]) for gw in sorted(gateways)]
+        if not batch:
+            return True
+        body = [
+            {"id": gw, "online": s.online, "last_seen": iso8601(s.last_seen_ms) if s.last_seen_ms else None}
+            for gw, s in batch
+        ]
+        try:
+            self._post(body)
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            if _is_retryable(exc):
+                log.warning("status push to the registry failed (%s); will retry", self.last_error)
+                with self._lock:
+                    self._pending |= gateways
+            else:
+                log.error("registry refused %d gateway statuses: %s", len(body), self.last_error)
+            return False
+        self.last_error = None
+        return True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="status-push", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.push()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self.push()

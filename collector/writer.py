@@ -1,0 +1,192 @@
+"""Line protocol for the storage schema (i5g.contract) and the batch writer to InfluxDB's /api/v2/write.
+
+The line builders are pure. `InfluxWriter.write_batch` writes one batch with influxdb-client (synchronous,
+gzip, millisecond precision) and does not return until the batch is stored, retrying transient failures
+(InfluxDB down, 5xx, 429, auth while an operator fixes a token) with exponential backoff and never dropping
+anything. Only lines InfluxDB itself refuses (HTTP 400/413/422: e.g. a field type conflict) are isolated by
+bisection and handed back, so one poisoned line cannot stall the pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from i5g.contract import (
+    FIELD_LAT,
+    FIELD_LON,
+    FIELD_SEQ,
+    MEASUREMENT_COLLECTOR,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+)
+
+log = logging.getLogger("i5g.collector.writer")
+
+FieldValue = bool | int | float | str
+
+_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
+
+
+def escape_tag(value: str) -> str:
+    """Tag keys and values: commas, equals signs and spaces are escaped; newlines cannot be represented."""
+    # A trailing backslash would escape the separator after it and corrupt the line: it is dropped.
+    return value.translate(_TAG_ESCAPES).rstrip("\\")
+
+
+def format_field(value: FieldValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}i"
+    if isinstance(value, float):
+        return repr(value)
+    text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    return f'"{text}"'
+
+
+def tag_set(tags: Iterable[tuple[str, str]]) -> str:
+    """`,k=v,k=v` sorted by key (InfluxDB's preferred order), empty values left out."""
+    return "".join(f",{escape_tag(k)}={escape_tag(v)}" for k, v in sorted(tags) if v)
+
+
+cached_tag_set = lru_cache(maxsize=4096)(tag_set)  # gateways' tag sets repeat for every sample
+
+
+def line(measurement: str, tags: str, fields: dict[str, FieldValue], ts_ms: int) -> str:
+    body = ",".join(f"{name}={format_field(value)}" for name, value in fields.items())
+    return f"{measurement}{tags} {body} {ts_ms}"
+
+
+def kpi_line(
+    tags: str, ts_ms: int, seq: int, kpis: dict[str, float | int], ctx: dict[str, str], sla: dict[str, bool | int]
+) -> str:
+    """One `kpi` point: the KPI values, seq, the SLA flags and the ctx strings, at the sample's own ts, so a
+    redelivered message overwrites its earlier points instead of adding to them."""
+    fields: dict[str, FieldValue] = {**kpis, FIELD_SEQ: seq, **sla, **ctx}
+    return line(MEASUREMENT_KPI, tags, fields, ts_ms)
+
+
+def gateway_status_line(
+    tags: str,
+    ts_ms: int,
+    online: bool,
+    dropped: int,
+    agent_version: str | None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> str:
+    fields: dict[str, FieldValue] = {"online": online, "dropped": dropped}
+    if agent_version:
+        fields["agent_version"] = agent_version
+    if lat is not None and lon is not None:
+        fields[FIELD_LAT] = lat
+        fields[FIELD_LON] = lon
+    return line(MEASUREMENT_GATEWAY_STATUS, tags, fields, ts_ms)
+
+
+def dead_letter_line(gateway: str, reason: str, ts_ms: int, detail: str, topic: str, count: int = 1) -> str:
+    tags = tag_set((("gateway", gateway), ("reason", reason)))
+    return line(MEASUREMENT_DEAD_LETTER, tags, {"count": count, "detail": detail[:500], "topic": topic[:300]}, ts_ms)
+
+
+def collector_line(replica: str, ts_ms: int, fields: dict[str, FieldValue]) -> str:
+    return line(MEASUREMENT_COLLECTOR, tag_set((("replica", replica),)), fields, ts_ms)
+
+
+# ------------------------------------------------------------------------------------------------- writing
+
+
+class PermanentWriteError(Exception):
+    """InfluxDB refused the data itself (not a transient condition): retrying the same lines cannot help."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedLine:
+    line: str
+    error: str
+
+
+_PERMANENT_STATUSES = {400, 413, 422}
+
+
+class InfluxWriter:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        org: str,
+        bucket: str,
+        *,
+        timeout_ms: int = 10_000,
+        retry_initial_ms: int = 200,
+        retry_max_ms: int = 10_000,
+    ) -> None:
+        from influxdb_client import InfluxDBClient
+        from influxdb_client.client.write_api import SYNCHRONOUS
+
+        self.bucket = bucket
+        self.org = org
+        self._client = InfluxDBClient(url=url, token=token or "unused", org=org, enable_gzip=True, timeout=timeout_ms)
+        self._api = self._client.write_api(write_options=SYNCHRONOUS)
+        self._retry_initial = retry_initial_ms / 1000
+        self._retry_max = retry_max_ms / 1000
+        self.last_error: str | None = None
+        self.failing_since: float | None = None  # monotonic time of the first failure of the current outage
+
+    def close(self) -> None:
+        self._api.close()
+        self._client.close()
+
+    def _write_once(self, lines: Sequence[str]) -> None:
+        from influxdb_client import WritePrecision
+        from influxdb_client.rest import ApiException
+
+        try:
+            self._api.write(self.bucket, self.org, "\n".join(lines), write_precision=WritePrecision.MS)
+        except ApiException as exc:
+            if exc.status in _PERMANENT_STATUSES:
+                raise PermanentWriteError(f"HTTP {exc.status}: {(exc.body or exc.reason or '')!s:.300}") from exc
+            raise
+
+    def write_batch(
+        self, lines: Sequence[str], stop: threading.Event, on_retry: Callable[[str], None] | None = None
+    ) -> list[RefusedLine] | None:
+        """Store `lines`; returns the lines InfluxDB refused (usually none), or None when `stop` was set
+        before the batch could be stored (the caller must then not acknowledge anything)."""
+        delay = self._retry_initial
+        while True:
+            try:
+                refused = self._write_isolating(lines)
+            except Exception as exc:  # connection refused, timeout, 5xx, 401 ...: wait and try again
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
+                    log.warning("InfluxDB write failed, retrying until it succeeds: %s", self.last_error)
+                if on_retry is not None:
+                    on_retry(self.last_error)
+                if stop.wait(delay):
+                    return None
+                delay = min(delay * 2, self._retry_max)
+                continue
+            if self.failing_since is not None:
+                log.info("InfluxDB writes succeed again after %.1f s", time.monotonic() - self.failing_since)
+            self.failing_since = None
+            self.last_error = None
+            return refused
+
+    def _write_isolating(self, lines: Sequence[str]) -> list[RefusedLine]:
+        try:
+            self._write_once(lines)
+            return []
+        except PermanentWriteError as exc:
+            if len(lines) == 1:
+                return [RefusedLine(lines[0], str(exc))]
+        # Bisect: points already stored by a partial write are simply overwritten with the same values.
+        middle = len(lines) // 2
+        return self._write_isolating(lines[:middle]) + self._write_isolating(lines[middle:])
