@@ -126,3 +126,17 @@ def enum_type(enum_cls: type) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def prepare_database(url: str) -> None:
+    """Migrate to the newest schema and refresh the scenario table from i5g/scenarios.py: what
+    `i5g registry migrate` does, and what tests and benchmarks call before using a database."""
+    from registry.scenarios.service import sync_scenarios
+
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        for session in transaction(make_sessionmaker(engine)):
+            sync_scenarios(session)
+    finally:
+        engine.dispose()

@@ -1,0 +1,71 @@
+"""The registry's FastAPI application: `create_app(settings)`.
+
+Routers are included in one place (`include_routers`): the REST API under /api/v1 here; the web UI adds its
+page router next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from i5g import __version__
+from registry.cities.api import router as cities_router
+from registry.db import make_engine, make_sessionmaker
+from registry.enterprises.api import router as enterprises_router
+from registry.errors import error_body, install_error_handlers
+from registry.gateways.api import router as gateways_router
+from registry.scenarios.api import router as scenarios_router
+from registry.settings import RegistrySettings
+from registry.usecases.api import router as usecases_router
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for domain_router in (enterprises_router, usecases_router, gateways_router, scenarios_router, cities_router):
+        router.include_router(domain_router)
+    return router
+
+
+def include_routers(app: FastAPI) -> None:
+    app.include_router(api_router())
+    # The web UI (registry/web/) includes its page router here.
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings.load()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="industrial5g registry",
+        version=__version__,
+        description="Industrial 5G use cases, enterprises, gateways and scenario KPI profiles.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any database failure means unhealthy, whatever its type
+            return JSONResponse(error_body("unhealthy", f"database unreachable: {exc}"), status_code=503)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    include_routers(app)
+    return app

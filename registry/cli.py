@@ -1,0 +1,117 @@
+"""`i5g registry migrate|serve|create-token|revoke-token|seed`.
+
+Imports only argparse at module level so `i5g registry --help` works without the registry extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("registry", help="the use-case registry (database, REST API, web UI)")
+    parser.set_defaults(parser_for_help=parser)
+    actions = parser.add_subparsers(dest="registry_action", metavar="{migrate,serve,create-token,revoke-token,seed}")
+
+    migrate = actions.add_parser("migrate", help="create or upgrade the database schema (I5G_DATABASE_URL)")
+    migrate.set_defaults(handler=_migrate, parser_for_help=migrate)
+
+    serve = actions.add_parser("serve", help="serve the REST API (and web UI)")
+    serve.add_argument("--host", help="address to listen on (default: I5G_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: I5G_PORT or 8000)")
+    serve.set_defaults(handler=_serve, parser_for_help=serve)
+
+    create_token = actions.add_parser("create-token", help="create an API token and print it (shown only once)")
+    create_token.add_argument("--name", required=True, help="who or what uses it, e.g. collector-1")
+    create_token.add_argument("--role", choices=["staff", "collector"], default="staff")
+    create_token.set_defaults(handler=_create_token, parser_for_help=create_token)
+
+    revoke_token = actions.add_parser("revoke-token", help="revoke an API token by name")
+    revoke_token.add_argument("--name", required=True)
+    revoke_token.set_defaults(handler=_revoke_token, parser_for_help=revoke_token)
+
+    seed = actions.add_parser("seed", help="load the curated seed data (idempotent)")
+    seed.add_argument("--seeds-dir", default="seeds", help="directory of seed files (default: seeds)")
+    seed.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    seed.set_defaults(handler=_seed, parser_for_help=seed)
+
+
+def _settings():  # -> RegistrySettings
+    from i5g.cli import CommandError
+    from i5g.settings import SettingsError
+    from registry.settings import RegistrySettings
+
+    try:
+        return RegistrySettings.load()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from i5g.cli import CommandError
+    from registry.db import prepare_database
+
+    settings = _settings()
+    try:
+        prepare_database(settings.database_url)
+    except Exception as exc:  # a bad URL or unreachable server: one line for the user
+        raise CommandError(f"migration of {_safe_url(settings.database_url)} failed: {exc}") from exc
+    print(f"database {_safe_url(settings.database_url)} is at the newest schema; scenarios synced")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from registry.app import create_app
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    from registry.auth.service import create_token
+    from registry.enums import TokenRole
+
+    plaintext = _with_session(lambda session: create_token(session, args.name, TokenRole(args.role))[1])
+    print(plaintext)
+    return 0
+
+
+def _revoke_token(args: argparse.Namespace) -> int:
+    from registry.auth.service import revoke_token
+
+    _with_session(lambda session: revoke_token(session, args.name))
+    print(f"token {args.name!r} revoked")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from registry.seeding.loader import run_seed
+
+    return run_seed(args)
+
+
+def _with_session(work):  # (Session -> T) -> T, in one transaction; registry errors become CommandError
+    from i5g.cli import CommandError
+    from registry.db import make_engine, make_sessionmaker, transaction
+    from registry.errors import RegistryError
+
+    engine = make_engine(_settings().database_url)
+    try:
+        for session in transaction(make_sessionmaker(engine)):
+            return work(session)
+    except RegistryError as exc:
+        raise CommandError(exc.message) from None
+    finally:
+        engine.dispose()
+    raise AssertionError("unreachable")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,90 @@
+"""Enterprise service functions: take a Session and plain arguments, never commit (the caller's transaction
+does), raise registry.errors on bad requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from registry.enterprises.models import Enterprise
+from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+from registry.errors import Conflict, NotFound
+from registry.pagination import PageRequest, fetch_page
+from registry.search import like_pattern
+from registry.usecases.models import UseCase
+
+
+@dataclass(frozen=True)
+class EnterpriseFilters:
+    city: str | None = None
+    province: str | None = None
+    industry: str | None = None
+    q: str | None = None
+
+
+def _filtered(filters: EnterpriseFilters) -> Select[tuple[Enterprise]]:
+    stmt = select(Enterprise)
+    for column, value in (
+        (Enterprise.city, filters.city),
+        (Enterprise.province, filters.province),
+        (Enterprise.industry, filters.industry),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if filters.q:
+        pattern = like_pattern(filters.q)
+        stmt = stmt.where(
+            or_(Enterprise.name.ilike(pattern, escape="\\"), Enterprise.name_en.ilike(pattern, escape="\\"))
+        )
+    return stmt
+
+
+def list_enterprises(session: Session, filters: EnterpriseFilters, page: PageRequest) -> tuple[list[Enterprise], int]:
+    return fetch_page(session, _filtered(filters).order_by(Enterprise.name, Enterprise.id), page)
+
+
+def get_enterprise(session: Session, enterprise_id: int) -> Enterprise:
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("enterprise", enterprise_id)
+    return enterprise
+
+
+def _check_unique(session: Session, name: str | None, credit_code: str | None, exclude_id: int | None) -> None:
+    if name is not None:
+        other = session.scalar(select(Enterprise.id).where(Enterprise.name == name))
+        if other is not None and other != exclude_id:
+            raise Conflict(f"an enterprise named {name!r} already exists (id {other})")
+    if credit_code is not None:
+        other = session.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code))
+        if other is not None and other != exclude_id:
+            raise Conflict(f"credit code {credit_code} already belongs to enterprise id {other}")
+
+
+def create_enterprise(session: Session, data: EnterpriseCreate, *, seed_key: str | None = None) -> Enterprise:
+    _check_unique(session, data.name, data.credit_code, None)
+    enterprise = Enterprise(**data.model_dump(), seed_key=seed_key)
+    session.add(enterprise)
+    session.flush()
+    return enterprise
+
+
+def update_enterprise(session: Session, enterprise_id: int, data: EnterpriseUpdate) -> Enterprise:
+    enterprise = get_enterprise(session, enterprise_id)
+    changes = data.changes()
+    _check_unique(session, changes.get("name"), changes.get("credit_code"), enterprise_id)
+    for key, value in changes.items():
+        setattr(enterprise, key, value)
+    session.flush()
+    return enterprise
+
+
+def delete_enterprise(session: Session, enterprise_id: int) -> None:
+    enterprise = get_enterprise(session, enterprise_id)
+    used = session.scalar(select(UseCase.id).where(UseCase.enterprise_id == enterprise_id).limit(1))
+    if used is not None:
+        raise Conflict(f"enterprise {enterprise_id} still has use cases; delete them first")
+    session.delete(enterprise)
+    session.flush()

@@ -1,0 +1,141 @@
+"""Domain errors raised by service functions, and the one JSON error shape every failure is answered with:
+
+    {"error": {"code": "validation_error", "message": "...", "fields": [{"field": "body.title", "message": "..."}]}}
+
+`code` is stable (validation_error, malformed_json, not_found, conflict, unauthorized, forbidden,
+method_not_allowed, http_error, internal_error); `fields` is present for validation errors only.
+Service functions raise the domain errors below and never know about HTTP; `install_error_handlers` maps them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class RegistryError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(RegistryError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class Conflict(RegistryError):
+    status_code = 409
+    code = "conflict"
+
+
+class FieldInvalid(RegistryError):
+    """A value that passed the schema but not a check needing the database (e.g. an unknown scenario key).
+    `field` is the input field name; the HTTP layer prefixes it with "body."."""
+
+    status_code = 422
+    code = "validation_error"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.field_message = message
+
+
+class Unauthorized(RegistryError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(RegistryError):
+    status_code = 403
+    code = "forbidden"
+
+
+def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "(request)"
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    json_errors = [e for e in errors if e.get("type") == "json_invalid"]
+    if json_errors:
+        ctx = json_errors[0].get("ctx") or {}
+        detail = ctx.get("error", json_errors[0].get("msg", ""))
+        return JSONResponse(error_body("malformed_json", f"request body is not valid JSON: {detail}"), status_code=400)
+    fields = [{"field": _field_name(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in errors]
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+    return JSONResponse(error_body("validation_error", f"invalid request: {summary}", fields), status_code=422)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.exception_handler(FieldInvalid)
+    async def _on_field_invalid(_request: Request, exc: FieldInvalid) -> JSONResponse:
+        fields = [{"field": f"body.{exc.field}", "message": exc.field_message}]
+        return JSONResponse(
+            error_body(exc.code, f"invalid request: body.{exc.field}: {exc.field_message}", fields),
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RegistryError)
+    async def _on_registry_error(_request: Request, exc: RegistryError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(IntegrityError)
+    async def _on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # Services check duplicates first with a precise message; this catches races and anything missed.
+        log.info("integrity error: %s", exc.orig)
+        return JSONResponse(
+            error_body("conflict", f"conflicts with existing data: {str(exc.orig).splitlines()[0]}"),
+            status_code=409,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from registry.auth.deps import CollectorPrincipal, OptionalPrincipal, StaffPrincipal, sees_everything
+from registry.db_session import SessionDep
+from registry.gateways import service
+from registry.gateways.schemas import Directory, GatewayCreate, GatewayOut, GatewayUpdate, StatusReport, StatusResult
+from registry.pagination import Page, PageRequest, page_request
+
+router = APIRouter(prefix="/gateways", tags=["gateways"])
+
+
+@router.get("", response_model=Page[GatewayOut])
+def list_gateways(
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    page: Annotated[PageRequest, Depends(page_request)],
+    use_case_id: int | None = None,
+    enabled: bool | None = None,
+    online: bool | None = None,
+) -> Page[GatewayOut]:
+    filters = service.GatewayFilters(
+        use_case_id=use_case_id, enabled=enabled, online=online, approved_only=not sees_everything(principal)
+    )
+    rows, total = service.list_gateways(session, filters, page)
+    return Page(
+        items=[GatewayOut.model_validate(r) for r in rows], total=total, page=page.page, page_size=page.page_size
+    )
+
+
+@router.get("/directory", response_model=Directory, summary="Every gateway with its tags (collector)")
+def gateway_directory(session: SessionDep, _caller: CollectorPrincipal) -> Directory:
+    return Directory(gateways=service.directory(session), generated_at=datetime.now(UTC))
+
+
+@router.post("/status", response_model=StatusResult, summary="Report gateways online/last seen (collector)")
+def report_status(session: SessionDep, _caller: CollectorPrincipal, body: StatusReport) -> StatusResult:
+    updated, unknown = service.apply_statuses(session, body.statuses)
+    return StatusResult(updated=updated, unknown=unknown)
+
+
+@router.post("", response_model=GatewayOut, status_code=status.HTTP_201_CREATED)
+def create_gateway(session: SessionDep, _staff: StaffPrincipal, body: GatewayCreate) -> GatewayOut:
+    return GatewayOut.model_validate(service.create_gateway(session, body))
+
+
+@router.get("/{gateway_id}", response_model=GatewayOut)
+def get_gateway(session: SessionDep, principal: OptionalPrincipal, gateway_id: str) -> GatewayOut:
+    gateway = service.get_gateway(session, gateway_id, approved_only=not sees_everything(principal))
+    return GatewayOut.model_validate(gateway)
+
+
+@router.patch("/{gateway_id}", response_model=GatewayOut)
+def update_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str, body: GatewayUpdate) -> GatewayOut:
+    return GatewayOut.model_validate(service.update_gateway(session, gateway_id, body))
+
+
+@router.delete("/{gateway_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str) -> Response:
+    service.delete_gateway(session, gateway_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

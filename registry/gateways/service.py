@@ -1,0 +1,147 @@
+"""Gateway service functions: CRUD, the collector's directory and status updates. No commits, no HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.enterprises.models import Enterprise
+from registry.enums import ReviewStatus
+from registry.errors import Conflict, FieldInvalid, NotFound
+from registry.gateways.models import Gateway
+from registry.gateways.schemas import DirectoryEntry, GatewayCreate, GatewayStatus, GatewayUpdate
+from registry.pagination import PageRequest, fetch_page
+from registry.usecases.models import UseCase
+
+
+@dataclass(frozen=True)
+class GatewayFilters:
+    use_case_id: int | None = None
+    enabled: bool | None = None
+    online: bool | None = None
+    # Anonymous callers see the gateways of approved use cases only.
+    approved_only: bool = False
+
+
+def _filtered(filters: GatewayFilters) -> Select[tuple[Gateway]]:
+    stmt = select(Gateway)
+    if filters.use_case_id is not None:
+        stmt = stmt.where(Gateway.use_case_id == filters.use_case_id)
+    if filters.enabled is not None:
+        stmt = stmt.where(Gateway.enabled == filters.enabled)
+    if filters.online is not None:
+        stmt = stmt.where(Gateway.online == filters.online)
+    if filters.approved_only:
+        stmt = stmt.join(Gateway.use_case).where(UseCase.review_status == ReviewStatus.approved)
+    return stmt.order_by(Gateway.id)
+
+
+def list_gateways(session: Session, filters: GatewayFilters, page: PageRequest) -> tuple[list[Gateway], int]:
+    return fetch_page(session, _filtered(filters), page)
+
+
+def get_gateway(session: Session, gateway_id: str, *, approved_only: bool = False) -> Gateway:
+    gateway = session.get(Gateway, gateway_id)
+    if gateway is None or (approved_only and gateway.use_case.review_status != ReviewStatus.approved):
+        raise NotFound("gateway", gateway_id)
+    return gateway
+
+
+def _approved_use_case(session: Session, use_case_id: int) -> UseCase:
+    use_case = session.get(UseCase, use_case_id)
+    if use_case is None:
+        raise FieldInvalid("use_case_id", f"no use case with id {use_case_id}")
+    if use_case.review_status != ReviewStatus.approved:
+        raise Conflict(
+            f"use case {use_case_id} is {use_case.review_status.value}, not approved: "
+            "gateways can only be attached to approved use cases"
+        )
+    return use_case
+
+
+def create_gateway(session: Session, data: GatewayCreate) -> Gateway:
+    if session.get(Gateway, data.id) is not None:
+        raise Conflict(f"a gateway with id {data.id!r} already exists")
+    _approved_use_case(session, data.use_case_id)
+    gateway = Gateway(**data.model_dump())
+    session.add(gateway)
+    session.flush()
+    return gateway
+
+
+def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate) -> Gateway:
+    gateway = get_gateway(session, gateway_id)
+    changes = data.changes()
+    if "use_case_id" in changes and changes["use_case_id"] != gateway.use_case_id:
+        _approved_use_case(session, changes["use_case_id"])
+    for key, value in changes.items():
+        setattr(gateway, key, value)
+    session.flush()
+    return gateway
+
+
+def delete_gateway(session: Session, gateway_id: str) -> None:
+    session.delete(get_gateway(session, gateway_id))
+    session.flush()
+
+
+def directory(session: Session) -> list[DirectoryEntry]:
+    """Every gateway with what the collector tags its samples with. `enabled` is false for a disabled gateway
+    and for one whose use case is no longer approved: its telemetry should not be accepted."""
+    rows = session.scalars(
+        select(Gateway)
+        .options(joinedload(Gateway.use_case).joinedload(UseCase.enterprise))
+        .join(Gateway.use_case)
+        .join(UseCase.enterprise)
+        .order_by(Gateway.id)
+    )
+    entries = []
+    for gateway in rows:
+        use_case = gateway.use_case
+        enterprise: Enterprise = use_case.enterprise
+        entries.append(
+            DirectoryEntry(
+                id=gateway.id,
+                enabled=gateway.enabled and use_case.review_status == ReviewStatus.approved,
+                use_case_id=use_case.id,
+                use_case=use_case.title,
+                scenario=use_case.scenario_key,
+                enterprise=enterprise.name,
+                city=enterprise.city,
+                industry=enterprise.industry,
+            )
+        )
+    return entries
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def apply_statuses(session: Session, statuses: Iterable[GatewayStatus]) -> tuple[int, list[str]]:
+    """Record online/last-seen reports; returns (number updated, ids the registry does not know).
+    A report older than the stored last_seen_at does not move it backwards."""
+    reports = list(statuses)
+    ids = {report.id for report in reports}
+    known = {g.id: g for g in session.scalars(select(Gateway).where(Gateway.id.in_(ids)))} if ids else {}
+    unknown: list[str] = []
+    updated = 0
+    for report in reports:
+        gateway = known.get(report.id)
+        if gateway is None:
+            if report.id not in unknown:
+                unknown.append(report.id)
+            continue
+        seen = _as_utc(report.last_seen) if report.last_seen else None
+        if seen is not None and gateway.last_seen_at is not None and seen < gateway.last_seen_at:
+            continue  # stale report (e.g. a replayed batch)
+        gateway.online = report.online
+        if seen is not None:
+            gateway.last_seen_at = seen
+        updated += 1
+    session.flush()
+    return updated, unknown

@@ -1,0 +1,46 @@
+"""Page pagination with a total count: `?page=1&page_size=20` -> {items, total, page, page_size}."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def page_request(
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")] = 20,
+) -> PageRequest:
+    return PageRequest(page, page_size)
+
+
+def fetch_page(session: Session, stmt: Select[Any], request: PageRequest) -> tuple[list[Any], int]:
+    """The rows of one page of `stmt` (which must be ordered) and the total number of matching rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.scalars(stmt.limit(request.page_size).offset(request.offset)).unique())
+    return rows, int(total)

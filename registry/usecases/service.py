@@ -1,0 +1,122 @@
+"""Use-case service functions: a Session and plain arguments in, ORM objects out; no commits, no HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, contains_eager
+
+from registry.enterprises.models import Enterprise
+from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
+from registry.errors import Conflict, FieldInvalid, NotFound
+from registry.gateways.models import Gateway
+from registry.pagination import PageRequest, fetch_page
+from registry.scenarios.models import Scenario
+from registry.usecases.models import UseCase
+from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
+from registry.usecases.search import text_match
+
+
+@dataclass(frozen=True)
+class UseCaseFilters:
+    city: str | None = None
+    province: str | None = None
+    industry: str | None = None
+    scenario: str | None = None
+    stage: LifecycleStage | None = None
+    review_status: ReviewStatus | None = None
+    network_mode: NetworkMode | None = None
+    enterprise_id: int | None = None
+    q: str | None = None
+    # Anonymous callers see approved use cases only, whatever review_status they ask for.
+    approved_only: bool = False
+
+
+def filtered_query(session: Session, filters: UseCaseFilters) -> Select[tuple[UseCase]]:
+    """Use cases (with their enterprise loaded) matching every given filter, newest first."""
+    stmt = select(UseCase).join(UseCase.enterprise).options(contains_eager(UseCase.enterprise))
+    equals: list[tuple[Any, Any]] = [
+        (Enterprise.city, filters.city),
+        (Enterprise.province, filters.province),
+        (Enterprise.industry, filters.industry),
+        (UseCase.scenario_key, filters.scenario),
+        (UseCase.stage, filters.stage),
+        (UseCase.review_status, filters.review_status),
+        (UseCase.network_mode, filters.network_mode),
+        (UseCase.enterprise_id, filters.enterprise_id),
+    ]
+    for column, value in equals:
+        if value is not None and value != "":
+            stmt = stmt.where(column == value)
+    if filters.approved_only:
+        stmt = stmt.where(UseCase.review_status == ReviewStatus.approved)
+    if filters.q and filters.q.strip():
+        stmt = stmt.where(text_match(session, filters.q))
+    return stmt.order_by(UseCase.id.desc())
+
+
+def list_use_cases(session: Session, filters: UseCaseFilters, page: PageRequest) -> tuple[list[UseCase], int]:
+    return fetch_page(session, filtered_query(session, filters), page)
+
+
+def iter_use_cases(session: Session, filters: UseCaseFilters) -> Iterator[UseCase]:
+    """Every matching use case (exports), fetched in batches."""
+    yield from session.scalars(filtered_query(session, filters).execution_options(yield_per=500)).unique()
+
+
+def get_use_case(session: Session, use_case_id: int, *, approved_only: bool = False) -> UseCase:
+    use_case = session.get(UseCase, use_case_id)
+    # Not revealing that an unapproved use case exists: anonymous callers get the same 404.
+    if use_case is None or (approved_only and use_case.review_status != ReviewStatus.approved):
+        raise NotFound("use case", use_case_id)
+    return use_case
+
+
+def _check_references(session: Session, values: dict[str, Any]) -> None:
+    if "enterprise_id" in values and session.get(Enterprise, values["enterprise_id"]) is None:
+        raise FieldInvalid("enterprise_id", f"no enterprise with id {values['enterprise_id']}")
+    if "scenario" in values and session.get(Scenario, values["scenario"]) is None:
+        known = ", ".join(session.scalars(select(Scenario.key).order_by(Scenario.key)))
+        raise FieldInvalid("scenario", f"unknown scenario {values['scenario']!r}; known: {known}")
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Schema field names -> column names (the API calls the scenario key `scenario`)."""
+    if "scenario" in values:
+        values = {**values, "scenario_key": values["scenario"]}
+        del values["scenario"]
+    return values
+
+
+def create_use_case(session: Session, data: UseCaseCreate, *, seed_key: str | None = None) -> UseCase:
+    values = data.model_dump()
+    _check_references(session, values)
+    use_case = UseCase(**_columns(values), seed_key=seed_key)
+    session.add(use_case)
+    session.flush()
+    return use_case
+
+
+def update_use_case(session: Session, use_case_id: int, data: UseCaseUpdate) -> UseCase:
+    use_case = get_use_case(session, use_case_id)
+    changes = data.changes()
+    _check_references(session, changes)
+    start = changes.get("start_date", use_case.start_date)
+    end = changes.get("end_date", use_case.end_date)
+    if start is not None and end is not None and end < start:
+        raise FieldInvalid("end_date", f"end_date {end} is before start_date {start}")
+    for key, value in _columns(changes).items():
+        setattr(use_case, key, value)
+    session.flush()
+    return use_case
+
+
+def delete_use_case(session: Session, use_case_id: int) -> None:
+    use_case = get_use_case(session, use_case_id)
+    if session.scalar(select(Gateway.id).where(Gateway.use_case_id == use_case_id).limit(1)) is not None:
+        raise Conflict(f"use case {use_case_id} still has gateways; delete them first")
+    session.delete(use_case)
+    session.flush()
