@@ -44,9 +44,7 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(
-    session: Session, email: str, password: str, role: UserRole, enterprise_id: int | None = None
-) -> User:
+def create_user(session: Session, email: str, password: str, role: UserRole, enterprise_id: int | None = None) -> User:
     """Validate and add a user; AccountError names the first bad field."""
     email = normalize_email(email)
     if problem := email_problem(email):

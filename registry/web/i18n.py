@@ -85,6 +85,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.status": ("审核状态", "Review status"),
     "field.review_note": ("审核意见", "Reviewer note"),
     "field.source": ("来源", "Source"),
+    "field.source_document": ("来源文件", "Source document"),
+    "field.source_excerpt": ("原文摘录", "Excerpt"),
     "field.updated": ("更新时间", "Updated"),
     "field.created": ("创建时间", "Created"),
     "field.email": ("电子邮箱", "E-mail"),
@@ -105,6 +107,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.longitude": ("经度", "Longitude"),
     "field.choose": ("请选择…", "Choose…"),
     "field.optional": ("可选", "optional"),
+    # requirement metrics (i5g.scenarios); a metric missing here is shown by its own name
+    "metric.latency_ms": ("单向端到端时延", "One-way end-to-end latency"),
+    "metric.rtt_ms": ("往返时延", "Round-trip time"),
+    "metric.jitter_ms": ("抖动", "Jitter"),
+    "metric.loss_pct": ("丢包率", "Packet loss"),
+    "metric.availability_pct": ("通信服务可用性", "Communication service availability"),
+    "metric.reliability_pct": ("可靠性", "Reliability"),
+    "metric.ul_mbps": ("上行速率", "Uplink data rate"),
+    "metric.dl_mbps": ("下行速率", "Downlink data rate"),
+    "metric.survival_time_ms": ("生存时间", "Survival time"),
+    "metric.transfer_interval_ms": ("传输间隔", "Transfer interval"),
+    "metric.agv_pos_err_cm": ("AGV定位误差", "AGV positioning error"),
+    "metric.ctrl_loop_ms": ("控制回路时延", "Control loop latency"),
+    "metric.sensor_pps": ("传感器数据点速率", "Sensor points per second"),
+    "metric.twin_sync_ms": ("孪生同步时延", "Digital-twin sync delay"),
+    "metric.video_mbps": ("视频上行速率", "Video uplink rate"),
+    "metric.vision_infer_ms": ("视觉推理时延", "Vision inference latency"),
     # use case pages
     "usecase.profile": ("场景指标要求", "Scenario requirement profile"),
     "usecase.metric": ("指标", "Metric"),
@@ -200,6 +219,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.credit_code": (
         "统一社会信用代码应为 18 位数字或大写字母。",
         "A unified social credit code has 18 digits or capital letters.",
+    ),
+    "err.enterprise_taken": (
+        "该企业已登记，请联系主管部门开通账号。",
+        "This enterprise is already registered; ask the bureau staff for an account.",
     ),
     "err.slug": (
         "只能包含小写字母、数字和连字符，长度 3–64。",

@@ -24,7 +24,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("role", sa.Enum("enterprise", "staff", name="userrole", native_enum=False, length=32), nullable=False),
+        sa.Column(
+            "role", sa.Enum("enterprise", "staff", name="userrole", native_enum=False, length=32), nullable=False
+        ),
         sa.Column("enterprise_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,42 @@
+"""Errors of the HTML pages: answered with a translated HTML page, never the API's JSON error body."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from registry.accounts.csrf import CSRFError
+
+
+class PageError(Exception):
+    def __init__(self, status_code: int, message_key: str) -> None:
+        super().__init__(message_key)
+        self.status_code = status_code
+        self.message_key = message_key
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies: redirects to the login page and back afterwards."""
+
+
+def install_page_error_handlers(app: FastAPI) -> None:
+    from registry.web.templating import render, translator_for
+
+    @app.exception_handler(PageError)
+    async def _on_page_error(request: Request, exc: PageError) -> HTMLResponse:
+        t = translator_for(request)
+        return render(request, "error.html", {"message": t(exc.message_key)}, status_code=exc.status_code)
+
+    @app.exception_handler(CSRFError)
+    async def _on_csrf(request: Request, _exc: CSRFError) -> HTMLResponse:
+        t = translator_for(request)
+        return render(request, "error.html", {"message": t("err.csrf")}, status_code=403)
+
+    @app.exception_handler(LoginRequired)
+    async def _on_login_required(request: Request, _exc: LoginRequired) -> Response:
+        from registry.web import flash
+        from registry.web.templating import current_path
+
+        flash.add(request, "info", "login.required")
+        target = request.url_for("login_form").include_query_params(next=current_path(request))
+        return RedirectResponse(str(target), status_code=303)

@@ -1,0 +1,88 @@
+"""Registering an edge gateway for one of the enterprise's approved use cases.
+
+When gateway creation provisions broker credentials (the stack part hooks that into the gateway service),
+the password is shown once on the confirmation page and never stored in the session or logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import HTMLResponse, Response
+
+from registry.accounts.csrf import require_csrf
+from registry.db_session import SessionDep
+from registry.enums import ReviewStatus
+from registry.errors import Conflict, FieldInvalid
+from registry.gateways import models as gateway_models
+from registry.gateways.schemas import GatewayCreate
+from registry.gateways.service import create_gateway
+from registry.usecases.models import UseCase
+from registry.web.deps import EnterpriseUser
+from registry.web.errors import PageError
+from registry.web.forms import form_values, validate
+from registry.web.templating import render, translator_for
+from registry.web.visibility import owned_use_case
+
+router = APIRouter()
+
+FIELDS = ("id", "site_name", "hardware", "latitude", "longitude")
+FALLBACKS = {"id": "err.slug"}
+LIMITS = {"id": gateway_models.SLUG_MAX, "site": gateway_models.SITE_MAX, "hardware": gateway_models.HARDWARE_MAX}
+# pydantic words range errors as "greater than or equal"; on a map coordinate the range says more.
+RANGE_KEYS = {"latitude": "err.latitude", "longitude": "err.longitude"}
+
+
+def _approved(use_case: UseCase) -> UseCase:
+    if use_case.review_status != ReviewStatus.approved:
+        raise PageError(409, "gateway.not_approved")
+    return use_case
+
+
+def one_time_credentials(created: Any) -> tuple[Any, str | None, str | None]:
+    """(gateway, username, password) from what create_gateway returned: a Gateway today; a result carrying
+    broker credentials once provisioning is hooked in (attribute names below, or a (gateway, password) pair)."""
+    if isinstance(created, tuple):
+        gateway, password = created[0], created[1]
+        return gateway, getattr(gateway, "id", None), password
+    gateway = getattr(created, "gateway", created)
+    password = getattr(created, "broker_password", None) or getattr(created, "password", None)
+    username = getattr(created, "broker_username", None) or getattr(gateway, "id", None)
+    return gateway, username, password if isinstance(password, str) else None
+
+
+def _form(request: Request, use_case: UseCase, values: dict, errors: dict, status_code: int = 200) -> HTMLResponse:
+    context = {"uc": use_case, "values": values, "errors": errors, "limits": LIMITS, "nav": "mine"}
+    return render(request, "gateway_form.html", context, status_code=status_code)
+
+
+@router.get("/my/usecases/{use_case_id}/gateways/new", name="gateway_new", response_class=HTMLResponse)
+def gateway_new(request: Request, use_case_id: int, session: SessionDep, user: EnterpriseUser) -> HTMLResponse:
+    use_case = _approved(owned_use_case(session, user, use_case_id))
+    return _form(request, use_case, {}, {})
+
+
+@router.post("/my/usecases/{use_case_id}/gateways/new", name="gateway_create", dependencies=[Depends(require_csrf)])
+async def gateway_create(request: Request, use_case_id: int, session: SessionDep, user: EnterpriseUser) -> Response:
+    use_case = _approved(owned_use_case(session, user, use_case_id))
+    values = form_values(await request.form(), FIELDS)
+    t = translator_for(request)
+    result = validate(GatewayCreate, {**values, "use_case_id": use_case.id}, t, FALLBACKS)
+    for field, key in RANGE_KEYS.items():
+        if field in result.errors and values[field].strip():
+            try:
+                float(values[field])
+            except ValueError:
+                continue
+            result.errors[field] = t(key)
+    if result.errors or result.data is None:
+        return _form(request, use_case, values, result.errors, status_code=400)
+    try:
+        created = create_gateway(session, result.data)
+    except (Conflict, FieldInvalid):
+        session.rollback()
+        return _form(request, use_case, values, {"id": t("err.slug_taken")}, status_code=409)
+    gateway, username, password = one_time_credentials(created)
+    context = {"uc": use_case, "gateway": gateway, "username": username, "password": password, "nav": "mine"}
+    return render(request, "gateway_created.html", context, status_code=201)

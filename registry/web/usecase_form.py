@@ -1,0 +1,93 @@
+"""The use-case registration form: which fields it has, how their strings become schema input, and the
+validation that decides whether anything is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from i5g import scenarios
+from registry.enums import ReviewStatus
+from registry.usecases.models import UseCase
+from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
+from registry.web.forms import FormResult, form_values, validate
+
+TEXT_FIELDS = (
+    "title",
+    "scenario",
+    "description",
+    "network_mode",
+    "stage",
+    "recognitions",
+    "investment_cny",
+    "start_date",
+    "end_date",
+    "source_document",
+    "source_excerpt",
+)
+LIST_FIELDS = ("operators",)
+
+# Validator errors that pydantic can only word in English get these messages.
+FALLBACKS = {"end_date": "err.date_order", "recognitions": "err.invalid", "scenario": "err.invalid_choice"}
+
+
+def parse(form: FormData) -> dict[str, Any]:
+    return form_values(form, TEXT_FIELDS, LIST_FIELDS)
+
+
+def values_of(use_case: UseCase) -> dict[str, Any]:
+    """The form's values for an existing use case (the edit page)."""
+
+    def text_of(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    return {
+        "title": use_case.title,
+        "scenario": use_case.scenario_key,
+        "description": use_case.description or "",
+        "network_mode": text_of(use_case.network_mode.value if use_case.network_mode else None),
+        "stage": text_of(use_case.stage.value if use_case.stage else None),
+        "operators": list(use_case.operators or []),
+        "recognitions": "\n".join(use_case.recognitions or []),
+        "investment_cny": text_of(use_case.investment_cny),
+        "start_date": text_of(use_case.start_date),
+        "end_date": text_of(use_case.end_date),
+        "source_document": use_case.source_document or "",
+        "source_excerpt": use_case.source_excerpt or "",
+    }
+
+
+def _schema_values(values: dict[str, Any], enterprise_id: int) -> dict[str, Any]:
+    data = dict(values)
+    data["recognitions"] = [line.strip() for line in values["recognitions"].splitlines() if line.strip()]
+    # People write amounts as "1,200,000" or "1 200 000"; the schema wants whole yuan.
+    for separator in (",", "，", " "):
+        data["investment_cny"] = data["investment_cny"].replace(separator, "")
+    data["enterprise_id"] = enterprise_id
+    data["review_status"] = ReviewStatus.submitted.value  # whatever the form says: a submission is reviewed
+    return data
+
+
+def validate_submission(values: dict[str, Any], enterprise_id: int, t: Callable[..., str]) -> FormResult[UseCaseCreate]:
+    result = validate(UseCaseCreate, _schema_values(values, enterprise_id), t, FALLBACKS)
+    result.values = values  # re-render what the user typed, not the normalised copy
+    if values["scenario"] and values["scenario"] not in scenarios.SCENARIOS and "scenario" not in result.errors:
+        result.errors["scenario"] = t("err.invalid_choice")
+    if result.errors:
+        result.data = None
+    return result
+
+
+def as_update(data: UseCaseCreate) -> UseCaseUpdate:
+    """Every field of the form, sent back to review with the previous reviewer's note cleared."""
+    fields = data.model_dump(exclude={"enterprise_id"})
+    fields["review_status"] = ReviewStatus.submitted
+    fields["reviewer_note"] = None
+    return UseCaseUpdate.model_validate(fields)
