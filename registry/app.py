@@ -35,17 +35,30 @@ def api_router() -> APIRouter:
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(api_router())
-    # The web UI (registry/web/) includes its page router here.
+    # The web UI (registry/web/): session middleware, static files, HTML error pages and the page routes.
+    from registry.web.setup import install_web
+
+    install_web(app)
+
+
+def bind_database(app: FastAPI, url: str, *, echo: bool = False) -> None:
+    """Point the app at a database (disposing the previous engine). Building the routes takes most of a second,
+    so the tests build one app and rebind it to each test's fresh database."""
+    previous = getattr(app.state, "engine", None)
+    engine = make_engine(url, echo=echo)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    if previous is not None:
+        previous.dispose()
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings.load()
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        engine.dispose()
+        app.state.engine.dispose()
 
     app = FastAPI(
         title="industrial5g registry",
@@ -54,14 +67,13 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    bind_database(app, settings.database_url, echo=settings.sql_echo)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:
         try:
-            with engine.connect() as connection:
+            with app.state.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any database failure means unhealthy, whatever its type
             return JSONResponse(error_body("unhealthy", f"database unreachable: {exc}"), status_code=503)
