@@ -55,7 +55,7 @@ def test_redelivered_message_does_not_double_count(mosquitto, influxdb, tmp_path
     payload = encode_telemetry("gw-agv-1", [{"ts": int(time.time() * 1000), "seq": 7, "kpis": {"rtt_ms": 3.5}}])
     for _ in range(3):  # what a redelivery or an agent's retry looks like to the collector
         publisher.publish_raw(telemetry_topic("gw-agv-1"), payload).wait_for_publish(5)
-    wait_for(lambda: count_points(influxdb.series_values, "collector", "acked") , what="collector metrics")
+    wait_for(lambda: count_points(influxdb.series_values, "collector", "acked"), what="collector metrics")
     time.sleep(0.3)
     assert count_points(influxdb.series_values) == 1
 
@@ -88,8 +88,13 @@ def test_healthz_and_prometheus_metrics(mosquitto, influxdb, tmp_path, start_col
     assert "# TYPE i5g_collector_written_total counter" in text
     assert "i5g_collector_mqtt_connected 1.0" in text
     # ... and the same counters land in the `collector` measurement.
-    wait_for(lambda: influxdb.series_values("SELECT last(written) FROM collector WHERE replica = 't1'") == [[0, 20]]
-             or _last_written(influxdb) == 20, what="collector measurement")
+    wait_for(
+        lambda: (
+            influxdb.series_values("SELECT last(written) FROM collector WHERE replica = 't1'") == [[0, 20]]
+            or _last_written(influxdb) == 20
+        ),
+        what="collector measurement",
+    )
 
 
 def _metrics_with_acked(base: str, n: int) -> str | None:

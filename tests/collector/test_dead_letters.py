@@ -1,0 +1,53 @@
+"""Bad input is dead-lettered with its reason while good data keeps flowing (real Mosquitto + InfluxDB)."""
+
+from __future__ import annotations
+
+import time
+
+from collector.validate import Reason
+from i5g.contract import encode_telemetry, telemetry_topic
+from tests.collector.conftest import count_points, settings_for, wait_for, write_directory_cache
+
+
+def test_bad_messages_dead_lettered_good_ones_flow(mosquitto, influxdb, tmp_path, start_collector, publisher, caplog):
+    write_directory_cache(tmp_path / "state")
+    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    now = int(time.time() * 1000)
+    topic = telemetry_topic("gw-agv-1")
+    mixed = [
+        {"ts": now - 3000, "seq": 1, "kpis": {"rtt_ms": 4}},
+        {"ts": now - 2000, "seq": 2, "kpis": {"rtt_ms": -4}},  # out of range: only this sample goes
+        {"ts": now - 1000, "seq": 3, "kpis": {"rtt_ms": 6}},
+    ]
+    bad = [
+        (topic, b"{oops"),
+        (topic, b"\xc3\x28"),
+        (topic, encode_telemetry("gw-vision-2", [{"ts": now, "seq": 1, "kpis": {"rtt_ms": 1}}])),
+        (telemetry_topic("gw-nobody"), encode_telemetry("gw-nobody", [{"ts": now, "seq": 1, "kpis": {"rtt_ms": 1}}])),
+        (telemetry_topic("gw-off-3"), encode_telemetry("gw-off-3", [{"ts": now, "seq": 1, "kpis": {"rtt_ms": 1}}])),
+        (topic, b'{"v":1,"gw":"gw-agv-1","samples":[{"ts":%d,"seq":9,"kpis":{"rtt_ms":Infinity}}]}' % now),
+    ]
+    infos = [publisher.publish_raw(t, p) for t, p in bad]
+    infos.append(publisher.publish_raw(topic, encode_telemetry("gw-agv-1", mixed)))
+    infos += publisher.publish_samples("gw-vision-2", 50)
+    publisher.wait_all(infos)
+
+    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count") == 7, what="7 dead letters")
+    wait_for(lambda: count_points(influxdb.series_values) == 52, what="52 good points")
+    rows = influxdb.series_values("SELECT reason, gateway, count, detail FROM dead_letter")
+    assert sorted((r[1], r[2], r[3]) for r in rows) == sorted(
+        [
+            (Reason.JSON, "gw-agv-1", 1),
+            (Reason.ENCODING, "gw-agv-1", 1),
+            (Reason.GATEWAY_MISMATCH, "gw-agv-1", 1),
+            (Reason.UNKNOWN_GATEWAY, "gw-nobody", 1),
+            (Reason.DISABLED_GATEWAY, "gw-off-3", 1),
+            (Reason.JSON, "gw-agv-1", 1),
+            (Reason.KPI_RANGE, "gw-agv-1", 1),
+        ]
+    )
+    assert all(r[4] for r in rows), "every dead letter says why"
+    assert [r[1] for r in influxdb.series_values("SELECT seq FROM kpi WHERE gateway = 'gw-agv-1'")] == [1, 3]
+    assert "dead letter: gateway=gw-nobody reason=unknown_gateway" in caplog.text
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == len(infos), what="every message acked")
+    assert collector.metrics.snapshot()["dead_lettered"] == 7
