@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import argparse
 
+from registry.accounts.cli import add_create_staff
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("registry", help="the use-case registry (database, REST API, web UI)")
     parser.set_defaults(parser_for_help=parser)
-    actions = parser.add_subparsers(dest="registry_action", metavar="{migrate,serve,create-token,revoke-token,seed}")
+    actions = parser.add_subparsers(
+        dest="registry_action", metavar="{migrate,serve,create-token,revoke-token,create-staff,seed}"
+    )
 
     migrate = actions.add_parser("migrate", help="create or upgrade the database schema (I5G_DATABASE_URL)")
     migrate.set_defaults(handler=_migrate, parser_for_help=migrate)
@@ -29,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     revoke_token = actions.add_parser("revoke-token", help="revoke an API token by name")
     revoke_token.add_argument("--name", required=True)
     revoke_token.set_defaults(handler=_revoke_token, parser_for_help=revoke_token)
+
+    # Web UI accounts (registry/accounts/cli.py).
+    add_create_staff(actions)
 
     seed = actions.add_parser("seed", help="load the curated seed data (idempotent)")
     seed.add_argument("--seeds-dir", default="seeds", help="directory of seed files (default: seeds)")
