@@ -1,0 +1,133 @@
+"""The agent's run loop: every `interval_s` read the sources, commit one sample to the spool, pump the link.
+
+Two ways in:
+- `run(resolved)`: in-process (tests, `i5g agent run --in-process`).
+- `python -m edge_agent.agent --config-fd N`: the lean runtime that `i5g agent run` execs into after it has
+  validated the config with pydantic-settings. pydantic + pydantic-settings cost ~16 MB RSS on import
+  (measured, docs/benchmarks.md) - more than the rest of the agent - and are not needed once the config is
+  valid, so the process replaces itself (same PID, so systemd and `kill` see one process) with one that only
+  reads the validated JSON. Nothing here may import pydantic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from edge_agent.publisher import GatewayLink, StatusInfo, close_links
+from edge_agent.reactor import Reactor
+from edge_agent.sources import GuardedSource, build_sources, read_all
+from edge_agent.spool import Spool, now_ms
+from edge_agent.status import enabled_sources
+from i5g import __version__
+
+log = logging.getLogger("edge_agent")
+
+SHUTDOWN_FLUSH_S = 2.0  # on SIGTERM: time allowed for the offline status and in-flight PUBACKs
+
+
+def open_spool(resolved: dict[str, Any], path: Path | None = None) -> Spool:
+    spool_cfg = resolved["spool"]
+    return Spool(
+        path or Path(resolved["state_dir"]) / "spool.sqlite",
+        max_samples=int(spool_cfg["max_samples"]),
+        max_age_s=float(spool_cfg["max_age_s"]),
+        synchronous=spool_cfg["synchronous"],
+    )
+
+
+class Agent:
+    def __init__(self, resolved: dict[str, Any], reactor: Reactor) -> None:
+        self.gateway_id: str = resolved["gateway_id"]
+        self.interval = float(resolved["interval_s"])
+        self.reactor = reactor
+        self.spool = open_spool(resolved)
+        self.sources: list[GuardedSource] = build_sources(resolved["sources"], self.gateway_id)
+        status = StatusInfo(__version__, enabled_sources(resolved), resolved["config_hash"])
+        self.link = GatewayLink(
+            self.gateway_id,
+            resolved["mqtt"],
+            self.spool,
+            status,
+            reactor,
+            batch_size=int(resolved["spool"]["batch_size"]),
+            status_interval_s=float(resolved["status_interval_s"]),
+        )
+        self._next_tick = 0.0
+
+    def start(self) -> None:
+        self.link.start()
+        self._next_tick = time.monotonic()
+        self.reactor.call_at(self._next_tick, self._tick)
+
+    def _tick(self) -> None:
+        self.sample()
+        # Fixed cadence; if reading the sources took longer than the interval, skip to the next slot.
+        now = time.monotonic()
+        self._next_tick += self.interval
+        if self._next_tick < now:
+            self._next_tick = now + self.interval - (now - self._next_tick) % self.interval
+        self.reactor.call_at(self._next_tick, self._tick)
+
+    def sample(self) -> int | None:
+        reading = read_all(self.sources)
+        if not reading.kpis:
+            return None  # every source failed this tick; a sample needs at least one KPI
+        seq = self.spool.append(now_ms(), reading.kpis, reading.ctx)
+        self.link.pump()
+        return seq
+
+    def close_sources(self) -> None:
+        for source in self.sources:
+            source.close()
+
+
+def run(resolved: dict[str, Any], *, duration: float | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `duration` seconds); returns the exit status."""
+    reactor = Reactor()
+    agent = Agent(resolved, reactor)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: reactor.stop())
+    log.info(
+        "agent %s: gateway %s, sources %s, broker %s:%s, spool %s (%d queued, next seq %d)",
+        __version__,
+        agent.gateway_id,
+        ",".join(s.name for s in agent.sources) or "none",
+        resolved["mqtt"]["host"],
+        resolved["mqtt"]["port"],
+        agent.spool.path,
+        len(agent.spool),
+        agent.spool.next_seq,
+    )
+    agent.start()
+    reactor.run(until=None if duration is None else time.monotonic() + duration)
+    agent.close_sources()
+    close_links(reactor, [agent.link], SHUTDOWN_FLUSH_S)
+    agent.spool.close()
+    reactor.close()
+    return 0
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="edge_agent.agent", description="lean agent runtime (use `i5g agent run`)")
+    parser.add_argument("--config-fd", type=int, required=True, help="fd holding the validated config as JSON")
+    args = parser.parse_args(argv)
+    with os.fdopen(args.config_fd, "rb") as handle:
+        resolved = json.loads(handle.read())
+    configure_logging(resolved["log_level"])
+    return run(resolved)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""One gateway's MQTT link: connect with jittered backoff, birth/will on the status topic, drain the spool.
+
+Delivery: MQTT 5, QoS 1, client id = gateway id. Samples leave the spool only in `_on_publish`, i.e. when the
+PUBACK for the message that carried them arrives (mid -> seqs). Publishing is strictly in seq order: batches
+of up to `batch_size` samples from the spool head, at most `max_inflight` messages unacknowledged. Fresh
+samples join the tail of the same queue, so after a reconnect the backlog drains in order and fresh samples
+follow it within (backlog / batch_size) round trips: 500 samples per message means a day of 1 Hz samples is
+~170 messages.
+
+If the connection drops, paho keeps the unacknowledged messages and resends them (DUP) after the reconnect,
+so the link does not republish them; if the process dies, everything still in the spool is published again
+(at least once: the collector may see a seq twice and stores it idempotently).
+
+All methods run on the reactor thread, except `_connect_job`, which runs on a connector thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge_agent.reactor import Reactor
+from edge_agent.spool import Spool, now_ms
+from i5g import contract
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StatusInfo:
+    """What the birth message says about this gateway."""
+
+    agent_version: str
+    sources: list[str]
+    config_hash: str
+    started_at: int = field(default_factory=now_ms)
+
+
+@dataclass
+class LinkStats:
+    connects: int = 0
+    published_messages: int = 0
+    acked_samples: int = 0
+    failed_acks: int = 0
+
+
+def backoff_delay(attempt: int, minimum: float, maximum: float, rng: random.Random) -> float:
+    """Full-jitter exponential backoff: uniform in [minimum, min(maximum, minimum * 2**attempt)]."""
+    ceiling = min(maximum, minimum * (2 ** min(attempt, 30)))
+    return rng.uniform(minimum, max(minimum, ceiling))
+
+
+class GatewayLink:
+    def __init__(
+        self,
+        gateway_id: str,
+        mqtt_config: dict[str, Any],
+        spool: Spool,
+        status: StatusInfo,
+        reactor: Reactor,
+        *,
+        batch_size: int = contract.MAX_SAMPLES_PER_MESSAGE,
+        status_interval_s: float = 60.0,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.gateway_id = gateway_id
+        self.config = mqtt_config
+        self.spool = spool
+        self.status = status
+        self.reactor = reactor
+        self.batch_size = min(batch_size, contract.MAX_SAMPLES_PER_MESSAGE)
+        self.status_interval_s = status_interval_s
+        self.max_inflight = int(mqtt_config["max_inflight"])
+        self.stats = LinkStats()
+        self._rng = random.Random()
+        self._attempt = 0
+        self._connected = False
+        self._closing = False
+        self._inflight: dict[int, list[int]] = {}  # mid -> seqs it carries (status messages: [])
+        self._status_mids: dict[int, int] = {}  # mid -> dropped count it reported
+        self._sent_upto = -1  # highest seq handed to paho in this process
+        self._last_status = 0.0
+        self._on_change = on_change
+        self.client = self._make_client()
+        reactor.add_client(self.client)
+
+    # ------------------------------------------------------------------------------------------ set-up
+
+    def _make_client(self) -> mqtt.Client:
+        cfg = self.config
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=self.gateway_id, protocol=mqtt.MQTTv5, reconnect_on_failure=False
+        )
+        client.max_inflight_messages_set(self.max_inflight)
+        client.max_queued_messages_set(0)
+        client.connect_timeout = float(cfg["connect_timeout_s"])
+        if cfg.get("username"):
+            client.username_pw_set(cfg["username"], cfg.get("password"))
+        tls = cfg.get("tls") or {}
+        if tls.get("enabled"):
+            client.tls_set(
+                ca_certs=tls.get("ca_file"),
+                certfile=tls.get("cert_file"),
+                keyfile=tls.get("key_file"),
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
+            client.tls_insecure_set(bool(tls.get("insecure")))
+        will = contract.encode_status(self.gateway_id, False, started_at=self.status.started_at)
+        client.will_set(contract.status_topic(self.gateway_id), will, qos=contract.STATUS_QOS, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        return client
+
+    def start(self) -> None:
+        self._schedule_connect(0.0)
+
+    def _schedule_connect(self, delay: float) -> None:
+        if not self._closing:
+            self.reactor.call_later(delay, lambda: self.reactor.run_in_connector(self._connect_job))
+
+    def _connect_job(self) -> None:
+        """Connector thread: the blocking TCP/TLS connect. Result goes back to the reactor thread."""
+        cfg = self.config
+        try:
+            if self.client._host:  # paho has no public "configured?" flag
+                self.client.reconnect()
+            else:
+                self.client.connect(cfg["host"], int(cfg["port"]), keepalive=int(cfg["keepalive_s"]))
+        except (OSError, ValueError) as exc:
+            error = exc  # `exc` is unbound after the except block; the lambda runs later
+            self.reactor.post(lambda: self._connect_failed(error))
+
+    def _connect_failed(self, exc: BaseException) -> None:
+        delay = self._next_backoff()
+        log.warning("%s: connect to %s:%s failed (%s); retry in %.1fs", self.gateway_id, *self._addr(), exc, delay)
+        self._schedule_connect(delay)
+
+    def _addr(self) -> tuple[str, int]:
+        return self.config["host"], int(self.config["port"])
+
+    def _next_backoff(self) -> float:
+        delay = backoff_delay(
+            self._attempt, float(self.config["reconnect_min_s"]), float(self.config["reconnect_max_s"]), self._rng
+        )
+        self._attempt += 1
+        return delay
+
+    # -------------------------------------------------------------------------------------- callbacks
+
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _props: Any) -> None:
+        if reason_code.is_failure:
+            log.error("%s: broker refused the connection: %s", self.gateway_id, reason_code)
+            return  # the broker closes the socket; _on_disconnect schedules the retry
+        self._connected = True
+        self._attempt = 0
+        self.stats.connects += 1
+        log.info("%s: connected to %s:%s", self.gateway_id, *self._addr())
+        self.publish_status()
+        self.pump()
+        if self._on_change:
+            self._on_change()
+
+    def _on_disconnect(self, _client: mqtt.Client, _u: Any, _flags: Any, reason_code: Any, _props: Any) -> None:
+        was_connected = self._connected
+        self._connected = False
+        if self._closing:
+            return
+        delay = self._next_backoff()
+        level = logging.WARNING if was_connected else logging.DEBUG
+        log.log(level, "%s: disconnected (%s); reconnect in %.1fs", self.gateway_id, reason_code, delay)
+        self._schedule_connect(delay)
+
+    def _on_publish(self, _client: mqtt.Client, _u: Any, mid: int, reason_code: Any, _props: Any) -> None:
+        seqs = self._inflight.pop(mid, None)
+        reported = self._status_mids.pop(mid, None)
+        if getattr(reason_code, "is_failure", False):
+            # Not accepted (e.g. not authorised): keep the samples; they go again after the next reconnect.
+            self.stats.failed_acks += 1
+            log.error("%s: broker rejected message %s: %s", self.gateway_id, mid, reason_code)
+            if seqs:
+                self._sent_upto = min(self._sent_upto, seqs[0] - 1)
+            return
+        if reported:
+            self.spool.mark_dropped_reported(reported)
+        if seqs:
+            self.spool.delete(seqs)
+            self.stats.acked_samples += len(seqs)
+        self.pump()
+
+    # ------------------------------------------------------------------------------------------ sending
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def pump(self) -> None:
+        """Publish spooled samples, oldest first, while the in-flight window has room."""
+        if not self._connected:
+            return
+        if self.spool.dropped and time.monotonic() - self._last_status >= self.status_interval_s:
+            self.publish_status()
+        while len(self._inflight) < self.max_inflight:
+            batch = self.spool.read_after(self._sent_upto, self.batch_size)
+            if not batch:
+                return
+            payload = _payload(self.gateway_id, [item.body for item in batch])
+            while len(payload) > contract.MAX_PAYLOAD_BYTES and len(batch) > 1:
+                batch = batch[: len(batch) // 2]
+                payload = _payload(self.gateway_id, [item.body for item in batch])
+            info = self.client.publish(contract.telemetry_topic(self.gateway_id), payload, qos=contract.TELEMETRY_QOS)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                return  # connection lost meanwhile; _on_disconnect handles it
+            self._inflight[info.mid] = [item.seq for item in batch]
+            self._sent_upto = batch[-1].seq
+            self.stats.published_messages += 1
+
+    def publish_status(self) -> None:
+        dropped = self.spool.dropped
+        payload = contract.encode_status(
+            self.gateway_id,
+            True,
+            agent_version=self.status.agent_version,
+            sources=self.status.sources,
+            config_hash=self.status.config_hash,
+            started_at=self.status.started_at,
+            dropped=dropped,
+            ts=now_ms(),
+        )
+        info = self.client.publish(
+            contract.status_topic(self.gateway_id), payload, qos=contract.STATUS_QOS, retain=True
+        )
+        self._last_status = time.monotonic()
+        if info.rc == mqtt.MQTT_ERR_SUCCESS and dropped:
+            self._status_mids[info.mid] = dropped
+
+    def close(self) -> None:
+        """Clean shutdown: publish offline status (the will is only for unclean ends), then disconnect."""
+        self._closing = True
+        if self._connected:
+            offline = contract.encode_status(self.gateway_id, False, started_at=self.status.started_at, ts=now_ms())
+            self.client.publish(contract.status_topic(self.gateway_id), offline, qos=contract.STATUS_QOS, retain=True)
+            self.client.disconnect()
+
+
+def close_links(reactor: Reactor, links: list[GatewayLink], timeout: float) -> None:
+    """Close every link and run the reactor until their sockets are closed (offline status sent) or timeout."""
+    for link in links:
+        link.close()
+    deadline = time.monotonic() + timeout
+    while any(link.client.socket() is not None for link in links) and time.monotonic() < deadline:
+        reactor.run(until=min(deadline, time.monotonic() + 0.05))
+
+
+def _payload(gateway_id: str, bodies: list[str]) -> bytes:
+    # The spool stores each sample already encoded; joining them avoids re-encoding a 500-sample batch.
+    prefix = contract.encode_telemetry(gateway_id, [{}])[: -len(b"{}]}")]
+    return prefix + ",".join(bodies).encode("utf-8") + b"]}"

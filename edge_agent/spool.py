@@ -1,0 +1,152 @@
+"""Store-and-forward spool: every sample is committed here before it is published, and deleted only when the
+broker's PUBACK for the message that carried it arrives.
+
+SQLite in WAL mode, one file per gateway. `seq` is the table's INTEGER PRIMARY KEY, so the spool order is the
+seq order; `meta.next_seq` keeps seq strictly increasing across restarts even when the spool is empty, and
+`meta.dropped` keeps the count of samples dropped (spool full or too old) until a status message reports it.
+
+synchronous=FULL (default): each commit is fsynced before `append` returns. With NORMAL, WAL commits since
+the last checkpoint may be lost on power loss, taking `next_seq` back with them; a sample that had been
+published would then have its seq reused by a different sample. At 1 Hz that is one fsync per second for the
+insert and one per PUBACK: negligible even on an SD card. The simulator (many gateways, throw-away data)
+uses NORMAL.
+
+Standard library only (the agent runtime's memory budget).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS samples (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 0), ('dropped', 0);
+"""
+
+
+@dataclass(frozen=True)
+class SpooledSample:
+    seq: int
+    ts: int
+    body: str  # the sample's JSON object (ts, seq, kpis, ctx) as it goes into the payload
+
+
+class Spool:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_samples: int = 500_000,
+        max_age_s: float = 7 * 24 * 3600,
+        synchronous: str = "FULL",
+    ) -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_samples = max_samples
+        self.max_age_ms = int(max_age_s * 1000)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves so each operation is exactly one transaction.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.execute("PRAGMA cache_size=-256")  # 256 KiB page cache: the gateway's RSS budget is small
+        self._db.executescript(_SCHEMA)
+        self._next_seq = self._meta("next_seq")
+        self._count = int(self._db.execute("SELECT count(*) FROM samples").fetchone()[0])
+
+    def _meta(self, key: str) -> int:
+        return int(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+    @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, ts: int, kpis: dict[str, float], ctx: dict[str, str] | None = None) -> int:
+        """Commit one sample (durable when this returns) and return its seq. Enforces the bounds."""
+        seq = self._next_seq
+        item: dict[str, Any] = {"ts": ts, "seq": seq, "kpis": kpis}
+        if ctx:
+            item["ctx"] = ctx
+        body = json.dumps(item, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        with self._transaction():
+            self._db.execute("INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)", (seq, ts, body))
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (seq + 1,))
+            self._count += 1
+            self._enforce_bounds(ts)
+        self._next_seq = seq + 1
+        return seq
+
+    def _enforce_bounds(self, now_ms: int) -> None:
+        """Drop the oldest samples beyond max_samples and those older than max_age (inside a transaction)."""
+        dropped = 0
+        excess = self._count - self.max_samples
+        if excess > 0:
+            dropped += self._db.execute(
+                "DELETE FROM samples WHERE seq IN (SELECT seq FROM samples ORDER BY seq LIMIT ?)", (excess,)
+            ).rowcount
+        dropped += self._db.execute("DELETE FROM samples WHERE ts < ?", (now_ms - self.max_age_ms,)).rowcount
+        if dropped:
+            self._count -= dropped
+            self._db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped'", (dropped,))
+
+    def read_after(self, after_seq: int, limit: int) -> list[SpooledSample]:
+        """The oldest `limit` samples with seq > after_seq, in seq order."""
+        rows = self._db.execute(
+            "SELECT seq, ts, body FROM samples WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
+        ).fetchall()
+        return [SpooledSample(*row) for row in rows]
+
+    def delete(self, seqs: list[int]) -> None:
+        """Acknowledged by the broker: remove (missing seqs, e.g. dropped meanwhile, are ignored)."""
+        if not seqs:
+            return
+        with self._transaction():
+            removed = 0
+            # Batches are contiguous ranges in practice; a range delete keeps this one statement.
+            if seqs == list(range(seqs[0], seqs[-1] + 1)):
+                removed = self._db.execute(
+                    "DELETE FROM samples WHERE seq BETWEEN ? AND ?", (seqs[0], seqs[-1])
+                ).rowcount
+            else:
+                removed = self._db.executemany("DELETE FROM samples WHERE seq = ?", [(s,) for s in seqs]).rowcount
+            self._count -= removed
+
+    @property
+    def dropped(self) -> int:
+        """Samples dropped and not yet reported in a status message."""
+        return self._meta("dropped")
+
+    def mark_dropped_reported(self, count: int) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE meta SET value = max(0, value - ?) WHERE key = 'dropped'", (count,))
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
