@@ -4,14 +4,12 @@ be compared with what the code produces (`i5g dashboards check` and tests/dashbo
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from grafana_foundation_sdk.cog.encoder import JSONEncoder
-
 from dashboards import drilldown, fleet, scenario
+from dashboards.sdk import JSONEncoder
 from i5g.scenarios import SCENARIOS
 
 GENERATED_DIR = Path(__file__).resolve().parent / "generated"
@@ -31,10 +29,7 @@ def _with_panel_ids(board: dict[str, Any]) -> dict[str, Any]:
 
 
 def _to_dict(builder: Any) -> dict[str, Any]:
-    with warnings.catch_warnings():
-        # The SDK marks its v1 dashboard builder deprecated in favour of v2, which Grafana 11 cannot import.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        model = builder.build()
+    model = builder.build()
     return _with_panel_ids(json.loads(json.dumps(model, cls=JSONEncoder)))
 
 

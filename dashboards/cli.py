@@ -77,7 +77,8 @@ def _check(args: argparse.Namespace) -> int:
         validator = jsonschema.Draft7Validator(json.loads(args.schema.read_text(encoding="utf-8")))
         for name, board in boards.items():
             problems += [
-                f"{name}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(board)
+                f"{name}: {'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+                for e in validator.iter_errors(board)
             ]
     if args.influx_url:
         settings = _settings(influx_url=args.influx_url, influx_database=args.influx_database)

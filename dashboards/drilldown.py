@@ -5,8 +5,6 @@ The registry's use-case page links here with the variables set (dashboards.links
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard
-
 from dashboards.influxql import InfluxQL, call
 from dashboards.panels import (
     compliance_query,
@@ -21,6 +19,7 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
+from dashboards.sdk import dashboard
 from dashboards.uids import DRILLDOWN_UID
 from dashboards.variables import filters, tag_variable
 from i5g.contract import FIELD_LAT, FIELD_LON, KPIS, MEASUREMENT_GATEWAY_STATUS

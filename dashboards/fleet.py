@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard
-
 from dashboards.influxql import INTERVAL_MS, InfluxQL, call, ident
 from dashboards.panels import (
     alarm_when_any,
@@ -17,6 +15,7 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
+from dashboards.sdk import dashboard
 from dashboards.uids import FLEET_UID
 from i5g.contract import (
     FIELD_SEQ,

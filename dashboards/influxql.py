@@ -15,10 +15,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal, Self
 
-from grafana_foundation_sdk.cog import builder as cogbuilder
-from grafana_foundation_sdk.cog import variants as cogvariants
-from grafana_foundation_sdk.models import common
-
+from dashboards.sdk import cogbuilder, cogvariants
+from dashboards.sdk import common_models as common
 from dashboards.uids import DATASOURCE_TYPE, DATASOURCE_UID
 
 TIME_FILTER = "$timeFilter"

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from grafana_foundation_sdk.builders import bargauge, common, dashboard, geomap, stat, table, timeseries
-from grafana_foundation_sdk.models import common as common_models
-from grafana_foundation_sdk.models import dashboard as dashboard_models
-
 from dashboards.influxql import InfluxQL, ResultFormat, Target, call, datasource_ref, ident
+from dashboards.sdk import (
+    bargauge,
+    common,
+    common_models,
+    dashboard,
+    dashboard_models,
+    geomap,
+    stat,
+    table,
+    timeseries,
+)
 from dashboards.uids import TAG
 from i5g.contract import FIELD_SLA_VIOLATIONS, KPIS, MEASUREMENT_KPI
 from i5g.scenarios import Requirement

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from grafana_foundation_sdk.builders import dashboard, timeseries
-
 from dashboards.influxql import InfluxQL, call, ident, tag_is
 from dashboards.panels import (
     bar_gauge_panel,
@@ -24,6 +22,7 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
+from dashboards.sdk import dashboard, timeseries
 from dashboards.uids import scenario_uid
 from dashboards.variables import filters, tag_variable
 from i5g.contract import FIELD_SEQ, KPIS

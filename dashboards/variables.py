@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from grafana_foundation_sdk.builders import dashboard
-from grafana_foundation_sdk.models import dashboard as dashboard_models
-
 from dashboards.influxql import ShowTagValues, datasource_ref, tag_matches_variable
+from dashboards.sdk import dashboard, dashboard_models
 from i5g.contract import MEASUREMENT_KPI
 
 # The value of "All": a regex matching every tag value. Without it Grafana would send every listed value as
