@@ -109,13 +109,14 @@ def _with_session(work):  # (Session -> T) -> T, in one transaction; registry er
 
     engine = make_engine(_settings().database_url)
     try:
+        # Not `return` inside the loop: leaving a generator early closes it without reaching its commit.
         for session in transaction(make_sessionmaker(engine)):
-            return work(session)
+            result = work(session)
+        return result
     except RegistryError as exc:
         raise CommandError(exc.message) from None
     finally:
         engine.dispose()
-    raise AssertionError("unreachable")
 
 
 def _safe_url(url: str) -> str:
