@@ -10,9 +10,10 @@ Conventions (they matter when a figure is compared with live telemetry):
   latency range, the lower end of a data-rate range), so a violation means that even the least demanding
   variant of the cited row is not met.
 - 3GPP end-to-end latency is one-way. The telemetry contract measures round-trip time (`rtt_ms`), so each
-  profile carries the cited one-way figure (`latency_ms`, not checkable per sample) AND a derived RTT bound
-  `rtt_ms` = 2 x the one-way figure (assumes symmetric paths; an RTT within 2L does not prove each direction
-  within L, an RTT above 2L proves at least one direction above L).
+  profile carries the cited one-way figure (`one_way_latency_ms`, not checkable per sample) AND the
+  end-to-end latency bound `latency_ms` that samples are checked against: kpi `rtt_ms`, value 2 x the one-way
+  figure (assumes symmetric paths; an RTT within 2L does not prove each direction within L, an RTT above 2L
+  proves at least one direction above L).
 - Communication service availability / reliability are long-run figures of a service, not of a sample: they
   are kept (`availability_pct` / `reliability_pct`, kpi None) and the per-sample check uses `loss_pct`, which
   is always a project default because no 3GPP table states a per-probe loss figure.
@@ -36,8 +37,9 @@ Direction = Literal["max", "min"]
 class Requirement:
     """One figure of a requirement profile.
 
-    `metric` is the profile's own name (latency_ms, rtt_ms, jitter_ms, loss_pct, availability_pct,
-    reliability_pct, ul_mbps, dl_mbps, survival_time_ms, transfer_interval_ms, or a scenario KPI name).
+    `metric` is the profile's own name (latency_ms (checked as RTT), one_way_latency_ms, jitter_ms, loss_pct,
+    availability_pct, reliability_pct, ul_mbps, dl_mbps, survival_time_ms, transfer_interval_ms, or a scenario
+    KPI name).
     `kpi` names the telemetry KPI (i5g.contract.KPIS) that live samples are checked against, or None where the
     figure is not observable per sample (one-way latency, availability, survival time).
     `direction` "max": the observed value must be <= value; "min": >= value.
@@ -144,12 +146,12 @@ _RATE_NOTE = (
 
 
 def _latency(one_way_ms: float, source: str, note: str = "") -> tuple[Requirement, Requirement]:
-    """The cited one-way latency plus the RTT bound (2x) that samples are checked against."""
+    """The cited one-way latency plus the latency bound samples are checked against (RTT, 2x one-way)."""
     rtt_source = source if source == PROJECT_DEFAULT else f"derived: 2 x one-way latency of {source}"
     return (
-        Requirement("latency_ms", one_way_ms, "ms", "max", source, kpi=None, note=note or "one-way end-to-end"),
+        Requirement("one_way_latency_ms", one_way_ms, "ms", "max", source, kpi=None, note=note or "one-way end-to-end"),
         Requirement(
-            "rtt_ms",
+            "latency_ms",
             2 * one_way_ms,
             "ms",
             "max",

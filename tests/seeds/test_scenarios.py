@@ -30,7 +30,7 @@ def test_the_stable_keys_exist() -> None:
 def test_profile_is_complete(key: str) -> None:
     scenario = scenarios.get(key)
     metrics = {r.metric for r in scenario.requirements}
-    assert {"latency_ms", "rtt_ms", "jitter_ms", "ul_mbps", "dl_mbps"} <= metrics
+    assert {"latency_ms", "one_way_latency_ms", "jitter_ms", "ul_mbps", "dl_mbps"} <= metrics
     assert "loss_pct" in metrics and metrics & {"availability_pct", "reliability_pct"}
     assert len(metrics) == len(scenario.requirements), "a metric appears twice"
 
@@ -62,10 +62,10 @@ def test_checkable_figures_name_contract_kpis(key: str) -> None:
 @pytest.mark.parametrize("key", ALL)
 def test_rtt_bound_is_twice_the_one_way_latency(key: str) -> None:
     scenario = scenarios.get(key)
-    latency, rtt = scenario.requirement("latency_ms"), scenario.requirement("rtt_ms")
+    latency, rtt = scenario.requirement("one_way_latency_ms"), scenario.requirement("latency_ms")
     assert latency is not None and rtt is not None
     assert latency.kpi is None, "a one-way bound must not be compared with RTT directly"
-    assert rtt.value == 2 * latency.value
+    assert rtt.kpi == "rtt_ms" and rtt.value == 2 * latency.value
     assert rtt.is_project_default == latency.is_project_default
 
 
@@ -84,16 +84,16 @@ def test_miit_list_has_twenty_scenarios_in_two_batches() -> None:
 
 def test_cited_rows_are_the_ones_documented() -> None:
     """Spot-check figures against the table rows read for docs/catalog.md (a typo here would move a bound)."""
-    assert scenarios.get("agv").requirement("latency_ms").value == 10  # 22.104 T5.3-1 mobile robots video
+    assert scenarios.get("agv").requirement("one_way_latency_ms").value == 10  # 22.104 T5.3-1 robots video
     assert scenarios.get("agv").requirement("ul_mbps").value == 10
     assert scenarios.get("data_collection").requirement("transfer_interval_ms").value == 60_000
-    assert scenarios.get("remote_diagnosis").requirement("latency_ms").value == 100
+    assert scenarios.get("remote_diagnosis").requirement("one_way_latency_ms").value == 100
     assert scenarios.get("remote_control").requirement("survival_time_ms").value == 16  # E-stop row
-    assert scenarios.get("automation_control").requirement("latency_ms").value == 1
+    assert scenarios.get("automation_control").requirement("one_way_latency_ms").value == 1
 
 
 def test_violated_by_follows_direction() -> None:
-    rtt = scenarios.get("agv").requirement("rtt_ms")
+    rtt = scenarios.get("agv").requirement("latency_ms")
     ul = scenarios.get("agv").requirement("ul_mbps")
     assert rtt.violated_by(rtt.value + 0.1) and not rtt.violated_by(rtt.value)
     assert ul.violated_by(ul.value - 0.1) and not ul.violated_by(ul.value)
