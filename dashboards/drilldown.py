@@ -27,7 +27,9 @@ from i5g.contract import FIELD_LAT, FIELD_LON, KPIS, MEASUREMENT_GATEWAY_STATUS
 VARIABLES = ("city", "enterprise", "use_case", "gateway")
 SERVICE_KPIS = ("rtt_ms", "jitter_ms", "loss_pct", "ul_mbps", "dl_mbps")
 RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
-HOST_KPIS = ("cpu_pct", "mem_pct", "temp_c")
+# temp_c is left out: the host source reports it only where the board has a sensor, so on most hosts the
+# panel would stay empty.
+HOST_KPIS = ("cpu_pct", "mem_pct", "disk_pct")
 
 
 def _per_gateway_row(board: dashboard.Dashboard, title: str, kpis: tuple[str, ...], width: int) -> dashboard.Dashboard:

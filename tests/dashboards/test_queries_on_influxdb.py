@@ -3,7 +3,9 @@ substituted as Grafana does (dashboards.verify), runs on a real InfluxDB 1.6.7 v
 
 DATA SOURCE, stated plainly: the points are written with InfluxDB's /write in exactly the storage schema of
 i5g.contract (tests/dashboards/contract_data.py), not yet by the real pipeline (simulated gateways -> Mosquitto
--> collector -> InfluxDB); see test_pipeline_fills_the_dashboards for that run.
+-> collector -> InfluxDB); test_pipeline_dashboards.py runs the same
+verification on data from the real pipeline; these tests add selections the pipeline data cannot exercise
+(two values at once, sites without coordinates next to ones with) and run in seconds.
 """
 
 from __future__ import annotations
