@@ -1,10 +1,135 @@
-"""`i5g stack ...`: the whole local stack (filled by the stack issue)."""
+"""`i5g stack up|status|down`: the whole system on this machine (see i5g/stack/stack.py).
+
+Only argparse and the standard library at import time (see i5g/cli.py).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("stack", help="run the whole stack locally (broker, InfluxDB, registry, ...)")
     parser.set_defaults(parser_for_help=parser)
+    actions = parser.add_subparsers(dest="stack_action", metavar="{up,status,down}")
+    state_help = "state folder (default: I5G_STACK_STATE_DIR or .i5g/stack)"
+
+    up = actions.add_parser(
+        "up",
+        help="start everything, wait until healthy, supervise until Ctrl-C",
+        description="Ports and options: I5G_STACK_* variables or the [stack] table of $I5G_CONFIG_FILE.",
+    )
+    up.add_argument("--state-dir", type=Path, help=state_help)
+    up.add_argument("--detach", action="store_true", help="return once healthy, leaving the parts running")
+    up.set_defaults(handler=_up, parser_for_help=up)
+
+    status = actions.add_parser("status", help="show what runs (exit status 0 only when everything runs)")
+    status.add_argument("--state-dir", type=Path, help=state_help)
+    status.set_defaults(handler=_status, parser_for_help=status)
+
+    down = actions.add_parser("down", help="stop everything (data stays in the state folder)")
+    down.add_argument("--state-dir", type=Path, help=state_help)
+    down.set_defaults(handler=_down, parser_for_help=down)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from i5g.cli import CommandError
+    from i5g.settings import SettingsError
+    from i5g.stack.settings import StackSettings
+
+    overrides = {"state_dir": args.state_dir} if args.state_dir else {}
+    try:
+        return StackSettings.load(**overrides)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _state(args: argparse.Namespace) -> Any:
+    from i5g.stack.state import StackState
+
+    return StackState(_settings(args).state_dir)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from i5g.stack.control import status
+
+    return status(_state(args), sys.stdout)
+
+
+def _down(args: argparse.Namespace) -> int:
+    from i5g.stack.control import down
+
+    return down(_state(args), sys.stdout)
+
+
+def _up(args: argparse.Namespace) -> int:
+    import signal
+
+    from i5g.cli import CommandError
+    from i5g.stack.control import clear_stale, running_parts, status
+    from i5g.stack.process import ServiceError
+    from i5g.stack.stack import SUPERVISOR, Stack, StackStopped, install_signal_handlers
+
+    stack = Stack(_settings(args))
+    state = stack.state
+    if running_parts(state):
+        print("the stack is already running; `i5g stack down` stops it\n")
+        status(state, sys.stdout)
+        return 0
+    clear_stale(state)
+    try:
+        stack.preflight()
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    install_signal_handlers()
+    if not args.detach:
+        state.write_pid(SUPERVISOR, os.getpid())
+    print(f"starting the stack in {state.root}")
+    try:
+        stack.up()
+        print_banner(stack, detached=args.detach)
+        if args.detach:
+            return 0
+        stack.supervise()
+    except StackStopped:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean stop
+        print("\nstopping the stack")
+        stack.stop()
+        return 0
+    except ServiceError as exc:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stack.stop()
+        raise CommandError(f"{exc}\n(logs: {state.log_dir})") from None
+    finally:
+        if not args.detach:
+            state.clear_pid(SUPERVISOR)
+    return 0
+
+
+def print_banner(stack: Any, *, detached: bool) -> None:
+    state = stack.state
+    registry, influx = stack.registry_url, stack.influx_url
+    query = "SELECT count(seq) FROM kpi WHERE time > now() - 5m GROUP BY gateway"
+    lines = [
+        "",
+        f"The stack is up: {len(stack.fleet)} simulated gateways send telemetry through the broker to InfluxDB.",
+        "Look at:",
+        f"  registry (web UI)   {registry}/",
+        f"  REST API docs       {registry}/docs",
+        f"  gateways (online)   curl {registry}/api/v1/gateways",
+        f"  telemetry           curl -G {influx}/query --data-urlencode db=i5g --data-urlencode 'q={query}'",
+        f"  collector metrics   http://127.0.0.1:{stack.settings.collector_metrics_port}/metrics",
+        f"  broker              {stack.mqtt_url} (no anonymous access; each gateway's own credentials are in",
+        f"                      {state.credentials_path})",
+        f"  Grafana             point an InfluxQL data source at {influx} (database i5g), then `i5g dashboards`",
+        f"  secrets, tokens     {state.secrets_path}",
+        f"  logs                {state.log_dir}/",
+        "",
+        "`i5g stack status` shows what runs; `i5g stack down` stops it"
+        + ("." if detached else ", and so does Ctrl-C here."),
+    ]
+    print("\n".join(lines), flush=True)

@@ -84,12 +84,28 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         self.process.kill()
 
     def query(self, q: str, db: str | None = None, epoch: str = "ms") -> dict[str, Any]:
-        params = {"q": q, "epoch": epoch}
-        if db:
-            params["db"] = db
-        data = urllib.parse.urlencode(params).encode()
-        with urllib.request.urlopen(f"{self.url}/query", data=data, timeout=30) as response:
-            return json.loads(response.read())
+        return query(self.url, q, db, epoch)
 
     def create_database(self, name: str) -> None:
         self.query(f'CREATE DATABASE "{name}"')
+
+
+def query(url: str, q: str, db: str | None = None, epoch: str = "ms") -> dict[str, Any]:
+    """One InfluxQL statement against a 1.x /query endpoint (POST, so DDL works too)."""
+    params = {"q": q, "epoch": epoch}
+    if db:
+        params["db"] = db
+    data = urllib.parse.urlencode(params).encode()
+    with urllib.request.urlopen(f"{url}/query", data=data, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def count_field(url: str, db: str, measurement: str, field: str, since_ms: int | None = None) -> int:
+    """How many points of `measurement` carry `field` (0 when the database or measurement does not exist)."""
+    where = f" WHERE time >= {since_ms}ms" if since_ms is not None else ""
+    try:
+        result = query(url, f'SELECT count("{field}") FROM "{measurement}"{where}', db)["results"][0]
+    except (OSError, ValueError, KeyError, IndexError):
+        return 0
+    series = result.get("series") or []
+    return int(series[0]["values"][0][1]) if series else 0

@@ -1,0 +1,117 @@
+"""`i5g stack status` and `i5g stack down`: work from any terminal through the pid files of the state folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from typing import Any, TextIO
+
+from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
+from i5g.stack.influxdb import count_field
+from i5g.stack.stack import PARTS, SUPERVISOR
+from i5g.stack.state import StackState
+
+URL_OF_PART = {
+    "mosquitto": "mqtt",
+    "influxdb": "influxdb",
+    "influx-v2-proxy": "influxdb_v2",
+    "registry": "registry",
+    "collector": "collector_metrics",
+}
+
+
+def running_parts(state: StackState) -> dict[str, int]:
+    """part -> pid of every stack process still running (supervisor included)."""
+    pids = {part: state.live_pid(part) for part in (SUPERVISOR, *PARTS)}
+    return {part: pid for part, pid in pids.items() if pid is not None}
+
+
+def clear_stale(state: StackState) -> None:
+    running = running_parts(state)
+    for part in state.pid_parts():
+        if part not in running:
+            state.clear_pid(part)
+
+
+def read_info(state: StackState) -> dict[str, Any]:
+    try:
+        return json.loads(state.info_path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def status(state: StackState, out: TextIO) -> int:
+    """Prints each part's state; 0 when every part runs, 1 otherwise."""
+    running = running_parts(state)
+    info = read_info(state)
+    urls = info.get("urls", {})
+    supervisor = running.get(SUPERVISOR)
+    headline = "running" if all(part in running for part in PARTS) else "stopped" if not running else "partly running"
+    out.write(f"stack in {state.root}: {headline}")
+    out.write(f" (supervisor pid {supervisor})\n" if supervisor else "\n")
+    for part in PARTS:
+        pid = running.get(part)
+        where = urls.get(URL_OF_PART.get(part, ""), "")
+        out.write(f"  {part:16} {'running' if pid else 'stopped':8} {f'pid {pid}' if pid else '':10} {where}\n")
+    if "influxdb" in running and urls.get("influxdb"):
+        samples = count_field(urls["influxdb"], DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ)
+        out.write(f"  samples stored in InfluxDB ({DATABASE_DEFAULT}.{MEASUREMENT_KPI}): {samples}\n")
+    if info.get("gateways") and "fleet" in running:
+        out.write(f"  simulated gateways: {len(info['gateways'])}\n")
+    return 0 if headline == "running" else 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours still answers kill(0); /proc tells it apart.
+    try:
+        return "\nState:\tZ" not in open(f"/proc/{pid}/status").read()
+    except OSError:
+        return False
+
+
+def terminate(pid: int, timeout: float) -> None:
+    """SIGTERM, then SIGKILL after `timeout` seconds."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+
+
+def down(state: StackState, out: TextIO, timeout: float = 60.0) -> int:
+    running = running_parts(state)
+    if not running:
+        clear_stale(state)
+        out.write(f"stack in {state.root}: nothing running\n")
+        return 0
+    supervisor = running.pop(SUPERVISOR, None)
+    if supervisor is not None:
+        # The supervisor stops its parts in order (fleet first, broker last) and removes their pid files.
+        out.write(f"stopping the stack (supervisor pid {supervisor}) ...\n")
+        terminate(supervisor, timeout)
+        running = {part: pid for part, pid in running_parts(state).items() if part != SUPERVISOR}
+    for part in reversed(PARTS):
+        pid = running.get(part)
+        if pid is not None:  # detached stack, or a supervisor that died without cleaning up
+            out.write(f"  stopping {part} (pid {pid})\n")
+            terminate(pid, 15.0)
+    for part in (SUPERVISOR, *PARTS):
+        state.clear_pid(part)
+    out.write("stopped; data kept in " + str(state.root) + " (delete it to start from scratch)\n")
+    return 0

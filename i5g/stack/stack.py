@@ -1,0 +1,356 @@
+"""`i5g stack up|status|down`: the whole system natively on loopback, state in one folder.
+
+Order: Mosquitto (dynamic security, persistence) -> InfluxDB + the v2 write proxy -> registry (migrated,
+seeded, served, provisioning broker identities) -> collector (own broker identity and registry token) ->
+simulated fleet (one gateway per approved use case, each with its own credentials). `up` waits until each
+part answers its health check, then supervises them in the foreground; Ctrl-C (or `i5g stack down` from
+another terminal, which signals the supervisor) stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
+from i5g.stack.fleet import FleetGateway, register_fleet
+from i5g.stack.http import http_ok
+from i5g.stack.influxdb import InfluxDBServer, count_field
+from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
+from i5g.stack.process import ManagedProcess, ServiceError, port_is_open, require_binary
+from i5g.stack.settings import StackSettings
+from i5g.stack.state import StackState, write_private
+
+SUPERVISOR = "stack"
+# Start order; `down` and Ctrl-C stop in reverse.
+PARTS = ("mosquitto", "influxdb", "influx-v2-proxy", "registry", "collector", "fleet")
+PORT_SETTING = {
+    "mosquitto": "I5G_STACK_MQTT_PORT",
+    "influxdb": "I5G_STACK_INFLUX_PORT",
+    "influx-v2-proxy": "I5G_STACK_INFLUX_V2_PORT",
+    "registry": "I5G_STACK_REGISTRY_PORT",
+    "collector": "I5G_STACK_COLLECTOR_METRICS_PORT",
+}
+HOST = "127.0.0.1"
+
+
+class StackStopped(Exception):
+    """SIGINT/SIGTERM arrived: stop everything and exit."""
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, "-m", "i5g.cli", *args]
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    # The parts read only what the stack hands them: a user's own I5G_* variables must not leak in.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("I5G_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Stack:
+    settings: StackSettings
+    out: TextIO = sys.stdout
+    state: StackState = field(init=False)
+    started: dict[str, Callable[[], None]] = field(default_factory=dict)  # part -> stop
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    fleet: list[FleetGateway] = field(default_factory=list)
+    began_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.state = StackState(self.settings.state_dir)
+
+    # ------------------------------------------------------------------------------------------ URLs
+
+    @property
+    def registry_url(self) -> str:
+        return f"http://{HOST}:{self.settings.registry_port}"
+
+    @property
+    def influx_url(self) -> str:
+        return f"http://{HOST}:{self.settings.influx_port}"
+
+    @property
+    def influx_v2_url(self) -> str:
+        return f"http://{HOST}:{self.settings.influx_v2_port}"
+
+    @property
+    def mqtt_url(self) -> str:
+        return f"mqtt://{HOST}:{self.settings.mqtt_port}"
+
+    # ------------------------------------------------------------------------------------------ checks
+
+    def preflight(self) -> None:
+        """Everything that can be checked before starting anything: binaries, free ports, policy files."""
+        for binary, package in (("mosquitto", "mosquitto"), ("mosquitto_ctrl", "mosquitto-clients"),
+                                ("influxd", "influxdb")):  # fmt: skip
+            require_binary(binary, package)
+        if not self.settings.mosquitto_policy_dir.is_dir():
+            raise ServiceError(f"broker policy folder {self.settings.mosquitto_policy_dir} is missing")
+        if not self.settings.seeds_dir.is_dir():
+            raise ServiceError(f"seeds folder {self.settings.seeds_dir} is missing (I5G_STACK_SEEDS_DIR)")
+        for part, port in self.settings.ports().items():
+            if port_is_open(port):
+                raise ServiceError(
+                    f"port {port} on {HOST} is already in use, so {part} cannot start: stop what uses it "
+                    f"or choose another port with {PORT_SETTING[part]}=..."
+                )
+
+    # ------------------------------------------------------------------------------------------ up
+
+    def step(self, label: str, work: Callable[[], Any]) -> Any:
+        self.out.write(f"  {label} ... ")
+        self.out.flush()
+        began = time.monotonic()
+        try:
+            result = work()
+        except BaseException:
+            self.out.write("FAILED\n")
+            self.out.flush()
+            raise
+        self.out.write(f"ok ({time.monotonic() - began:.1f}s)\n")
+        self.out.flush()
+        return result
+
+    def up(self) -> None:
+        """Start every part (stopping what started if one fails)."""
+        self.began_at = time.time()
+        self.state.root.mkdir(parents=True, exist_ok=True)
+        secrets = self.state.secrets()
+        try:
+            self.step(f"broker       {self.mqtt_url} (dynamic security, persistence)", lambda: self._mosquitto(secrets))
+            self.step(f"InfluxDB     {self.influx_url} (database {DATABASE_DEFAULT})", self._influxdb)
+            self.step(f"v2 proxy     {self.influx_v2_url}", self._proxy)
+            self.step(f"registry     {self.registry_url} (migrate, seed, serve)", lambda: self._registry(secrets))
+            self.step("collector    broker identity + registry token, then run", lambda: self._collector(secrets))
+            self.fleet = self.step("fleet        register one gateway per approved use case", self._register_fleet)
+            self.step(f"fleet        {len(self.fleet)} simulated gateways at {self.settings.rate_hz:g} Hz", self._fleet)
+            self.step("data         first samples stored in InfluxDB", self._wait_for_data)
+        except BaseException:
+            self.stop()
+            raise
+        write_private(self.state.info_path, self.info())
+
+    def _start(self, part: str, process: ManagedProcess, stop: Callable[[], None] | None = None) -> None:
+        process.start(self.settings.start_timeout_s)
+        assert process.pid is not None
+        self.processes[part] = process
+        self.started[part] = stop or process.stop
+        self.state.write_pid(part, process.pid)
+
+    def _mosquitto(self, secrets: dict[str, str]) -> None:
+        admin = BrokerAdmin(secrets["broker_admin_username"], secrets["broker_admin_password"])
+        server = MosquittoServer(
+            self.state.root / "mosquitto",
+            self.settings.mqtt_port,
+            admin=admin,
+            policy_dir=self.settings.mosquitto_policy_dir,
+        )
+        server.process.log_path = self.state.log("mosquitto")
+        server.write_config()
+        self._start("mosquitto", server.process)
+
+    def _influxdb(self) -> None:
+        server = InfluxDBServer(self.state.root / "influxdb", self.settings.influx_port)
+        server.process.log_path = self.state.log("influxdb")
+        server.write_config()
+        self._start("influxdb", server.process)
+        server.create_database(DATABASE_DEFAULT)
+
+    def _proxy(self) -> None:
+        argv = [sys.executable, "-m", "i5g.stack.v2proxy", self.influx_url, str(self.settings.influx_v2_port)]
+        process = ManagedProcess(
+            "influx-v2-proxy",
+            argv,
+            self.state.log("influx-v2-proxy"),
+            ready=lambda: http_ok(f"{self.influx_v2_url}/health"),
+            env=child_env({}),
+            ports=[self.settings.influx_v2_port],
+        )
+        self._start("influx-v2-proxy", process)
+
+    def _registry_env(self, secrets: dict[str, str]) -> dict[str, str]:
+        return child_env(
+            {
+                "I5G_DATABASE_URL": f"sqlite:///{self.state.root / 'registry.db'}",
+                "I5G_HOST": HOST,
+                "I5G_PORT": str(self.settings.registry_port),
+                "I5G_SECRET_KEY": secrets["registry_secret_key"],
+                "I5G_BROKER_ADMIN_URL": self.mqtt_url,
+                "I5G_BROKER_ADMIN_USERNAME": secrets["broker_admin_username"],
+                "I5G_BROKER_ADMIN_PASSWORD": secrets["broker_admin_password"],
+            }
+        )
+
+    def _registry_command(self, env: dict[str, str], *args: str) -> str:
+        result = subprocess.run(
+            _python("registry", *args), env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        with open(self.state.log("registry"), "a") as log:
+            log.write(f"$ i5g registry {' '.join(args)}\n{result.stdout}{result.stderr}")
+        if result.returncode != 0:
+            raise ServiceError(f"i5g registry {args[0]} failed:\n{(result.stderr or result.stdout).strip()}")
+        return result.stdout
+
+    def _token(self, env: dict[str, str], secrets: dict[str, str], role: str) -> str:
+        key = f"registry_{role}_token"
+        if key not in secrets:
+            # A fresh name each time: a token whose plaintext was lost cannot be recovered, only replaced.
+            name = f"stack-{role}-{int(time.time())}"
+            secrets[key] = self._registry_command(env, "create-token", "--name", name, "--role", role).strip()
+            self.state.save_secret(key, secrets[key])
+        return secrets[key]
+
+    def _registry(self, secrets: dict[str, str]) -> None:
+        self.state.log_dir.mkdir(parents=True, exist_ok=True)
+        env = self._registry_env(secrets)
+        self._registry_command(env, "migrate")
+        self._registry_command(env, "seed", "--seeds-dir", str(self.settings.seeds_dir))
+        self._token(env, secrets, "staff")
+        self._token(env, secrets, "collector")
+        process = ManagedProcess(
+            "registry",
+            _python("registry", "serve", "--host", HOST, "--port", str(self.settings.registry_port)),
+            self.state.log("registry"),
+            ready=lambda: http_ok(f"{self.registry_url}/healthz"),
+            env=env,
+            ports=[self.settings.registry_port],
+        )
+        self._start("registry", process)
+
+    def _admin(self, secrets: dict[str, str]) -> Any:
+        from registry.broker.dynsec import DynsecClient
+
+        return DynsecClient(
+            HOST, self.settings.mqtt_port, secrets["broker_admin_username"], secrets["broker_admin_password"]
+        )
+
+    def _collector(self, secrets: dict[str, str]) -> None:
+        from registry.broker.service import ensure_collector
+
+        with self._admin(secrets) as dynsec:
+            ensure_collector(dynsec, secrets["collector_mqtt_username"], secrets["collector_mqtt_password"])
+        env = child_env(
+            {
+                "I5G_COLLECTOR_REPLICA": "stack",
+                "I5G_COLLECTOR_STATE_DIR": str(self.state.root / "collector"),
+                "I5G_COLLECTOR_MQTT_HOST": HOST,
+                "I5G_COLLECTOR_MQTT_PORT": str(self.settings.mqtt_port),
+                "I5G_COLLECTOR_MQTT_USERNAME": secrets["collector_mqtt_username"],
+                "I5G_COLLECTOR_MQTT_PASSWORD": secrets["collector_mqtt_password"],
+                "I5G_COLLECTOR_INFLUX_URL": self.influx_v2_url,
+                "I5G_COLLECTOR_INFLUX_BUCKET": DATABASE_DEFAULT,
+                "I5G_COLLECTOR_REGISTRY_URL": self.registry_url,
+                "I5G_COLLECTOR_REGISTRY_TOKEN": secrets["registry_collector_token"],
+                "I5G_COLLECTOR_METRICS_HOST": HOST,
+                "I5G_COLLECTOR_METRICS_PORT": str(self.settings.collector_metrics_port),
+            }
+        )
+        process = ManagedProcess(
+            "collector",
+            _python("collector", "run"),
+            self.state.log("collector"),
+            ready=lambda: http_ok(f"http://{HOST}:{self.settings.collector_metrics_port}/healthz"),
+            env=env,
+            ports=[self.settings.collector_metrics_port],
+        )
+        self._start("collector", process)
+
+    def _register_fleet(self) -> list[FleetGateway]:
+        from registry.broker.service import provision_gateway
+
+        secrets = self.state.secrets()
+
+        def rotate(gateway_id: str) -> str:
+            with self._admin(secrets) as dynsec:
+                return provision_gateway(dynsec, gateway_id, pin_client_id=True)
+
+        fleet = register_fleet(
+            self.registry_url,
+            secrets["registry_staff_token"],
+            self.state.credentials_path,
+            rotate,
+            self.settings.max_gateways,
+        )
+        if not fleet:
+            raise ServiceError("the registry has no approved use case to attach a demo gateway to (seeds?)")
+        return fleet
+
+    def _fleet(self) -> None:
+        argv = _python(
+            "agent", "simulate",
+            "--credentials", str(self.state.credentials_path),
+            "--broker", f"{HOST}:{self.settings.mqtt_port}",
+            "--rate", f"{self.settings.rate_hz:g}",
+            "--state-dir", str(self.state.root / "fleet"),
+        )  # fmt: skip
+        process = ManagedProcess(
+            "fleet", argv, self.state.log("fleet"), ready=lambda: True, env=child_env({}), ports=[]
+        )
+        self._start("fleet", process)
+
+    def _wait_for_data(self) -> None:
+        # Samples taken since this `up` started: data from an earlier run proves nothing about this one.
+        since_ms = int(self.began_at * 1000)
+        deadline = time.monotonic() + self.settings.start_timeout_s
+        while time.monotonic() < deadline:
+            for part, process in self.processes.items():
+                if not process.running():
+                    raise ServiceError(f"{part} stopped:\n{process.log_tail()}")
+            if count_field(self.influx_url, DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ, since_ms) > 0:
+                return
+            time.sleep(0.5)
+        raise ServiceError(
+            f"no samples reached InfluxDB within {self.settings.start_timeout_s:g}s: "
+            f"see {self.state.log('collector')} and {self.state.log('fleet')}"
+        )
+
+    # ------------------------------------------------------------------------------------------ run, stop
+
+    def supervise(self, poll_s: float = 1.0) -> None:
+        """Until a signal: watch the parts; one dying ends the stack with its log tail."""
+        while True:
+            for part, process in self.processes.items():
+                if not process.running():
+                    raise ServiceError(f"{part} stopped unexpectedly:\n{process.log_tail()}")
+            time.sleep(poll_s)
+
+    def stop(self) -> None:
+        for part in reversed(PARTS):
+            stop = self.started.pop(part, None)
+            if stop is not None:
+                self.out.write(f"  stopping {part}\n")
+                self.out.flush()
+                stop()
+                self.state.clear_pid(part)
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "state_dir": str(self.state.root),
+            "urls": {
+                "registry": self.registry_url,
+                "api_docs": f"{self.registry_url}/docs",
+                "mqtt": self.mqtt_url,
+                "influxdb": self.influx_url,
+                "influxdb_v2": self.influx_v2_url,
+                "collector_metrics": f"http://{HOST}:{self.settings.collector_metrics_port}/metrics",
+            },
+            "gateways": [gateway.gateway_id for gateway in self.fleet],
+        }
+
+
+def install_signal_handlers() -> None:
+    def handler(signum: int, frame: Any) -> None:
+        raise StackStopped(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
