@@ -176,7 +176,8 @@ def _availability(pct: float, source: str, metric: str = "availability_pct", not
 
 def _rate(metric: str, mbps: float, source: str, note: str = "") -> Requirement:
     kpi = metric  # ul_mbps / dl_mbps are contract KPIs of the same name
-    return Requirement(metric, mbps, "Mbit/s", "min", source, kpi=kpi, note=f"{note} {_RATE_NOTE}".strip())
+    full_note = f"{note.rstrip('.')}. {_RATE_NOTE}" if note else _RATE_NOTE
+    return Requirement(metric, mbps, "Mbit/s", "min", source, kpi=kpi, note=full_note)
 
 
 def _profile(
@@ -205,6 +206,13 @@ def _pd(value: float, note: str) -> tuple[float, str, str]:
     return (value, PROJECT_DEFAULT, note)
 
 
+# AGVs and inspection robots share the mobile-robot video-streaming row.
+_MOBILE_ROBOT_VIDEO: dict[str, tuple[float, str, str]] = {
+    "latency": (10, ROW_MOBILE_ROBOT_VIDEO, "one-way; the row's 'Max allowed end-to-end latency'"),
+    "availability": (99.9999, ROW_MOBILE_ROBOT_VIDEO, "row value '> 99.999 9 %'"),
+    "ul": (10, ROW_MOBILE_ROBOT_VIDEO, "row value 'UL: > 10 Mbit/s'"),
+}
+
 # --------------------------------------------------------------------------------------------- taxonomy
 
 SCENARIOS: dict[str, Scenario] = {
@@ -218,10 +226,8 @@ SCENARIOS: dict[str, Scenario] = {
             "navigation and their camera streams.",
             ("厂区智能物流",),
             _profile(
-                latency=(10, ROW_MOBILE_ROBOT_VIDEO, "one-way; the row's 'Max allowed end-to-end latency'"),
-                availability=(99.9999, ROW_MOBILE_ROBOT_VIDEO, "row value '> 99.999 9 %'"),
+                **_MOBILE_ROBOT_VIDEO,
                 loss_pct=0.1,
-                ul=(10, ROW_MOBILE_ROBOT_VIDEO, "row value 'UL: > 10 Mbit/s'"),
                 dl=_pd(1, "Fleet-control commands downlink; the cited row states uplink only."),
                 extra=(
                     Requirement(
@@ -436,10 +442,8 @@ SCENARIOS: dict[str, Scenario] = {
             "Wheeled or legged robots patrol plant areas and stream video and sensor readings back over 5G.",
             ("无人智能巡检",),
             _profile(
-                latency=(10, ROW_MOBILE_ROBOT_VIDEO, "one-way; the row's 'Max allowed end-to-end latency'"),
-                availability=(99.9999, ROW_MOBILE_ROBOT_VIDEO, "row value '> 99.999 9 %'"),
+                **_MOBILE_ROBOT_VIDEO,
                 loss_pct=0.1,
-                ul=(10, ROW_MOBILE_ROBOT_VIDEO, "row value 'UL: > 10 Mbit/s'"),
                 dl=_pd(1, "Navigation commands; the cited row states uplink only."),
                 extra=(
                     Requirement(
