@@ -7,22 +7,20 @@ from __future__ import annotations
 
 from dashboards.influxql import InfluxQL, call
 from dashboards.panels import (
+    compliance_over_time,
     compliance_query,
     compliance_thresholds,
     geomap_panel,
-    kpi_title,
-    kpi_unit,
     new_dashboard,
-    per_gateway_query,
+    per_gateway_panels,
     row,
     stat_panel,
     table_panel,
-    timeseries_panel,
 )
 from dashboards.sdk import dashboard
 from dashboards.uids import DRILLDOWN_UID
 from dashboards.variables import filters, tag_variable
-from i5g.contract import FIELD_LAT, FIELD_LON, KPIS, MEASUREMENT_GATEWAY_STATUS
+from i5g.contract import FIELD_LAT, FIELD_LON, MEASUREMENT_GATEWAY_STATUS
 
 VARIABLES = ("city", "enterprise", "use_case", "gateway")
 SERVICE_KPIS = ("rtt_ms", "jitter_ms", "loss_pct", "ul_mbps", "dl_mbps")
@@ -32,18 +30,10 @@ RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
 HOST_KPIS = ("cpu_pct", "mem_pct", "disk_pct")
 
 
-def _per_gateway_row(board: dashboard.Dashboard, title: str, kpis: tuple[str, ...], width: int) -> dashboard.Dashboard:
+def _per_gateway_row(board: dashboard.Dashboard, title: str, kpis: tuple[str, ...]) -> dashboard.Dashboard:
     board = board.with_row(row(title))
-    for kpi_name in kpis:
-        board = board.with_panel(
-            timeseries_panel(
-                kpi_title(kpi_name),
-                f"How does each gateway's {KPIS[kpi_name].description} evolve?",
-                [per_gateway_query(kpi_name, *filters(VARIABLES))],
-                unit=kpi_unit(kpi_name),
-                width=width,
-            )
-        )
+    for panel in per_gateway_panels(kpis, filters(VARIABLES)):
+        board = board.with_panel(panel)
     return board
 
 
@@ -106,16 +96,12 @@ def build() -> dashboard.Dashboard:
         )
     )
     board = board.with_panel(
-        timeseries_panel(
+        compliance_over_time(
             "SLA compliance by gateway",
             "When did which gateway leave its scenario's requirement profile?",
-            [compliance_query(*conditions).by_time().by_tags("gateway").fill("none")],
-            unit="percent",
-            width=24,
+            compliance_query(*conditions).by_time().by_tags("gateway").fill("none"),
         )
-        .max(100)
-        .min(0)
     )
-    board = _per_gateway_row(board, "Service KPIs", SERVICE_KPIS, 8)
-    board = _per_gateway_row(board, "Radio quality", RADIO_KPIS, 8)
-    return _per_gateway_row(board, "Gateway host", HOST_KPIS, 8)
+    board = _per_gateway_row(board, "Service KPIs", SERVICE_KPIS)
+    board = _per_gateway_row(board, "Radio quality", RADIO_KPIS)
+    return _per_gateway_row(board, "Gateway host", HOST_KPIS)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dashboards.influxql import INTERVAL_MS, InfluxQL, call, ident
 from dashboards.panels import (
     alarm_when_any,
-    bar_gauge_panel,
+    compliance_bars,
+    compliance_over_time,
     compliance_query,
-    compliance_thresholds,
     kpi_query,
     new_dashboard,
     row,
@@ -15,7 +15,7 @@ from dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from dashboards.sdk import dashboard
+from dashboards.sdk import dashboard, timeseries
 from dashboards.uids import FLEET_UID
 from i5g.contract import (
     FIELD_SEQ,
@@ -38,6 +38,14 @@ def _gateways_with_status(online: bool) -> InfluxQL:
 def _per_second(expression: str) -> str:
     """A per-interval count as a rate per second ($__interval_ms is the bucket width)."""
     return f"{expression} * 1000 / {INTERVAL_MS}"
+
+
+def _collector_panel(title: str, question: str, unit: str, *selects: tuple[str, str]) -> timeseries.Panel:
+    """One line per collector replica for each of `selects` ((expression, alias) over `collector`)."""
+    query = InfluxQL(MEASUREMENT_COLLECTOR)
+    for expression, alias in selects:
+        query = query.select(expression, alias)
+    return timeseries_panel(title, question, [query.by_time().by_tags("replica").fill("none")], unit=unit, width=8)
 
 
 def build() -> dashboard.Dashboard:
@@ -96,33 +104,25 @@ def build() -> dashboard.Dashboard:
 
     board = board.with_row(row("SLA compliance"))
     board = board.with_panel(
-        bar_gauge_panel(
+        compliance_bars(
             "SLA compliance by scenario",
             "Which scenarios meet their requirement profile? Share of samples within every bound.",
             compliance_query().by_tags("scenario"),
-            unit="percent",
-            thresholds=compliance_thresholds(),
-        ).max(100)
+        )
     )
     board = board.with_panel(
-        bar_gauge_panel(
+        compliance_bars(
             "SLA compliance by city",
             "Which cities' deployments meet their scenarios' requirements?",
             compliance_query().by_tags("city"),
-            unit="percent",
-            thresholds=compliance_thresholds(),
-        ).max(100)
+        )
     )
     board = board.with_panel(
-        timeseries_panel(
+        compliance_over_time(
             "SLA compliance over time by scenario",
             "When did compliance drop, and in which scenario?",
-            [compliance_query().by_time().by_tags("scenario").fill("none")],
-            unit="percent",
-            width=24,
+            compliance_query().by_time().by_tags("scenario").fill("none"),
         )
-        .max(100)
-        .min(0)
     )
 
     board = board.with_row(row("Rejected messages (dead letters)"))
@@ -152,49 +152,28 @@ def build() -> dashboard.Dashboard:
 
     board = board.with_row(row("Collector"))
     board = board.with_panel(
-        timeseries_panel(
+        _collector_panel(
             "Collector lag",
             "How far behind real time are the samples the collector writes (sample time to write time)?",
-            [
-                InfluxQL(MEASUREMENT_COLLECTOR)
-                .select(call("max", "lag_ms"), "lag")
-                .by_time()
-                .by_tags("replica")
-                .fill("none")
-            ],
-            unit="ms",
-            width=8,
+            "ms",
+            (call("max", "lag_ms"), "lag"),
         )
     )
     board = board.with_panel(
-        timeseries_panel(
+        _collector_panel(
             "Write latency",
             "How long do InfluxDB batch writes take?",
-            [
-                InfluxQL(MEASUREMENT_COLLECTOR)
-                .select(call("mean", "write_latency_ms"), "mean")
-                .select(call("max", "write_latency_ms"), "max")
-                .by_time()
-                .by_tags("replica")
-                .fill("none")
-            ],
-            unit="ms",
-            width=8,
+            "ms",
+            (call("mean", "write_latency_ms"), "mean"),
+            (call("max", "write_latency_ms"), "max"),
         )
     )
     board = board.with_panel(
-        timeseries_panel(
+        _collector_panel(
             "Points written per second",
             "How fast does each collector replica write (from its cumulative `written` counter)?",
-            [
-                InfluxQL(MEASUREMENT_COLLECTOR)
-                .select(f"non_negative_derivative({call('max', 'written')}, 1s)", "points/s")
-                .by_time()
-                .by_tags("replica")
-                .fill("none")
-            ],
-            unit="none",
-            width=8,
+            "none",
+            (f"non_negative_derivative({call('max', 'written')}, 1s)", "points/s"),
         )
     )
     return board

@@ -248,6 +248,31 @@ def geomap_panel(
     )
 
 
+def compliance_bars(title: str, question: str, query: InfluxQL, width: int = 12) -> bargauge.Panel:
+    """Compliance per group (the query's GROUP BY tag) as bars from 0 to 100 %."""
+    return bar_gauge_panel(title, question, query, unit="percent", thresholds=compliance_thresholds(), width=width).max(
+        100
+    )
+
+
+def compliance_over_time(title: str, question: str, query: InfluxQL) -> timeseries.Panel:
+    return timeseries_panel(title, question, [query], unit="percent", width=24).max(100).min(0)
+
+
+def per_gateway_panels(kpis: Sequence[str], conditions: Sequence[str], width: int = 8) -> list[timeseries.Panel]:
+    """One panel per KPI, one line per gateway."""
+    return [
+        timeseries_panel(
+            kpi_title(kpi_name),
+            f"How does each gateway's {KPIS[kpi_name].description} evolve?",
+            [per_gateway_query(kpi_name, *conditions)],
+            unit=kpi_unit(kpi_name),
+            width=width,
+        )
+        for kpi_name in kpis
+    ]
+
+
 def row(title: str) -> dashboard.Row:
     return dashboard.Row(title)
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from dashboards.influxql import InfluxQL, call, ident, tag_is
 from dashboards.panels import (
-    bar_gauge_panel,
+    compliance_bars,
+    compliance_over_time,
     compliance_query,
     compliance_thresholds,
     kpi_query,
@@ -16,7 +17,7 @@ from dashboards.panels import (
     kpi_trend_query,
     kpi_unit,
     new_dashboard,
-    per_gateway_query,
+    per_gateway_panels,
     row,
     stat_panel,
     table_panel,
@@ -114,35 +115,27 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         )
     )
     board = board.with_panel(
-        bar_gauge_panel(
+        compliance_bars(
             "Compliance by use case",
             "Which use cases of this scenario fall short of the profile?",
             compliance_query(*conditions).by_tags("use_case"),
-            unit="percent",
-            thresholds=compliance_thresholds(),
             width=9,
-        ).max(100)
+        )
     )
     board = board.with_panel(
-        bar_gauge_panel(
+        compliance_bars(
             "Compliance by gateway",
             "Which gateways fall short of the profile?",
             compliance_query(*conditions).by_tags("gateway"),
-            unit="percent",
-            thresholds=compliance_thresholds(),
             width=9,
-        ).max(100)
+        )
     )
     board = board.with_panel(
-        timeseries_panel(
+        compliance_over_time(
             "Compliance over time by use case",
             "When did each use case leave its requirement profile?",
-            [compliance_query(*conditions).by_time().by_tags("use_case").fill("none")],
-            unit="percent",
-            width=24,
+            compliance_query(*conditions).by_time().by_tags("use_case").fill("none"),
         )
-        .max(100)
-        .min(0)
     )
 
     board = board.with_row(row("KPIs against the requirement profile"))
@@ -150,16 +143,8 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         board = board.with_panel(_kpi_panel(scenario, kpi_name, conditions))
 
     board = board.with_row(row("Radio quality"))
-    for kpi_name in RADIO_KPIS:
-        board = board.with_panel(
-            timeseries_panel(
-                kpi_title(kpi_name),
-                f"Is the {KPIS[kpi_name].description} good enough at every gateway?",
-                [per_gateway_query(kpi_name, *conditions)],
-                unit=kpi_unit(kpi_name),
-                width=8,
-            )
-        )
+    for panel in per_gateway_panels(RADIO_KPIS, conditions):
+        board = board.with_panel(panel)
     if scenario.key in MOBILE_SCENARIOS:
         board = board.with_panel(
             timeseries_panel(

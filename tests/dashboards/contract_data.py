@@ -1,9 +1,10 @@
-"""Telemetry written straight to InfluxDB's /write in exactly the storage schema of i5g.contract.
+"""Telemetry written straight to InfluxDB's /write in exactly the storage schema of i5g.contract, encoded by the
+collector's own line-protocol functions.
 
-Used while the real pipeline (simulated gateways -> Mosquitto -> collector -> InfluxDB) cannot run in these
-tests: the points have the tags, fields and types the collector writes, one gateway per scenario and more,
-Chinese names and regex-special characters in tag values, some samples violating their bounds, one gateway
-offline, dead letters and collector counters.
+For the fast query tests (test_queries_on_influxdb.py, test_cli_and_provisioning.py); the real pipeline feeds
+test_pipeline_dashboards.py. One gateway per scenario and one more, Chinese names and regex-special characters
+in tag values, some samples violating their bounds, one gateway offline, sites without coordinates, dead
+letters and collector counters.
 """
 
 from __future__ import annotations
@@ -12,17 +13,13 @@ import random
 import urllib.request
 from dataclasses import dataclass
 
+from collector.writer import FieldValue, collector_line, dead_letter_line, gateway_status_line, line, tag_set
 from i5g.contract import (
-    FIELD_LAT,
-    FIELD_LON,
     FIELD_SEQ,
     FIELD_SLA_OK,
     FIELD_SLA_VIOLATIONS,
     KPI_TAGS,
     KPIS,
-    MEASUREMENT_COLLECTOR,
-    MEASUREMENT_DEAD_LETTER,
-    MEASUREMENT_GATEWAY_STATUS,
     MEASUREMENT_KPI,
     sla_flag_field,
 )
@@ -80,26 +77,6 @@ def sites() -> list[Site]:
     return result
 
 
-def _escape_tag(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
-
-
-def _field(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value}i"
-    if isinstance(value, float):
-        return repr(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def line(measurement: str, tags: dict[str, str], fields: dict[str, object], ts_ms: int) -> str:
-    tag_text = "".join(f",{key}={_escape_tag(value)}" for key, value in sorted(tags.items()))
-    field_text = ",".join(f"{key}={_field(value)}" for key, value in fields.items())
-    return f"{measurement}{tag_text} {field_text} {ts_ms}"
-
-
 def _kpi_value(name: str, rng: random.Random) -> float | int:
     kpi = KPIS[name]
     if kpi.integer:
@@ -108,9 +85,9 @@ def _kpi_value(name: str, rng: random.Random) -> float | int:
     return round(rng.uniform(low, high), 3)
 
 
-def kpi_fields(site: Site, seq: int, rng: random.Random) -> dict[str, object]:
+def kpi_fields(site: Site, seq: int, rng: random.Random) -> dict[str, FieldValue]:
     kpis = {name: _kpi_value(name, rng) for name in KPIS}
-    fields: dict[str, object] = dict(kpis)
+    fields: dict[str, FieldValue] = dict(kpis)
     violations = 0
     for requirement in SCENARIOS[site.scenario].bounds():
         within = not requirement.violated_by(float(kpis[requirement.kpi]))
@@ -123,37 +100,24 @@ def kpi_fields(site: Site, seq: int, rng: random.Random) -> dict[str, object]:
 
 
 def lines(now_ms: int, seconds: int = 120, seed: int = 7) -> list[str]:
+    """Line protocol made by the collector's own encoders (collector/writer.py), so types and escaping match."""
     rng = random.Random(seed)
     result = []
     all_sites = sites()
     for site in all_sites:
+        tags = tag_set(site.tags().items())
         for second in range(seconds):
-            result.append(
-                line(MEASUREMENT_KPI, site.tags(), kpi_fields(site, second, rng), now_ms - (seconds - second) * 1000)
-            )
-        status: dict[str, object] = {"online": site is not all_sites[-1], "dropped": 0, "agent_version": "0.1.0"}
-        if site.lat is not None:
-            status.update({FIELD_LAT: site.lat, FIELD_LON: site.lon})
-        result.append(line(MEASUREMENT_GATEWAY_STATUS, site.tags(), status, now_ms - seconds * 1000))
-    for index, reason in enumerate(("malformed_json", "unknown_gateway", "out_of_range")):
-        result.append(
-            line(
-                MEASUREMENT_DEAD_LETTER,
-                {"reason": reason, "gateway": all_sites[index].gateway},
-                {"count": 1, "detail": f"test {reason}", "topic": "i5g/v1/x/telemetry"},
-                now_ms - 5000 - index,
-            )
-        )
+            ts = now_ms - (seconds - second) * 1000
+            result.append(line(MEASUREMENT_KPI, tags, kpi_fields(site, second, rng), ts))
+        online = site is not all_sites[-1]
+        result.append(gateway_status_line(tags, now_ms - seconds * 1000, online, 0, "0.1.0", site.lat, site.lon))
+    for index, reason in enumerate(("bad_json", "unknown_gateway", "out_of_range")):
+        gateway = all_sites[index].gateway
+        result.append(dead_letter_line(gateway, reason, now_ms - 5000 - index, f"test {reason}", "i5g/v1/x/telemetry"))
     for second in range(0, seconds, 5):
         counters = {"received": second * 10, "written": second * 10, "dead_lettered": 3, "redelivered": 0}
-        result.append(
-            line(
-                MEASUREMENT_COLLECTOR,
-                {"replica": "c1"},
-                {**counters, "write_latency_ms": 4.5, "lag_ms": 120.0},
-                now_ms - (seconds - second) * 1000,
-            )
-        )
+        fields = {**counters, "write_latency_ms": 4.5, "lag_ms": 120.0}
+        result.append(collector_line("c1", now_ms - (seconds - second) * 1000, fields))
     return result
 
 

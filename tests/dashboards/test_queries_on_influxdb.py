@@ -1,11 +1,10 @@
 """Every template-variable query and every panel query of every dashboard, with variables and Grafana's macros
 substituted as Grafana does (dashboards.verify), runs on a real InfluxDB 1.6.7 via /query and returns data.
 
-DATA SOURCE, stated plainly: the points are written with InfluxDB's /write in exactly the storage schema of
-i5g.contract (tests/dashboards/contract_data.py), not yet by the real pipeline (simulated gateways -> Mosquitto
--> collector -> InfluxDB); test_pipeline_dashboards.py runs the same
-verification on data from the real pipeline; these tests add selections the pipeline data cannot exercise
-(two values at once, sites without coordinates next to ones with) and run in seconds.
+DATA SOURCE, stated plainly: these points are written with InfluxDB's /write in exactly the storage schema of
+i5g.contract (tests/dashboards/contract_data.py), not by the pipeline. test_pipeline_dashboards.py runs the
+same verification on data from the real pipeline; these tests add selections that data does not exercise (two
+values at once, the most regex-hostile names, sites without coordinates next to ones with) and take seconds.
 """
 
 from __future__ import annotations
