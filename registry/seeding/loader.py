@@ -38,6 +38,9 @@ class KindReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Rows seeded earlier whose key is no longer in the catalog: reported, never deleted (a use case may have
+    # gateways and telemetry by now; removing it is a reviewer's decision).
+    stale: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -67,7 +70,11 @@ class SeedReport:
         added = sum(len(k.added) for k in self.kinds.values())
         updated = sum(len(k.updated) for k in self.kinds.values())
         unchanged = sum(len(k.unchanged) for k in self.kinds.values())
-        return f"seed: {added} added, {updated} updated, {unchanged} unchanged"
+        stale = [key for k in self.kinds.values() for key in k.stale]
+        text = f"seed: {added} added, {updated} updated, {unchanged} unchanged"
+        if stale:
+            text += f"; {len(stale)} seeded rows no longer in the catalog, left in place: {', '.join(stale)}"
+        return text
 
 
 # ------------------------------------------------------------------------------------------------ values
@@ -169,6 +176,8 @@ def _upsert(
             report.unchanged.append(key)
         rows[key] = row
     session.flush()  # ids for the use cases' foreign keys; constraint errors surface here, inside the run
+    seeded = select(model.seed_key).where(model.seed_key.is_not(None), model.seed_key.not_in(keys))
+    report.stale.extend(sorted(session.scalars(seeded)))
     return rows
 
 

@@ -186,3 +186,18 @@ def test_cli_seed_reports_progress_and_dry_run_writes_nothing(
     assert i5g_main(["registry", "seed", "--seeds-dir", seeds]) == 0
     second = capsys.readouterr().out
     assert "seed: 0 added, 0 updated" in second
+
+
+def test_a_record_removed_from_the_catalog_is_reported_not_deleted(
+    database_url: str, seeds_copy: Path, session_for: Session
+) -> None:
+    _seed(database_url, load_catalog_dir(seeds_copy))
+    path = seeds_copy / "usecases.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - key: shenyang-siasun-inspection-robot\n")
+    end = text.index("  - key:", start + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    report = _seed(database_url, load_catalog_dir(seeds_copy))
+    assert report.kind("use_cases").stale == ["shenyang-siasun-inspection-robot"]
+    assert "no longer in the catalog" in report.summary() and report.changed == 0
+    assert session_for.scalar(select(UseCase).where(UseCase.seed_key == "shenyang-siasun-inspection-robot"))
