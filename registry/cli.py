@@ -104,15 +104,13 @@ def _seed(args: argparse.Namespace) -> int:
 
 def _with_session(work):  # (Session -> T) -> T, in one transaction; registry errors become CommandError
     from i5g.cli import CommandError
-    from registry.db import make_engine, make_sessionmaker, transaction
+    from registry.db import make_engine, make_sessionmaker, session_scope
     from registry.errors import RegistryError
 
     engine = make_engine(_settings().database_url)
     try:
-        # Not `return` inside the loop: leaving a generator early closes it without reaching its commit.
-        for session in transaction(make_sessionmaker(engine)):
-            result = work(session)
-        return result
+        with session_scope(make_sessionmaker(engine)) as session:
+            return work(session)
     except RegistryError as exc:
         raise CommandError(exc.message) from None
     finally:

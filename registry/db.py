@@ -8,6 +8,7 @@ rolls back on any exception, before the response is sent. Nothing is half-writte
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,10 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on normal exit, roll back on any exception (then re-raise)."""
+    """One unit of work: commit on normal exit, roll back on any exception (then re-raise).
+
+    A generator for FastAPI's dependency system. Outside a request use `session_scope`: leaving a
+    `for session in transaction(...)` loop early (return, break) closes the generator and rolls back."""
     session = factory()
     try:
         yield session
@@ -101,6 +105,12 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """`with session_scope(factory) as session:` commits when the block ends normally (also on return)."""
+    yield from transaction(factory)
 
 
 def migrate(url: str, revision: str = "head") -> None:
@@ -136,7 +146,7 @@ def prepare_database(url: str) -> None:
     migrate(url)
     engine = make_engine(url)
     try:
-        for session in transaction(make_sessionmaker(engine)):
+        with session_scope(make_sessionmaker(engine)) as session:
             sync_scenarios(session)
     finally:
         engine.dispose()

@@ -3,6 +3,7 @@
 - `mosquitto`: an anonymous broker (persistence on); `secure_mosquitto`: with the dynamic-security plugin.
 - `influxdb`: Debian's InfluxDB 1.x, with `influxdb.v2_url` pointing at a /api/v2/write translating proxy.
 - PostgreSQL for the registry lives in tests/registry/conftest.py.
+- `registry_server`: the real registry under uvicorn with a temp SQLite database, tokens and API helpers.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from i5g.stack.influxdb import InfluxDBServer
 from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
 from i5g.stack.v2proxy import InfluxV2Proxy
+
+if TYPE_CHECKING:  # the registry extra is only imported by the fixture that needs it
+    from tests.registry.support import RegistryServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # CI puts shared/ beside the checkout; a developer's worktree may sit elsewhere, so it can be overridden.
@@ -98,3 +103,24 @@ def influxdb(influxdb_session: InfluxDBServer) -> Iterator[InfluxHandle]:
     finally:
         proxy.stop()
         influxdb_session.query(f'DROP DATABASE "{database}"')
+
+
+@pytest.fixture
+def registry_server(tmp_path: Path) -> Iterator[RegistryServer]:
+    """The real registry app under uvicorn on a free port, with a fresh migrated SQLite database.
+
+    .url, .staff_token, .collector_token, .database_url, .http (an httpx.Client on .url) and helpers that call
+    the API as staff: .create_enterprise(**fields), .create_use_case(scenario_key, enterprise_id=None,
+    **fields) (APPROVED unless review_status is given), .create_gateway(gateway_id=None, use_case_id=None,
+    **fields), .request(method, path, token="staff"|"collector"|None|<token>, **httpx_kwargs).
+    """
+    from registry.db import prepare_database
+    from tests.registry.support import RegistryServer
+
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    prepare_database(url)
+    server = RegistryServer(url).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -53,6 +53,9 @@ class GatewayOut(BaseModel):
     online: bool
     last_seen_at: datetime | None
     created_at: datetime
+    # Set only in the answer to the create (or re-enable of a gateway the broker had lost) when the registry
+    # provisions broker identities: the MQTT password, shown this once. The MQTT username is the gateway id.
+    broker_password: str | None = None
 
 
 class DirectoryEntry(BaseModel):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
+from registry.broker import hooks as broker_hooks
 from registry.enterprises.models import Enterprise
 from registry.enums import ReviewStatus
 from registry.errors import Conflict, FieldInvalid, NotFound
@@ -70,6 +71,9 @@ def create_gateway(session: Session, data: GatewayCreate) -> Gateway:
     gateway = Gateway(**data.model_dump())
     session.add(gateway)
     session.flush()
+    # Its broker identity (a no-op without I5G_BROKER_ADMIN_URL). The password is kept on the instance for the
+    # response only: shown once, never stored (the broker keeps a salted hash).
+    gateway.broker_password = broker_hooks.gateway_created(gateway.id)  # type: ignore[attr-defined]
     return gateway
 
 
@@ -78,15 +82,22 @@ def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate) -> Ga
     changes = data.changes()
     if "use_case_id" in changes and changes["use_case_id"] != gateway.use_case_id:
         _approved_use_case(session, changes["use_case_id"])
+    was_enabled = gateway.enabled
     for key, value in changes.items():
         setattr(gateway, key, value)
     session.flush()
+    # Disabling revokes the broker identity at once (connected sessions are kicked); enabling restores it.
+    if gateway.enabled and not was_enabled:
+        gateway.broker_password = broker_hooks.gateway_enabled(gateway.id)  # type: ignore[attr-defined]
+    elif was_enabled and not gateway.enabled:
+        broker_hooks.gateway_disabled(gateway.id)
     return gateway
 
 
 def delete_gateway(session: Session, gateway_id: str) -> None:
     session.delete(get_gateway(session, gateway_id))
     session.flush()
+    broker_hooks.gateway_deleted(gateway_id)
 
 
 def directory(session: Session) -> list[DirectoryEntry]:

@@ -64,7 +64,7 @@ def list_use_cases(session: Session, filters: UseCaseFilters, page: PageRequest)
 
 def iter_use_cases(session: Session, filters: UseCaseFilters) -> Iterator[UseCase]:
     """Every matching use case (exports), fetched in batches."""
-    yield from session.scalars(filtered_query(session, filters).execution_options(yield_per=500)).unique()
+    yield from session.scalars(filtered_query(session, filters).execution_options(yield_per=500))
 
 
 def get_use_case(session: Session, use_case_id: int, *, approved_only: bool = False) -> UseCase:

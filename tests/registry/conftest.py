@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from i5g.stack.postgres import PostgresServer
@@ -41,14 +42,22 @@ def database_url(request: pytest.FixtureRequest, template_databases: TemplateDat
     return template_databases.fresh(request.param)
 
 
-@pytest.fixture
-def api(database_url: str) -> Iterator[RegistryClient]:
+@pytest.fixture(scope="session")
+def registry_app(template_databases: TemplateDatabases) -> FastAPI:
+    """One app for the session (building the routes is slow); each test rebinds it to its own database."""
     from registry.app import create_app
     from registry.settings import RegistrySettings
 
-    app = create_app(RegistrySettings(database_url=database_url))
+    return create_app(RegistrySettings(database_url=template_databases.fresh("sqlite")))
+
+
+@pytest.fixture
+def api(registry_app: FastAPI, database_url: str) -> Iterator[RegistryClient]:
+    from registry.app import bind_database
+
+    bind_database(registry_app, database_url)
     staff, collector = make_tokens(database_url)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(registry_app, raise_server_exceptions=False) as client:
         yield RegistryClient(client, staff, collector)
 
 

@@ -70,7 +70,8 @@ class RegistryClient:
 
     def request(self, method: str, path: str, *, token: str | None = "staff", **kwargs: Any) -> httpx.Response:
         actual = {"staff": self.staff_token, "collector": self.collector_token}.get(token, token) if token else None
-        return self.http.request(method, path, headers=self.headers(actual), **kwargs)
+        headers = {**self.headers(actual), **kwargs.pop("headers", {})}
+        return self.http.request(method, path, headers=headers, **kwargs)
 
     def _created(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.request("POST", path, json=body)
@@ -176,12 +177,12 @@ def external_postgres_url() -> str | None:
 def make_tokens(database_url: str) -> tuple[str, str]:
     """A staff and a collector token in that database."""
     from registry.auth.service import create_token
-    from registry.db import make_engine, make_sessionmaker, transaction
+    from registry.db import make_engine, make_sessionmaker, session_scope
     from registry.enums import TokenRole
 
     engine = make_engine(database_url)
     try:
-        for session in transaction(make_sessionmaker(engine)):
+        with session_scope(make_sessionmaker(engine)) as session:
             staff = create_token(session, unique("staff"), TokenRole.staff)[1]
             collector = create_token(session, unique("collector"), TokenRole.collector)[1]
     finally:
