@@ -1,10 +1,10 @@
 """The dashboards against data from the REAL pipeline, nothing written by hand:
 
-registry (the real app on SQLite, serving the gateway directory) -> simulated gateways (`i5g agent simulate`,
-one per scenario, plus one that stops and goes offline) and one real agent (`i5g agent run` with the host and
-simulated sources, so the host panels get real psutil readings) -> Mosquitto -> collector (in process, enriching
-from the registry) -> InfluxDB 1.6.7. A malformed message and one from an unregistered gateway produce dead
-letters the same way.
+registry (the real app on SQLite: the `registry_server` fixture, serving the gateway directory) -> simulated
+gateways (`i5g agent simulate`, one per scenario, plus one that stops and goes offline) and one real agent
+(`i5g agent run` with the host and simulated sources, so the host panels get real psutil readings) ->
+Mosquitto -> collector (in process, enriching from the registry) -> InfluxDB 1.6.7. A malformed message and one
+from an unregistered gateway produce dead letters the same way.
 
 Then every template-variable query and every panel query of every committed dashboard, with variables and
 Grafana's macros substituted as Grafana's frontend and backend do (dashboards.verify), runs on that InfluxDB
@@ -31,7 +31,6 @@ from dashboards import build, verify
 from i5g.contract import telemetry_topic
 from i5g.scenarios import SCENARIOS
 from i5g.stack.mosquitto import MosquittoServer
-from registry.db import prepare_database
 from tests.conftest import InfluxHandle
 from tests.registry.support import RegistryServer
 
@@ -43,17 +42,6 @@ OFFLINE_GATEWAY = "sim-offline-1"
 
 def _gateway_id(scenario: str) -> str:
     return f"sim-{scenario.replace('_', '-')}-1"
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> Iterator[RegistryServer]:
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    prepare_database(url)
-    server = RegistryServer(url).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _register_fleet(registry: RegistryServer) -> None:
@@ -159,8 +147,13 @@ def _ready(influxdb: InfluxHandle) -> dict[str, Any]:
 
 
 def test_pipeline_fills_every_dashboard(
-    tmp_path: Path, mosquitto: MosquittoServer, influxdb: InfluxHandle, registry: RegistryServer, processes: Processes
+    tmp_path: Path,
+    mosquitto: MosquittoServer,
+    influxdb: InfluxHandle,
+    registry_server: RegistryServer,
+    processes: Processes,
 ) -> None:
+    registry = registry_server
     started_ms = int(time.time() * 1000)
     _register_fleet(registry)
     settings = CollectorSettings(
