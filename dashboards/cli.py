@@ -56,6 +56,8 @@ def _build(args: argparse.Namespace) -> int:
 
     for path in build.write(args.out or build.GENERATED_DIR):
         print(path)
+    if args.out is None:  # the catalogue documents the committed dashboards, not a scratch copy
+        print(build.write_doc())
     return 0
 
 
@@ -67,7 +69,7 @@ def _check(args: argparse.Namespace) -> int:
     from i5g.cli import CommandError
 
     directory = args.dir or build.GENERATED_DIR
-    problems = build.differences(directory)
+    problems = build.differences(directory) + (build.doc_differences() if args.dir is None else [])
     boards = dict(build.load_committed(directory))
     if args.schema:
         try:

@@ -31,6 +31,17 @@ def test_committed_json_is_what_the_code_generates() -> None:
     assert problems == [], "run `i5g dashboards build` and commit dashboards/generated/:\n" + "\n".join(problems)
 
 
+def test_docs_catalogue_describes_every_panel() -> None:
+    assert build.doc_differences() == [], "run `i5g dashboards build` and commit docs/dashboards.md"
+    text = build.catalog.DOC_PATH.read_text(encoding="utf-8")
+    for board in build.generate().values():
+        assert f"uid `{board['uid']}`" in text
+        for panel in panels(board):
+            if panel["type"] != "row":
+                assert panel["description"], (board["uid"], panel["title"])
+                assert panel["description"] in text
+
+
 def test_drift_is_detected(tmp_path: Path) -> None:
     build.write(tmp_path)
     assert build.differences(tmp_path) == []
