@@ -202,6 +202,13 @@ def _profile(
     return tuple(requirements)
 
 
+def _default(
+    metric: str, value: float, unit: str, direction: Direction, *, note: str, kpi: str | None = None
+) -> Requirement:
+    """A figure no published table gives: marked PROJECT_DEFAULT, with the reason in `note`."""
+    return Requirement(metric, value, unit, direction, PROJECT_DEFAULT, kpi=kpi, note=note)
+
+
 def _pd(value: float, note: str) -> tuple[float, str, str]:
     return (value, PROJECT_DEFAULT, note)
 
@@ -230,29 +237,26 @@ SCENARIOS: dict[str, Scenario] = {
                 loss_pct=0.1,
                 dl=_pd(1, "Fleet-control commands downlink; the cited row states uplink only."),
                 extra=(
-                    Requirement(
+                    _default(
                         "transfer_interval_ms",
                         50,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         note="Periodic mobile-robot control traffic is in TS 22.104 Table 5.2-1; its rows were not "
                         "verified for this profile, so the interval is a project default.",
                     ),
-                    Requirement(
+                    _default(
                         "survival_time_ms",
                         50,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         note="Project default equal to one transfer interval (see transfer_interval_ms).",
                     ),
-                    Requirement(
+                    _default(
                         "agv_pos_err_cm",
                         10,
                         "cm",
                         "max",
-                        PROJECT_DEFAULT,
                         kpi="agv_pos_err_cm",
                         note="Path-tracking error is an application figure; no 3GPP row gives it.",
                     ),
@@ -278,12 +282,11 @@ SCENARIOS: dict[str, Scenario] = {
                 ul=_pd(50, "Uplink of industrial camera streams; no published row."),
                 dl=_pd(1, "Only inspection results flow downlink."),
                 extra=(
-                    Requirement(
+                    _default(
                         "vision_infer_ms",
                         100,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         kpi="vision_infer_ms",
                         note="Per-frame inference latency on the edge server; an application figure.",
                     ),
@@ -314,12 +317,11 @@ SCENARIOS: dict[str, Scenario] = {
                         ROW_EMERGENCY_STOP,
                         note="Survival time of the emergency-stop path of a remotely operated machine.",
                     ),
-                    Requirement(
+                    _default(
                         "ctrl_loop_ms",
                         100,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         kpi="ctrl_loop_ms",
                         note="Command-to-feedback loop includes application processing, which no 3GPP row covers.",
                     ),
@@ -349,12 +351,11 @@ SCENARIOS: dict[str, Scenario] = {
                         ROW_PROCESS_MONITORING,
                         note="upper end of the row's '100 ms to 60 s'",
                     ),
-                    Requirement(
+                    _default(
                         "sensor_pps",
                         1,
                         "point/s",
                         "min",
-                        PROJECT_DEFAULT,
                         kpi="sensor_pps",
                         note="At least one point per second delivered per gateway; deployment-specific.",
                     ),
@@ -380,12 +381,11 @@ SCENARIOS: dict[str, Scenario] = {
                 ul=_pd(4, "About one 1080p H.264 stream per gateway."),
                 dl=_pd(0.1, "Camera control only."),
                 extra=(
-                    Requirement(
+                    _default(
                         "video_mbps",
                         4,
                         "Mbit/s",
                         "min",
-                        PROJECT_DEFAULT,
                         kpi="video_mbps",
                         note="Delivered video uplink rate; same project default as ul_mbps.",
                     ),
@@ -473,12 +473,11 @@ SCENARIOS: dict[str, Scenario] = {
                 ul=_pd(10, "State and point-cloud uplink; deployment-specific."),
                 dl=_pd(1, "Model updates downlink."),
                 extra=(
-                    Requirement(
+                    _default(
                         "twin_sync_ms",
                         1000,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         kpi="twin_sync_ms",
                         note="Delay between a state change and its reflection in the twin; application figure.",
                     ),
@@ -500,29 +499,22 @@ SCENARIOS: dict[str, Scenario] = {
                 ul=(25, ROW_LINK_REPLACEMENT, "row value '25 Mbit/s' (service bit rate, each direction)"),
                 dl=(25, ROW_LINK_REPLACEMENT, "row value '25 Mbit/s' (service bit rate, each direction)"),
                 extra=(
-                    Requirement(
+                    _default(
                         "transfer_interval_ms",
                         10,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         note="Cyclic control traffic is in TS 22.104 Table 5.2-1; its rows were not verified for "
                         "this profile, so the interval is a project default.",
                     ),
-                    Requirement(
-                        "survival_time_ms",
-                        10,
-                        "ms",
-                        "max",
-                        PROJECT_DEFAULT,
-                        note="Project default equal to one transfer interval.",
+                    _default(
+                        "survival_time_ms", 10, "ms", "max", note="Project default equal to one transfer interval."
                     ),
-                    Requirement(
+                    _default(
                         "ctrl_loop_ms",
                         20,
                         "ms",
                         "max",
-                        PROJECT_DEFAULT,
                         kpi="ctrl_loop_ms",
                         note="Controller command-to-feedback loop; application figure.",
                     ),
