@@ -187,7 +187,7 @@ class GatewayLink:
             self.stats.failed_acks += 1
             log.error("%s: broker rejected message %s: %s", self.gateway_id, mid, reason_code)
             if seqs:
-                self._sent_upto = min(self._sent_upto, seqs[0] - 1)
+                self._sent_upto = self.spool.in_flight_upto = min(self._sent_upto, seqs[0] - 1)
             return
         if reported:
             self.spool.mark_dropped_reported(reported)
@@ -201,6 +201,11 @@ class GatewayLink:
     @property
     def connected(self) -> bool:
         return self._connected
+
+    @property
+    def in_flight(self) -> int:
+        """Messages published and not yet acknowledged."""
+        return len(self._inflight) + len(self._status_mids)
 
     def pump(self) -> None:
         """Publish spooled samples, oldest first, while the in-flight window has room."""
@@ -220,7 +225,7 @@ class GatewayLink:
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 return  # connection lost meanwhile; _on_disconnect handles it
             self._inflight[info.mid] = [item.seq for item in batch]
-            self._sent_upto = batch[-1].seq
+            self._sent_upto = self.spool.in_flight_upto = batch[-1].seq
             self.stats.published_messages += 1
 
     def publish_status(self) -> None:
@@ -252,12 +257,20 @@ class GatewayLink:
 
 
 def close_links(reactor: Reactor, links: list[GatewayLink], timeout: float) -> None:
-    """Close every link and run the reactor until their sockets are closed (offline status sent) or timeout."""
+    """Graceful end: let in-flight messages get their PUBACK (so their samples leave the spool), then publish
+    the offline status and disconnect; run the reactor until the sockets are closed or `timeout` passes.
+    Whatever is still spooled goes out after the next start."""
+    deadline = time.monotonic() + timeout
+    reactor.cancel_timers()  # no more sample ticks or reconnect attempts: what is spooled now is final
+
+    def run_while(condition: Callable[[], bool], until: float) -> None:
+        while condition() and time.monotonic() < until:
+            reactor.run(until=min(until, time.monotonic() + 0.05))
+
+    run_while(lambda: any(link.connected and link.in_flight for link in links), deadline - timeout / 2)
     for link in links:
         link.close()
-    deadline = time.monotonic() + timeout
-    while any(link.client.socket() is not None for link in links) and time.monotonic() < deadline:
-        reactor.run(until=min(deadline, time.monotonic() + 0.05))
+    run_while(lambda: any(link.client.socket() is not None for link in links), deadline)
 
 
 def _payload(gateway_id: str, bodies: list[str]) -> bytes:

@@ -61,6 +61,10 @@ class Reactor:
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
         self.call_at(time.monotonic() + delay, fn)
 
+    def cancel_timers(self) -> None:
+        """Drop every scheduled call (shutdown)."""
+        self._timers.clear()
+
     def post(self, fn: Callable[[], None]) -> None:
         """Run fn on the reactor thread soon; safe from any thread."""
         if threading.get_ident() == self._thread_id:

@@ -59,6 +59,7 @@ class Spool:
         self._db.execute("PRAGMA cache_size=-256")  # 256 KiB page cache: the gateway's RSS budget is small
         self._db.executescript(_SCHEMA)
         self._next_seq = self._meta("next_seq")
+        self.in_flight_upto = -1  # set by the publisher: highest seq handed to the broker in this process
         self._count = int(self._db.execute("SELECT count(*) FROM samples").fetchone()[0])
 
     def _meta(self, key: str) -> int:
@@ -87,17 +88,25 @@ class Spool:
         return seq
 
     def _enforce_bounds(self, now_ms: int) -> None:
-        """Drop the oldest samples beyond max_samples and those older than max_age (inside a transaction)."""
-        dropped = 0
+        """Drop the oldest samples beyond max_samples and those older than max_age (inside a transaction).
+
+        Only samples never handed to the broker count as dropped: one still in flight (seq <= in_flight_upto)
+        arrives anyway, from paho's in-memory resend queue, unless the process dies before its PUBACK."""
+        conditions = ["ts < ?"]
+        params: list[int] = [now_ms - self.max_age_ms]
         excess = self._count - self.max_samples
         if excess > 0:
-            dropped += self._db.execute(
-                "DELETE FROM samples WHERE seq IN (SELECT seq FROM samples ORDER BY seq LIMIT ?)", (excess,)
-            ).rowcount
-        dropped += self._db.execute("DELETE FROM samples WHERE ts < ?", (now_ms - self.max_age_ms,)).rowcount
-        if dropped:
-            self._count -= dropped
-            self._db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped'", (dropped,))
+            cutoff = self._db.execute("SELECT seq FROM samples ORDER BY seq LIMIT 1 OFFSET ?", (excess - 1,)).fetchone()
+            conditions.append("seq <= ?")
+            params.append(cutoff[0])
+        where = " OR ".join(conditions)
+        unsent = self._db.execute(
+            f"SELECT count(*) FROM samples WHERE ({where}) AND seq > ?", (*params, self.in_flight_upto)
+        ).fetchone()[0]
+        removed = self._db.execute(f"DELETE FROM samples WHERE {where}", params).rowcount
+        self._count -= removed
+        if unsent:
+            self._db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped'", (unsent,))
 
     def read_after(self, after_seq: int, limit: int) -> list[SpooledSample]:
         """The oldest `limit` samples with seq > after_seq, in seq order."""

@@ -40,6 +40,14 @@ def stable_seed(seed: int, gateway_id: str) -> int:
     return seed * 1_000_003 + zlib.crc32(gateway_id.encode())
 
 
+# Network KPIs every scenario reports: (kpi, working point when the scenario has no bound on it, noise).
+_NETWORK_KPIS = (("rtt_ms", 20.0, 0.08), ("jitter_ms", 2.0, 0.2), ("loss_pct", 0.02, 0.3),
+                 ("ul_mbps", 20.0, 0.05), ("dl_mbps", 20.0, 0.05))  # fmt: skip
+# Where normal operation sits relative to a bound: well inside it, never across it.
+_MAX_POINT, _MAX_CEILING = 0.4, 0.9  # "max" bounds: around 40 % of the bound, clamped at 90 %
+_MIN_POINT, _MIN_FLOOR = 2.5, 1.1  # "min" bounds: around 2.5x the bound, clamped at 110 %
+
+
 class ScenarioStream:
     def __init__(self, scenario: str, seed: int, degradation_rate: float = 0.01) -> None:
         self.scenario = scenario
@@ -51,16 +59,20 @@ class ScenarioStream:
         self.pci = self.rng.randrange(0, 1008)
         self._walk: dict[str, float] = {}
 
-    def _bound(self, kpi: str, default: float) -> float:
-        requirement = self.bounds.get(kpi)
-        return requirement.value if requirement else default
-
     def _around(self, key: str, point: float, noise: float) -> float:
         """A mean-reverting random walk around `point`, so consecutive readings are correlated."""
         previous = self._walk.get(key, point)
-        value = previous + 0.3 * (point - previous) + self.rng.gauss(0, noise * point)
+        value = previous + 0.3 * (point - previous) + self.rng.gauss(0, abs(noise * point))
         self._walk[key] = value
-        return max(value, 0.0) if point >= 0 else value
+        return value
+
+    def _normal(self, kpi: str, default_point: float, noise: float) -> float:
+        bound = self.bounds.get(kpi)
+        if bound is None:
+            return max(self._around(kpi, default_point, noise), 0.0)
+        if bound.direction == "max":
+            return min(max(self._around(kpi, bound.value * _MAX_POINT, noise), 0.0), bound.value * _MAX_CEILING)
+        return max(self._around(kpi, bound.value * _MIN_POINT, noise), bound.value * _MIN_FLOOR)
 
     def next(self) -> Reading:
         if self.degraded_left == 0 and self.rng.random() < self.degradation_rate:
@@ -68,36 +80,33 @@ class ScenarioStream:
         degraded = self.degraded_left > 0
         if degraded:
             self.degraded_left -= 1
-        rtt_max = self._bound("rtt_ms", 50.0)
         values: dict[str, float | None] = {
-            "rtt_ms": self._around("rtt", rtt_max * 0.4, 0.08),
-            "jitter_ms": self._around("jitter", self._bound("jitter_ms", rtt_max / 2) * 0.2, 0.2),
-            "loss_pct": abs(self.rng.gauss(0, 0.05)),
-            "ul_mbps": self._around("ul", max(self._bound("ul_mbps", 5.0) * 2.5, 2.0), 0.05),
-            "dl_mbps": self._around("dl", max(self._bound("dl_mbps", 5.0) * 3.0, 5.0), 0.05),
-            "rsrp_dbm": self._around("rsrp", -88.0, -0.02),
-            "rsrq_db": self._around("rsrq", -10.5, -0.04),
-            "sinr_db": self._around("sinr", 16.0, 0.08),
-            "pci": float(self.pci),
-            "arfcn": float(self.cell[1]),
+            kpi: self._normal(kpi, point, noise)
+            for kpi, point, noise, *_ in (*_NETWORK_KPIS, *_SCENARIO_KPIS.get(self.scenario, ()))
         }
-        for kpi, point, noise, _ in _SCENARIO_KPIS.get(self.scenario, ()):
-            values[kpi] = self._around(kpi, point, noise)
+        values.update(
+            rsrp_dbm=self._around("rsrp", -88.0, 0.02),
+            rsrq_db=self._around("rsrq", -10.5, 0.04),
+            sinr_db=self._around("sinr", 16.0, 0.08),
+            pci=float(self.pci),
+            arfcn=float(self.cell[1]),
+        )
         if degraded:
             self._degrade(values)
-        reading = Reading(checked(values), {"rat": "NR5G-SA", "band": f"n{self.cell[0]}"})
-        return reading
+        return Reading(checked(values), {"rat": "NR5G-SA", "band": f"n{self.cell[0]}"})
 
     def _degrade(self, values: dict[str, Any]) -> None:
+        """Every bounded KPI crosses its bound; unbounded scenario KPIs get worse by their factor."""
         rng = self.rng
-        values["rtt_ms"] = self._bound("rtt_ms", 50.0) * rng.uniform(1.3, 3.0)
-        values["jitter_ms"] = self._bound("jitter_ms", 25.0) * rng.uniform(1.2, 2.5)
-        values["loss_pct"] = self._bound("loss_pct", 1.0) * rng.uniform(1.5, 8.0)
-        values["ul_mbps"] = self._bound("ul_mbps", 5.0) * rng.uniform(0.1, 0.7)
+        for kpi, bound in self.bounds.items():
+            if kpi in values:
+                factor = rng.uniform(1.3, 3.0) if bound.direction == "max" else rng.uniform(0.1, 0.7)
+                values[kpi] = bound.value * factor
+        for kpi, _, _, factor in _SCENARIO_KPIS.get(self.scenario, ()):
+            if kpi not in self.bounds:
+                values[kpi] = values[kpi] * factor * rng.uniform(0.8, 1.2)
         values["rsrp_dbm"] = rng.uniform(-120.0, -110.0)
         values["sinr_db"] = rng.uniform(-5.0, 3.0)
-        for kpi, _, _, factor in _SCENARIO_KPIS.get(self.scenario, ()):
-            values[kpi] = values[kpi] * factor * rng.uniform(0.8, 1.2)
 
 
 class SimulatedSource:

@@ -75,17 +75,23 @@ def agent_processes() -> Iterator[Callable[[Path, Path], AgentProcess]]:
 class Subscriber:
     """Collects every message on i5g/v1/# with a persistent session, so a broker restart loses nothing."""
 
-    def __init__(self, port: int, client_id: str = "test-sub") -> None:
+    def __init__(self, port: int, client_id: str = "test-sub", auth: tuple[str, str] | None = None) -> None:
         self.messages: list[tuple[str, dict[str, Any], bool]] = []
         self.lock = threading.Lock()
+        self.subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        if auth:
+            self.client.username_pw_set(*auth)
         self.client.on_connect = lambda c, *_: c.subscribe(f"{contract.TOPIC_ROOT}/#", qos=1)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(0.05, 0.3)
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = 3600
         self.client.connect("127.0.0.1", port, clean_start=False, properties=properties)
         self.client.loop_start()
+        if not self.subscribed.wait(10):
+            raise AssertionError(f"subscriber could not subscribe on port {port}")
 
     def _on_message(self, _client: Any, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self.lock:
@@ -120,8 +126,8 @@ class Subscriber:
 def subscribers() -> Iterator[Callable[..., Subscriber]]:
     made: list[Subscriber] = []
 
-    def make(port: int, client_id: str = "test-sub") -> Subscriber:
-        subscriber = Subscriber(port, client_id)
+    def make(port: int, client_id: str = "test-sub", auth: tuple[str, str] | None = None) -> Subscriber:
+        subscriber = Subscriber(port, client_id, auth)
         made.append(subscriber)
         return subscriber
 
