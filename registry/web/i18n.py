@@ -108,7 +108,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.choose": ("请选择…", "Choose…"),
     "field.optional": ("可选", "optional"),
     # requirement metrics (i5g.scenarios); a metric missing here is shown by its own name
-    "metric.latency_ms": ("单向端到端时延", "One-way end-to-end latency"),
+    "metric.latency_ms": ("端到端时延（按往返检测）", "End-to-end latency (checked as round trip)"),
+    "metric.one_way_latency_ms": ("单向端到端时延", "One-way end-to-end latency"),
     "metric.rtt_ms": ("往返时延", "Round-trip time"),
     "metric.jitter_ms": ("抖动", "Jitter"),
     "metric.loss_pct": ("丢包率", "Packet loss"),

@@ -22,14 +22,21 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def metric_label(metric: str, kpi: str | None, lang: Lang) -> str:
+    """The metric's own label, else its telemetry KPI's, else its name (a new metric still shows)."""
+    for name in (metric, kpi):
+        if name and f"metric.{name}" in MESSAGES:
+            return translate(lang, f"metric.{name}")
+    return metric
+
+
 def profile_rows(key: str, lang: Lang) -> list[ProfileRow]:
     scenario = scenarios.SCENARIOS.get(key)
     if scenario is None:
         return []
     rows = []
     for req in scenario.requirements:
-        message_key = f"metric.{req.metric}"
-        label = translate(lang, message_key) if message_key in MESSAGES else req.metric
+        label = metric_label(req.metric, req.kpi, lang)
         sign = "≤" if req.direction == "max" else "≥"
         rows.append(
             ProfileRow(

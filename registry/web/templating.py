@@ -59,6 +59,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csrf_token": csrf_token(request),
         "flashes": flash.pop_all(request, lang),
         "here": current_path(request),
+        # Site-relative links: correct behind any host name or proxy, unlike Starlette's absolute url_for.
+        "url_for": lambda name, **params: request.url_for(name, **params).path,
         "scenario_name": lambda key: scenario_name(key, lang),
         "network_mode_label": lambda v: enum_label(enums.NetworkMode, v, lang),
         "operator_label": lambda v: enum_label(enums.Operator, v, lang),

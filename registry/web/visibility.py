@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from registry.accounts.models import User
 from registry.enums import ReviewStatus
 from registry.usecases.models import UseCase
+from registry.web.deps import CurrentUser
 from registry.web.errors import PageError
 
 
-def can_see(user: User | None, use_case: UseCase) -> bool:
+def can_see(user: CurrentUser | None, use_case: UseCase) -> bool:
     if use_case.review_status == ReviewStatus.approved:
         return True
     if user is None:
@@ -18,11 +18,11 @@ def can_see(user: User | None, use_case: UseCase) -> bool:
     return user.is_staff or use_case.enterprise_id == user.enterprise_id
 
 
-def is_owner(user: User | None, use_case: UseCase) -> bool:
+def is_owner(user: CurrentUser | None, use_case: UseCase) -> bool:
     return user is not None and user.is_enterprise and use_case.enterprise_id == user.enterprise_id
 
 
-def visible_use_case(session: Session, user: User | None, use_case_id: int) -> UseCase:
+def visible_use_case(session: Session, user: CurrentUser | None, use_case_id: int) -> UseCase:
     """The use case, or the same 404 for a missing one and for one this user may not see."""
     use_case = session.get(UseCase, use_case_id)
     if use_case is None or not can_see(user, use_case):
@@ -30,7 +30,7 @@ def visible_use_case(session: Session, user: User | None, use_case_id: int) -> U
     return use_case
 
 
-def owned_use_case(session: Session, user: User, use_case_id: int) -> UseCase:
+def owned_use_case(session: Session, user: CurrentUser, use_case_id: int) -> UseCase:
     use_case = session.get(UseCase, use_case_id)
     if use_case is None or not is_owner(user, use_case):
         raise PageError(404, "usecase.not_found")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -41,10 +42,12 @@ class Registry:
     def session(self) -> Iterator[Session]:
         return transaction(self.app.state.sessionmaker)
 
-    def run(self, fn: Callable[[Session], object]) -> object:
+    def run(self, fn: Callable[[Session], Any]) -> Any:
+        """fn in one committed transaction (the loop must finish for transaction() to commit)."""
+        result = None
         for session in self.session():
-            return fn(session)
-        return None
+            result = fn(session)
+        return result
 
     def enterprise(self, name: str = "中天钢铁", city: str = "常州", industry: str = "钢铁") -> int:
         data = EnterpriseCreate(name=name, city=city, province="江苏", industry=industry)
@@ -56,15 +59,8 @@ class Registry:
     def use_case(
         self, enterprise_id: int, title: str = "5G+机器视觉质检", status: ReviewStatus = ReviewStatus.approved, **extra
     ) -> int:
-        data = UseCaseCreate(
-            enterprise_id=enterprise_id,
-            title=title,
-            scenario=extra.pop("scenario", "machine_vision"),
-            network_mode=NetworkMode.vpn,
-            stage=LifecycleStage.operating,
-            review_status=status,
-            **extra,
-        )
+        fields = {"scenario": "machine_vision", "network_mode": NetworkMode.vpn, "stage": LifecycleStage.operating}
+        data = UseCaseCreate(enterprise_id=enterprise_id, title=title, review_status=status, **{**fields, **extra})
         return int(self.run(lambda s: create_use_case(s, data).id))
 
 

@@ -18,7 +18,7 @@ from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.errors import Conflict
 from registry.web import flash
-from registry.web.deps import SESSION_USER_KEY, OptionalUser
+from registry.web.deps import SESSION_USER_KEY, CurrentUser, OptionalUser
 from registry.web.forms import form_values, validate
 from registry.web.redirects import safe_next, see_other
 from registry.web.templating import render, translator_for
@@ -42,7 +42,7 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _home_for(request: Request, user: User) -> str:
+def _home_for(request: Request, user: User | CurrentUser) -> str:
     return str(request.url_for("review_queue" if user.is_staff else "my_usecases").path)
 
 

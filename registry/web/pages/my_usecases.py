@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf
 from registry.db_session import SessionDep
+from registry.enterprises.models import Enterprise
 from registry.errors import FieldInvalid
 from registry.pagination import PageRequest
 from registry.usecases import models as usecase_models
@@ -65,7 +66,8 @@ def _form_page(
 def my_usecases(request: Request, session: SessionDep, user: EnterpriseUser) -> HTMLResponse:
     filters = UseCaseFilters(enterprise_id=user.enterprise_id)
     items, total = list_use_cases(session, filters, PageRequest(1, MAX_OWN_LISTED))
-    context = {"items": items, "total": total, "enterprise": user.enterprise, "nav": "mine"}
+    enterprise = session.get(Enterprise, user.enterprise_id)
+    context = {"items": items, "total": total, "enterprise": enterprise, "nav": "mine"}
     return render(request, "my_usecases.html", context)
 
 

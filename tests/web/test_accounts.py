@@ -1,0 +1,147 @@
+"""Sign-up, login (rate-limited), logout, CSRF, and the create-staff command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from registry.accounts.models import User, UserRole
+from registry.accounts.ratelimit import LoginRateLimiter
+from registry.enterprises.models import Enterprise
+from tests.web.conftest import PASSWORD, Registry, csrf_of, login
+
+SIGNUP = {
+    "email": "Li.Lei@Example.cn",
+    "password": "a-long-password-1",
+    "name": "常州精密制造有限公司",
+    "name_en": "Changzhou Precision",
+    "province": "江苏",
+    "city": "常州",
+    "industry": "装备制造",
+    "credit_code": "",
+    "contact": "李雷 0519-12345678",
+}
+
+
+def _count(registry: Registry, model: type) -> int:
+    return int(registry.run(lambda s: s.scalar(select(func.count()).select_from(model))))
+
+
+def test_signup_creates_enterprise_and_user_and_logs_in(client: TestClient, registry: Registry) -> None:
+    token = csrf_of(client.get("/signup").text)
+    response = client.post("/signup", data={**SIGNUP, "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/my/usecases"
+    page = client.get("/my/usecases")
+    assert page.status_code == 200
+    assert "常州精密制造有限公司" in page.text
+    assert "li.lei@example.cn" in page.text  # e-mail stored lower-case
+    role, password_hash = registry.run(lambda s: s.execute(select(User.role, User.password_hash)).one())
+    assert role == UserRole.enterprise
+    assert password_hash.startswith("$argon2id$")
+    assert SIGNUP["password"] not in password_hash
+
+
+def test_bad_signup_keeps_values_marks_fields_and_stores_nothing(client: TestClient, registry: Registry) -> None:
+    token = csrf_of(client.get("/signup").text)
+    bad = {**SIGNUP, "email": "not-an-email", "password": "short", "city": "", "credit_code": "123"}
+    response = client.post("/signup", data={**bad, "csrf_token": token})
+    assert response.status_code == 400
+    html = response.text
+    for field in ("email", "password", "city", "credit_code"):
+        assert f'data-error-for="{field}"' in html, field
+    assert 'value="常州精密制造有限公司"' in html  # what the user typed is kept
+    assert 'value="short"' not in html  # but a password is never echoed back
+    assert _count(registry, User) == 0
+    assert _count(registry, Enterprise) == 0
+
+
+def test_signup_cannot_claim_an_existing_enterprise(client: TestClient, registry: Registry) -> None:
+    registry.enterprise(name=SIGNUP["name"])
+    token = csrf_of(client.get("/signup").text)
+    response = client.post("/signup", data={**SIGNUP, "csrf_token": token})
+    assert response.status_code == 409
+    assert 'data-error-for="name"' in response.text
+    assert _count(registry, User) == 0
+
+
+def test_forms_without_the_csrf_token_are_refused(client: TestClient, registry: Registry) -> None:
+    client.get("/signup")
+    for token in (None, "forged"):
+        data = dict(SIGNUP) if token is None else {**SIGNUP, "csrf_token": token}
+        response = client.post("/signup", data=data)
+        assert response.status_code == 403
+        assert "表单已过期" in response.text
+    assert _count(registry, User) == 0
+
+
+def test_login_logout(client: TestClient, registry: Registry) -> None:
+    registry.user("ops@example.cn", enterprise_id=registry.enterprise())
+    assert login(client, "ops@example.cn", "wrong password!").status_code == 401
+    response = login(client, "OPS@example.cn")
+    assert response.status_code == 200 and "ops@example.cn" in response.text
+    token = csrf_of(response.text)
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get("/my/usecases", follow_redirects=False).status_code == 303  # back to the login page
+
+
+def test_login_redirects_only_to_local_paths(client: TestClient, registry: Registry) -> None:
+    registry.user("ops@example.cn", enterprise_id=registry.enterprise())
+    token = csrf_of(client.get("/login").text)
+    data = {"email": "ops@example.cn", "password": PASSWORD, "csrf_token": token, "next": "//evil.example/x"}
+    response = client.post("/login", data=data, follow_redirects=False)
+    assert response.headers["location"] == "/my/usecases"
+
+
+def test_login_is_rate_limited(client: TestClient, registry: Registry) -> None:
+    registry.user("ops@example.cn", enterprise_id=registry.enterprise())
+    limit = registry.app.state.login_limiter.max_failures
+    for _ in range(limit):
+        assert login(client, "ops@example.cn", "wrong password!").status_code == 401
+    blocked = login(client, "ops@example.cn")  # even the right password is refused while blocked
+    assert blocked.status_code == 429
+    assert "秒后再试" in blocked.text
+
+
+def test_rate_limiter_window_expires() -> None:
+    now = [0.0]
+    limiter = LoginRateLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0])
+    limiter.record_failure("1.2.3.4", "a@b.cn")
+    assert limiter.retry_after("1.2.3.4", "a@b.cn") == 0
+    limiter.record_failure("5.6.7.8", "A@b.cn")  # another address, same account
+    assert limiter.retry_after("9.9.9.9", "a@b.cn") > 0
+    now[0] = 61
+    assert limiter.retry_after("9.9.9.9", "a@b.cn") == 0
+
+
+def test_create_staff_command(tmp_path: Path) -> None:
+    env = {**os.environ, "I5G_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "I5G_STAFF_PASSWORD": "staff-password-1"}
+    # The installed console script (python -m i5g.cli would load i5g.cli twice, as __main__ and as itself).
+    run = [str(Path(sys.executable).with_name("i5g")), "registry"]
+    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    done = subprocess.run(
+        [*run, "create-staff", "--email", "Reviewer@Bureau.gov.cn"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "reviewer@bureau.gov.cn" in done.stdout
+    assert "staff-password-1" not in done.stdout + done.stderr
+    again = subprocess.run(
+        [*run, "create-staff", "--email", "reviewer@bureau.gov.cn"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert again.returncode == 2 and "already registered" in again.stderr
+    no_password = {k: v for k, v in env.items() if k != "I5G_STAFF_PASSWORD"}
+    prompt = subprocess.run(
+        [*run, "create-staff", "--email", "x@bureau.gov.cn"],
+        env=no_password,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert prompt.returncode == 2 and "I5G_STAFF_PASSWORD" in prompt.stderr
