@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     push.set_defaults(handler=_push, parser_for_help=push)
 
 
+# Packages of the dashboards extra: a handler that misses one says how to install it instead of a traceback.
+_EXTRA_PACKAGES = ("grafana_foundation_sdk", "grafana_client", "niquests")
+
+
+def _needs_extra(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from i5g.cli import CommandError
+
+        try:
+            return handler(args)
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith(_EXTRA_PACKAGES):
+                raise
+            raise CommandError(
+                f"`i5g dashboards` needs the dashboards extra ({exc.name} is missing): "
+                "pip install 'industrial5g[dashboards]'"
+            ) from None
+
+    return run
+
+
 def _settings(**overrides: object) -> DashboardsSettings:
     from dashboards.settings import DashboardsSettings
     from i5g.cli import CommandError
@@ -51,6 +75,7 @@ def _settings(**overrides: object) -> DashboardsSettings:
         raise CommandError(str(exc)) from None
 
 
+@_needs_extra
 def _build(args: argparse.Namespace) -> int:
     from dashboards import build
 
@@ -61,6 +86,7 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+@_needs_extra
 def _check(args: argparse.Namespace) -> int:
     import json
     import time
@@ -107,6 +133,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+@_needs_extra
 def _push(args: argparse.Namespace) -> int:
     from dashboards import build
     from dashboards.push import PushError, datasource_definition, push
