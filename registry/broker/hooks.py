@@ -2,8 +2,9 @@
 and closes it (gateway changes are rare; no connection to keep healthy).
 
 With I5G_BROKER_ADMIN_URL unset every hook is a no-op returning None: the registry then runs without a
-broker. With it set, a broker failure raises DynsecError (BrokerUnavailable when unreachable): the caller
-must fail the request, so a gateway is never reported disabled while the broker still lets it in.
+broker. With it set, a broker failure raises BrokerFailure (a RegistryError: HTTP 503) and the request's
+transaction rolls back, so a gateway is never reported created without credentials, or disabled while the
+broker still lets it in.
 """
 
 from __future__ import annotations
@@ -12,23 +13,34 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from registry.broker import service
-from registry.broker.dynsec import DynsecClient
+from registry.broker.dynsec import DynsecClient, DynsecError
 from registry.broker.settings import BrokerSettings
+from registry.errors import RegistryError
 
 T = TypeVar("T")
+
+
+class BrokerFailure(RegistryError):
+    status_code = 503
+    code = "broker_unavailable"
 
 
 def _with_broker(settings: BrokerSettings | None, work: Callable[[DynsecClient], T]) -> T | None:
     settings = settings or BrokerSettings.load()
     if not settings.enabled:
         return None
-    with DynsecClient.from_settings(settings) as dynsec:
-        return work(dynsec)
+    try:
+        with DynsecClient.from_settings(settings) as dynsec:
+            return work(dynsec)
+    except DynsecError as exc:
+        raise BrokerFailure(f"the MQTT broker could not apply the change, so nothing was saved: {exc}") from exc
 
 
 def gateway_created(gateway_id: str, settings: BrokerSettings | None = None) -> str | None:
     """Returns the new password (show it once), or None without a broker."""
-    return _with_broker(settings, lambda dynsec: service.provision_gateway(dynsec, gateway_id))
+    # Pinned client id: the agent connects with client id = gateway id (i5g.contract), so no gateway can
+    # take over another's session.
+    return _with_broker(settings, lambda dynsec: service.provision_gateway(dynsec, gateway_id, pin_client_id=True))
 
 
 def gateway_password_reset(gateway_id: str, settings: BrokerSettings | None = None) -> str | None:
@@ -45,7 +57,7 @@ def gateway_enabled(gateway_id: str, settings: BrokerSettings | None = None) -> 
     def work(dynsec: DynsecClient) -> str | None:
         if service.restore_gateway(dynsec, gateway_id):
             return None
-        return service.provision_gateway(dynsec, gateway_id)
+        return service.provision_gateway(dynsec, gateway_id, pin_client_id=True)
 
     return _with_broker(settings, work)
 

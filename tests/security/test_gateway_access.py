@@ -11,6 +11,7 @@ import pytest
 
 from i5g import contract
 from i5g.stack.mosquitto import MosquittoServer
+from i5g.stack.process import free_port
 from registry.broker import hooks, service
 from registry.broker.dynsec import DynsecClient
 from registry.broker.settings import BrokerSettings
@@ -147,16 +148,30 @@ def test_hooks_do_nothing_without_a_broker_setting() -> None:
 def test_hooks_follow_the_gateway_lifecycle(
     secure_mosquitto: MosquittoServer, broker_settings: BrokerSettings, peers: Callable[..., Peer]
 ) -> None:
+    def can_log_in(password: str) -> bool:
+        # Client id = gateway id: the hooks pin it, as the agent uses it.
+        peer = peers(secure_mosquitto.port, "gw-hook", password, "gw-hook")
+        peer.stop()
+        return peer.connack is not None and not peer.connack.is_failure
+
     password = hooks.gateway_created("gw-hook", broker_settings)
     assert password
-    assert peers(secure_mosquitto.port, "gw-hook", password, "gw-hook").connected
+    assert can_log_in(password)
+    assert not peers(secure_mosquitto.port, "gw-hook", password, "other-client-id").connected
     hooks.gateway_disabled("gw-hook", broker_settings)
-    assert not peers(secure_mosquitto.port, "gw-hook", password, "gw-hook-2").connected
+    assert not can_log_in(password)
     assert hooks.gateway_enabled("gw-hook", broker_settings) is None  # same password again
-    assert peers(secure_mosquitto.port, "gw-hook", password, "gw-hook-3").connected
+    assert can_log_in(password)
     hooks.gateway_deleted("gw-hook", broker_settings)
     fresh = hooks.gateway_enabled("gw-hook", broker_settings)  # no identity left: a new one
     assert fresh and fresh != password
+
+
+def test_hooks_report_an_unreachable_broker_as_a_registry_error() -> None:
+    unreachable = BrokerSettings(admin_url=f"mqtt://127.0.0.1:{free_port()}", admin_password="x", timeout_s=2)
+    with pytest.raises(hooks.BrokerFailure, match="nothing was saved: cannot reach the broker") as caught:
+        hooks.gateway_created("gw-a", unreachable)
+    assert caught.value.status_code == 503
 
 
 def test_reason_codes_are_mqtt5() -> None:

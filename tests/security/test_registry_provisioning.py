@@ -1,0 +1,82 @@
+"""Registering, disabling and deleting a gateway in the registry (REST API) drives its broker identity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from i5g.stack.mosquitto import MosquittoServer
+from i5g.stack.process import free_port
+from tests.security.conftest import Peer, wait_for
+
+
+@pytest.fixture
+def registry_with_broker(registry_server, secure_mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch):
+    # The registry runs in this process (uvicorn thread) and reads the broker settings at each change.
+    assert secure_mosquitto.admin is not None
+    monkeypatch.setenv("I5G_BROKER_ADMIN_URL", f"mqtt://127.0.0.1:{secure_mosquitto.port}")
+    monkeypatch.setenv("I5G_BROKER_ADMIN_USERNAME", secure_mosquitto.admin.username)
+    monkeypatch.setenv("I5G_BROKER_ADMIN_PASSWORD", secure_mosquitto.admin.password)
+    return registry_server
+
+
+def _use_case(registry) -> int:
+    return registry.create_use_case("agv")["id"]
+
+
+def test_created_gateway_gets_credentials_once_and_disable_kicks_it(
+    registry_with_broker, secure_mosquitto: MosquittoServer, peers: Callable[..., Peer]
+) -> None:
+    registry = registry_with_broker
+    use_case_id = _use_case(registry)
+    created = registry.request(
+        "POST", "/api/v1/gateways", json={"id": "gw-reg-1", "use_case_id": use_case_id, "site_name": "hall 1"}
+    )
+    assert created.status_code == 201, created.text
+    password = created.json()["broker_password"]
+    assert password and len(password) >= 32
+    # Shown once: reading the gateway again does not reveal it.
+    assert registry.request("GET", "/api/v1/gateways/gw-reg-1").json()["broker_password"] is None
+
+    gateway = peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1")
+    gateway.client.reconnect_delay_set(60, 60)
+    assert gateway.connected
+
+    disabled = registry.request("PATCH", "/api/v1/gateways/gw-reg-1", json={"enabled": False})
+    assert disabled.status_code == 200, disabled.text
+    assert wait_for(lambda: bool(gateway.disconnects), timeout=2), "disabled gateway still connected"
+    assert not peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1").connected
+
+    enabled = registry.request("PATCH", "/api/v1/gateways/gw-reg-1", json={"enabled": True})
+    assert enabled.status_code == 200 and enabled.json()["broker_password"] is None  # the same password works
+    back = peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1")
+    assert back.connected
+    back.stop()
+
+    assert registry.request("DELETE", "/api/v1/gateways/gw-reg-1").status_code == 204
+    assert not peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1").connected
+
+
+def test_unreachable_broker_fails_the_create_and_saves_nothing(
+    registry_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_case_id = _use_case(registry_server)
+    monkeypatch.setenv("I5G_BROKER_ADMIN_URL", f"mqtt://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("I5G_BROKER_TIMEOUT_S", "2")
+    response = registry_server.request(
+        "POST", "/api/v1/gateways", json={"id": "gw-reg-2", "use_case_id": use_case_id, "site_name": "hall 2"}
+    )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "broker_unavailable"
+    assert "cannot reach the broker" in response.json()["error"]["message"]
+    assert registry_server.request("GET", "/api/v1/gateways/gw-reg-2").status_code == 404
+
+
+def test_without_broker_settings_the_registry_provisions_nothing(registry_server) -> None:
+    use_case_id = _use_case(registry_server)
+    response = registry_server.request(
+        "POST", "/api/v1/gateways", json={"id": "gw-reg-3", "use_case_id": use_case_id, "site_name": "hall 3"}
+    )
+    assert response.status_code == 201
+    assert response.json()["broker_password"] is None
