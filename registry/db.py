@@ -113,8 +113,11 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     yield from transaction(factory)
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the schema at `url` to `revision` with Alembic: the only way the schema is created."""
+def migrate(url: str, revision: str = "heads") -> None:
+    """Bring the schema at `url` to `revision` with Alembic: the only way the schema is created.
+
+    "heads": parts of the registry (e.g. accounts) keep their own branch of revisions off the first one, so
+    there may be several heads; all are applied."""
     from alembic import command
     from alembic.config import Config
 

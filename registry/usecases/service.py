@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from registry.enterprises.models import Enterprise
@@ -17,7 +17,7 @@ from registry.pagination import PageRequest, fetch_page
 from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
-from registry.usecases.search import text_match
+from registry.usecases.search import text_match, uses_enterprise_columns
 
 
 @dataclass(frozen=True)
@@ -35,31 +35,48 @@ class UseCaseFilters:
     approved_only: bool = False
 
 
-def filtered_query(session: Session, filters: UseCaseFilters) -> Select[tuple[UseCase]]:
-    """Use cases (with their enterprise loaded) matching every given filter, newest first."""
-    stmt = select(UseCase).join(UseCase.enterprise).options(contains_eager(UseCase.enterprise))
-    equals: list[tuple[Any, Any]] = [
-        (Enterprise.city, filters.city),
-        (Enterprise.province, filters.province),
-        (Enterprise.industry, filters.industry),
+def _conditions(session: Session, filters: UseCaseFilters) -> tuple[list[ColumnElement[bool]], bool]:
+    """The WHERE conditions for the filters, and whether they need the enterprises joined."""
+    enterprise_values = [(Enterprise.city, filters.city), (Enterprise.province, filters.province)]
+    enterprise_values.append((Enterprise.industry, filters.industry))
+    use_case_values: list[tuple[Any, Any]] = [
         (UseCase.scenario_key, filters.scenario),
         (UseCase.stage, filters.stage),
-        (UseCase.review_status, filters.review_status),
+        (UseCase.review_status, ReviewStatus.approved if filters.approved_only else filters.review_status),
         (UseCase.network_mode, filters.network_mode),
         (UseCase.enterprise_id, filters.enterprise_id),
     ]
-    for column, value in equals:
-        if value is not None and value != "":
-            stmt = stmt.where(column == value)
-    if filters.approved_only:
-        stmt = stmt.where(UseCase.review_status == ReviewStatus.approved)
+    conditions = [column == value for column, value in use_case_values if value is not None and value != ""]
+    if filters.approved_only and filters.review_status not in (None, ReviewStatus.approved):
+        conditions.append(false())  # anonymous callers asking for unapproved use cases get none
+    enterprise_conditions = [column == value for column, value in enterprise_values if value]
+    needs_join = bool(enterprise_conditions)
     if filters.q and filters.q.strip():
-        stmt = stmt.where(text_match(session, filters.q))
-    return stmt.order_by(UseCase.id.desc())
+        match = text_match(session, filters.q, filters_enterprises=needs_join)
+        conditions.append(match)
+        needs_join = needs_join or uses_enterprise_columns(match)
+    return conditions + enterprise_conditions, needs_join
+
+
+def filtered_query(session: Session, filters: UseCaseFilters) -> Select[tuple[UseCase]]:
+    """Use cases (with their enterprise loaded) matching every given filter, newest first."""
+    conditions, _ = _conditions(session, filters)
+    stmt = select(UseCase).join(UseCase.enterprise).options(contains_eager(UseCase.enterprise))
+    return stmt.where(*conditions).order_by(UseCase.id.desc())
+
+
+def count_query(session: Session, filters: UseCaseFilters) -> Select[tuple[int]]:
+    """COUNT of the same rows, joining the enterprises only when a condition needs them: counting then
+    reads one index instead of looking up every row's enterprise."""
+    conditions, needs_join = _conditions(session, filters)
+    stmt = select(func.count()).select_from(UseCase)
+    if needs_join:
+        stmt = stmt.join(UseCase.enterprise)
+    return stmt.where(*conditions)
 
 
 def list_use_cases(session: Session, filters: UseCaseFilters, page: PageRequest) -> tuple[list[UseCase], int]:
-    return fetch_page(session, filtered_query(session, filters), page)
+    return fetch_page(session, filtered_query(session, filters), page, count_query(session, filters))
 
 
 def iter_use_cases(session: Session, filters: UseCaseFilters) -> Iterator[UseCase]:

@@ -122,3 +122,30 @@ def test_city_figures(api: RegistryClient, database_url: str) -> None:
     assert figures["total"] == 2
     assert {f["metric"] for f in figures["items"]} == {"base_stations_5g", "factories_5g"}
     assert figures["items"][0]["unit"] in {"个", "家"}
+
+
+def test_search_follows_every_write(api: RegistryClient) -> None:
+    """The SQLite search index is kept by an ORM hook: creates, edits, renames and deletes show at once."""
+    search = lambda q: _ids(api.request("GET", "/api/v1/usecases", params={"q": q}))  # noqa: E731
+    enterprise = api.create_enterprise(name="江苏永钢集团", name_en="Yonggang Group")
+    use_case = api.create_use_case("agv", enterprise["id"], title="料场无人行车", description="")
+    assert search("永钢") == {use_case["id"]}
+    assert search("yonggang") == {use_case["id"]}
+    api.request("PATCH", f"/api/v1/usecases/{use_case['id']}", json={"title": "高炉智能巡检"})
+    assert search("行车") == set()
+    assert search("高炉 巡检") == {use_case["id"]}  # every word must match
+    assert search("高炉 不存在") == set()
+    api.request("PATCH", f"/api/v1/enterprises/{enterprise['id']}", json={"name": "沙钢集团"})
+    assert search("永钢") == set()
+    assert search("沙钢") == {use_case["id"]}
+    api.request("DELETE", f"/api/v1/usecases/{use_case['id']}")
+    assert search("沙钢") == set()
+
+
+def test_search_segmentation() -> None:
+    from registry.usecases.search import fts_query, segment
+
+    assert segment("5G+机器视觉 Steel-Works") == ["5g", "机", "器", "视", "觉", "steel", "works"]
+    assert fts_query("常州 trina") == '"常" + "州"* AND "trina"*'
+    assert fts_query('"; DROP') == '"drop"*'
+    assert fts_query("%_") is None
