@@ -77,6 +77,12 @@ class CatalogQuery:
         return any(getattr(self, name) for name in FILTER_PARAMS)
 
 
+def enterprise_count(session: Session, filters: UseCaseFilters) -> int:
+    where = filtered_query(session, filters).whereclause
+    stmt = select(func.count(func.distinct(UseCase.enterprise_id))).select_from(UseCase).join(UseCase.enterprise)
+    return int(session.scalar(stmt.where(where) if where is not None else stmt) or 0)
+
+
 def _counts(session: Session, filters: UseCaseFilters, column: ColumnElement[Any]) -> list[tuple[str, int]]:
     where = filtered_query(session, filters).whereclause
     stmt = select(column, func.count(UseCase.id)).select_from(UseCase).join(UseCase.enterprise)

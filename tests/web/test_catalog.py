@@ -143,3 +143,12 @@ def test_every_message_key_used_exists_in_both_languages() -> None:
     assert not missing, missing
     for key, texts in MESSAGES.items():
         assert len(texts) == len(LANGS) and all(t.strip() for t in texts), key
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
+    session_cookie = response.headers["set-cookie"]  # the first page starts a session (its CSRF token)
+    assert "httponly" in session_cookie.lower() and "samesite=lax" in session_cookie.lower()

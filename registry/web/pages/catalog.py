@@ -11,7 +11,7 @@ from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.pagination import PageRequest
 from registry.usecases.service import list_use_cases
-from registry.web.catalog_query import CatalogQuery, city_counts, distinct_values, scenario_counts
+from registry.web.catalog_query import CatalogQuery, city_counts, distinct_values, enterprise_count, scenario_counts
 from registry.web.i18n import negotiate
 from registry.web.scenario_view import scenario_options
 from registry.web.templating import render
@@ -43,6 +43,7 @@ def catalog(request: Request, session: SessionDep) -> HTMLResponse:
         "link": link,
         "scenario_counts": scenario_counts(session, filters),
         "city_counts": city_counts(session, filters),
+        "enterprise_count": enterprise_count(session, filters),
         "cities": distinct_values(session, Enterprise.city),
         "industries": distinct_values(session, Enterprise.industry),
         "scenario_options": scenario_options(lang),
