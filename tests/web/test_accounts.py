@@ -145,3 +145,17 @@ def test_create_staff_command(tmp_path: Path) -> None:
         timeout=60,
     )
     assert prompt.returncode == 2 and "I5G_STAFF_PASSWORD" in prompt.stderr
+
+
+def test_accounts_migration_keeps_one_head() -> None:
+    """Migrations written in parallel must stay one chain, or `migrate` (upgrade to "head") fails."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from registry.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1, script.get_heads()
+    assert "acc1" in {rev.revision for rev in script.walk_revisions()}

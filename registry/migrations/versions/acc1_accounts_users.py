@@ -1,7 +1,7 @@
 """accounts: web users (enterprise users and staff)
 
 Revision ID: acc1
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 14:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "acc1"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
