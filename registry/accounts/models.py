@@ -21,7 +21,21 @@ class UserRole(StrEnum):
     staff = "staff"  # reviews submissions, sees everything, exports the catalog
 
 
-class User(Base):
+class RoleChecks:
+    """is_staff / is_enterprise for anything with a `role` (the ORM user and the pages' snapshot of it)."""
+
+    role: UserRole
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == UserRole.staff
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == UserRole.enterprise
+
+
+class User(RoleChecks, Base):
     __tablename__ = "users"
     __table_args__ = (
         # An enterprise user always belongs to an enterprise; staff belong to none.
@@ -40,11 +54,3 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enterprise: Mapped[Enterprise | None] = relationship()
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role == UserRole.staff
-
-    @property
-    def is_enterprise(self) -> bool:
-        return self.role == UserRole.enterprise

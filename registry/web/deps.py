@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from registry.accounts.models import UserRole
+from registry.accounts.models import RoleChecks, UserRole
 from registry.accounts.service import get_user
 from registry.db_session import SessionDep
 from registry.web.errors import LoginRequired, PageError
@@ -16,7 +16,7 @@ SESSION_USER_KEY = "uid"
 
 
 @dataclass(frozen=True)
-class CurrentUser:
+class CurrentUser(RoleChecks):
     """A snapshot of the logged-in account, not an ORM object: error pages render it after the request's
     transaction was rolled back, when ORM objects can no longer be loaded."""
 
@@ -24,14 +24,6 @@ class CurrentUser:
     email: str
     role: UserRole
     enterprise_id: int | None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role == UserRole.staff
-
-    @property
-    def is_enterprise(self) -> bool:
-        return self.role == UserRole.enterprise
 
 
 def load_user(request: Request, session: SessionDep) -> CurrentUser | None:
