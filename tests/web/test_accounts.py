@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import io
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from i5g.cli import main
 from registry.accounts.models import User, UserRole
 from registry.accounts.ratelimit import LoginRateLimiter
+from registry.db import make_engine, prepare_database
 from registry.enterprises.models import Enterprise
 from tests.web.conftest import PASSWORD, Registry, csrf_of, login
 
@@ -120,31 +121,30 @@ def test_rate_limiter_window_expires() -> None:
     assert limiter.retry_after("9.9.9.9", "a@b.cn") == 0
 
 
-def test_create_staff_command(tmp_path: Path) -> None:
-    env = {**os.environ, "I5G_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "I5G_STAFF_PASSWORD": "staff-password-1"}
-    # The installed console script (python -m i5g.cli would load i5g.cli twice, as __main__ and as itself).
-    run = [str(Path(sys.executable).with_name("i5g")), "registry"]
-    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True, timeout=60)
-    done = subprocess.run(
-        [*run, "create-staff", "--email", "Reviewer@Bureau.gov.cn"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert "reviewer@bureau.gov.cn" in done.stdout
-    assert "staff-password-1" not in done.stdout + done.stderr
-    again = subprocess.run(
-        [*run, "create-staff", "--email", "reviewer@bureau.gov.cn"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert again.returncode == 2 and "already registered" in again.stderr
-    no_password = {k: v for k, v in env.items() if k != "I5G_STAFF_PASSWORD"}
-    prompt = subprocess.run(
-        [*run, "create-staff", "--email", "x@bureau.gov.cn"],
-        env=no_password,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-    assert prompt.returncode == 2 and "I5G_STAFF_PASSWORD" in prompt.stderr
+def test_create_staff_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'r.db'}"
+    prepare_database(database_url)
+    monkeypatch.setenv("I5G_DATABASE_URL", database_url)
+    monkeypatch.setenv("I5G_STAFF_PASSWORD", "staff-password-1")
+    command = ["registry", "create-staff", "--email"]
+    assert main([*command, "Reviewer@Bureau.gov.cn"]) == 0
+    out, err = capsys.readouterr()
+    assert "reviewer@bureau.gov.cn" in out and "staff-password-1" not in out + err
+    assert main([*command, "reviewer@bureau.gov.cn"]) == 2
+    assert "already registered" in capsys.readouterr().err
+    monkeypatch.delenv("I5G_STAFF_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal to prompt on
+    assert main([*command, "x@bureau.gov.cn"]) == 2
+    assert "I5G_STAFF_PASSWORD" in capsys.readouterr().err
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(User.email, User.role)).all()
+    finally:
+        engine.dispose()
+    assert rows == [("reviewer@bureau.gov.cn", UserRole.staff)]
 
 
 def test_accounts_migration_keeps_one_head() -> None:
