@@ -41,6 +41,15 @@ class Delivery:
     generation: int  # the connection it arrived on
 
 
+class _DrainingClient(mqtt.Client):
+    """paho reads one packet per select() round (loop_read's max_packets defaults to 1 when nothing of ours
+    is in flight). At thousands of small PUBLISHes per second those rounds dominate, so each round reads
+    until the socket has nothing more (EAGAIN) or 100 packets, using loop_read's own parameter."""
+
+    def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
+        return super().loop_read(max(max_packets, 100))
+
+
 class MqttIntake:
     def __init__(self, settings: CollectorSettings, deliveries: queue.Queue[Delivery], metrics: CollectorMetrics):
         self._settings = settings
@@ -54,7 +63,7 @@ class MqttIntake:
 
     def _build_client(self) -> mqtt.Client:
         s = self._settings
-        client = mqtt.Client(
+        client = _DrainingClient(
             mqtt.CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
         if s.mqtt_username:

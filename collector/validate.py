@@ -109,6 +109,10 @@ def _reject_constant(name: str) -> Any:
     raise _Invalid(Reason.JSON, f"{name} is not valid JSON")
 
 
+# Built once: json.loads with hooks would construct a new decoder for every message.
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -121,7 +125,7 @@ def _load_json(payload: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise _Invalid(Reason.ENCODING, f"invalid UTF-8 at byte {exc.start}") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except _Invalid:
         raise
     except RecursionError:
@@ -173,12 +177,15 @@ def _check_ctx(ctx: Any) -> dict[str, str]:
     return ctx
 
 
+_SAMPLE_KEYS = frozenset(("ts", "seq", "kpis", "ctx"))
+
+
 def _check_sample(item: Any, now_ms: int) -> GoodSample:
     if not isinstance(item, dict):
         raise _Invalid(Reason.SAMPLE, "sample must be an object")
-    extra = set(item) - {"ts", "seq", "kpis", "ctx"}
-    if extra or "kpis" not in item:
-        raise _Invalid(Reason.SAMPLE, f"sample needs ts, seq, kpis (extra: {sorted(extra)[:3]})")
+    if "kpis" not in item or not _SAMPLE_KEYS.issuperset(item):
+        extra = sorted(set(item) - _SAMPLE_KEYS)[:3]
+        raise _Invalid(Reason.SAMPLE, f"sample needs ts, seq, kpis and may have ctx (extra: {extra})")
     ts, seq, kpis = item.get("ts"), item.get("seq"), item["kpis"]
     if not _is_int(ts) or ts < 0:
         raise _Invalid(Reason.TIMESTAMP, "ts must be a non-negative integer (epoch ms)")
