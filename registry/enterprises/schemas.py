@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from registry.enterprises.creditcode import credit_code_problem
 from registry.enterprises.models import CONTACT_MAX, INDUSTRY_MAX, NAME_MAX, PLACE_MAX
@@ -21,32 +21,32 @@ def _normalise_credit_code(value: str | None) -> str | None:
     return code
 
 
-class EnterpriseCreate(BaseModel):
+class _OptionalFields(BaseModel):
+    """Fields that are optional both when creating and when updating."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: text(NAME_MAX)
     name_en: text(NAME_MAX) | None = None
+    credit_code: str | None = Field(None, description="unified social credit code, 18 characters (GB 32100-2015)")
+    contact: text(CONTACT_MAX) | None = None
+
+    _credit_code = field_validator("credit_code")(_normalise_credit_code)
+
+
+class EnterpriseCreate(_OptionalFields):
+    name: text(NAME_MAX)
     city: text(PLACE_MAX)
     province: text(PLACE_MAX)
     industry: text(INDUSTRY_MAX)
-    credit_code: str | None = None
-    contact: text(CONTACT_MAX) | None = None
-
-    _credit_code = field_validator("credit_code")(_normalise_credit_code)
 
 
-class EnterpriseUpdate(PartialUpdate):
+class EnterpriseUpdate(PartialUpdate, _OptionalFields):
     """Partial update: only the fields sent are changed."""
 
     name: text(NAME_MAX) = None  # type: ignore[assignment]
-    name_en: text(NAME_MAX) | None = None
     city: text(PLACE_MAX) = None  # type: ignore[assignment]
     province: text(PLACE_MAX) = None  # type: ignore[assignment]
     industry: text(INDUSTRY_MAX) = None  # type: ignore[assignment]
-    credit_code: str | None = None
-    contact: text(CONTACT_MAX) | None = None
-
-    _credit_code = field_validator("credit_code")(_normalise_credit_code)
 
 
 class EnterpriseSummary(BaseModel):

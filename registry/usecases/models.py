@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, UTCDateTime, enum_type, utcnow
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
@@ -54,14 +54,6 @@ class UseCase(Base):
     gateways: Mapped[list[Gateway]] = relationship(back_populates="use_case", passive_deletes="all")
 
 
-def _register_search_index() -> None:
-    # Here, not in search.py's importers: whoever maps UseCase (API, seed loader, scripts) keeps the index.
-    from sqlalchemy import event
-
-    from registry.usecases import search
-
-    if not event.contains(Session, "after_flush", search.after_flush):
-        event.listen(Session, "after_flush", search.after_flush)
-
-
-_register_search_index()
+# The search index hook lives in search.py and registers itself on import; importing it here means whoever maps
+# UseCase (API, seed loader, scripts) keeps the index current. At the end: search.py imports this module.
+import registry.usecases.search  # noqa: E402, F401

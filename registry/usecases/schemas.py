@@ -36,9 +36,23 @@ def _end_not_before_start(end: date | None, info: ValidationInfo) -> date | None
     return end
 
 
-class UseCaseCreate(BaseModel):
+class _OptionalFields(BaseModel):
+    """Fields that are optional both when creating and when updating."""
+
     model_config = ConfigDict(extra="forbid")
 
+    reviewer_note: long_text(NOTE_MAX) | None = None
+    investment_cny: InvestmentCNY | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    source_document: text(SOURCE_DOCUMENT_MAX) | None = None
+    source_excerpt: long_text(SOURCE_EXCERPT_MAX) | None = None
+
+    _dates = field_validator("end_date")(_end_not_before_start)
+    _unique_lists = field_validator("operators", "recognitions", check_fields=False)(_unique)
+
+
+class UseCaseCreate(_OptionalFields):
     enterprise_id: int = Field(gt=0)
     title: text(TITLE_MAX)
     scenario: text(KEY_MAX) = Field(description="scenario key, see GET /api/v1/scenarios")
@@ -47,19 +61,10 @@ class UseCaseCreate(BaseModel):
     operators: Operators = []
     stage: LifecycleStage
     review_status: ReviewStatus = ReviewStatus.submitted
-    reviewer_note: long_text(NOTE_MAX) | None = None
     recognitions: Recognitions = []
-    investment_cny: InvestmentCNY | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    source_document: text(SOURCE_DOCUMENT_MAX) | None = None
-    source_excerpt: long_text(SOURCE_EXCERPT_MAX) | None = None
-
-    _unique_lists = field_validator("operators", "recognitions")(_unique)
-    _dates = field_validator("end_date")(_end_not_before_start)
 
 
-class UseCaseUpdate(PartialUpdate):
+class UseCaseUpdate(PartialUpdate, _OptionalFields):
     enterprise_id: int = Field(None, gt=0)  # type: ignore[assignment]
     title: text(TITLE_MAX) = None  # type: ignore[assignment]
     scenario: text(KEY_MAX) = None  # type: ignore[assignment]
@@ -68,16 +73,7 @@ class UseCaseUpdate(PartialUpdate):
     operators: Operators = None  # type: ignore[assignment]
     stage: LifecycleStage = None  # type: ignore[assignment]
     review_status: ReviewStatus = None  # type: ignore[assignment]
-    reviewer_note: long_text(NOTE_MAX) | None = None
     recognitions: Recognitions = None  # type: ignore[assignment]
-    investment_cny: InvestmentCNY | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    source_document: text(SOURCE_DOCUMENT_MAX) | None = None
-    source_excerpt: long_text(SOURCE_EXCERPT_MAX) | None = None
-
-    _unique_lists = field_validator("operators", "recognitions")(_unique)
-    _dates = field_validator("end_date")(_end_not_before_start)
 
 
 class UseCaseOut(BaseModel):

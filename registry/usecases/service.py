@@ -17,7 +17,7 @@ from registry.pagination import PageRequest, fetch_page
 from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
-from registry.usecases.search import text_match, uses_enterprise_columns
+from registry.usecases.search import text_match
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ def _conditions(session: Session, filters: UseCaseFilters) -> tuple[list[ColumnE
     enterprise_conditions = [column == value for column, value in enterprise_values if value]
     needs_join = bool(enterprise_conditions)
     if filters.q and filters.q.strip():
-        match = text_match(session, filters.q, filters_enterprises=needs_join)
-        conditions.append(match)
-        needs_join = needs_join or uses_enterprise_columns(match)
+        conditions.append(text_match(session, filters.q, filters_enterprises=needs_join))
     return conditions + enterprise_conditions, needs_join
 
 

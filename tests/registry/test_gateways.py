@@ -65,27 +65,17 @@ def test_directory(api: RegistryClient) -> None:
     assert response.status_code == 200
     body = response.json()
     datetime.fromisoformat(body["generated_at"])
+    common = {
+        "use_case_id": use_case["id"],
+        "use_case": "视觉质检",
+        "scenario": "machine_vision",
+        "enterprise": "中天钢铁",
+        "city": "常州",
+        "industry": "钢铁",
+    }
     assert body["gateways"] == [
-        {
-            "id": "zt-vision-1",
-            "enabled": True,
-            "use_case_id": use_case["id"],
-            "use_case": "视觉质检",
-            "scenario": "machine_vision",
-            "enterprise": "中天钢铁",
-            "city": "常州",
-            "industry": "钢铁",
-        },
-        {
-            "id": "zt-vision-2",
-            "enabled": False,
-            "use_case_id": use_case["id"],
-            "use_case": "视觉质检",
-            "scenario": "machine_vision",
-            "enterprise": "中天钢铁",
-            "city": "常州",
-            "industry": "钢铁",
-        },
+        {"id": "zt-vision-1", "enabled": True, **common},
+        {"id": "zt-vision-2", "enabled": False, **common},
     ]
     # A use case that loses its approval disables its gateways in the directory.
     api.request("PATCH", f"/api/v1/usecases/{use_case['id']}", json={"review_status": "rejected"})
