@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import UserRole
 from registry.accounts.service import create_user
 from registry.app import create_app
-from registry.db import prepare_database, transaction
+from registry.db import transaction
 from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
@@ -24,6 +23,8 @@ from registry.settings import RegistrySettings
 from registry.usecases.schemas import UseCaseCreate
 from registry.usecases.service import create_use_case
 from registry.web.settings import WebSettings
+from tests.registry.conftest import template_databases  # noqa: F401  (one PostgreSQL server per session)
+from tests.registry.support import TemplateDatabases
 
 PASSWORD = "correct horse battery"
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -64,10 +65,16 @@ class Registry:
         return int(self.run(lambda s: create_use_case(s, data).id))
 
 
+# Modules that run on both databases say so with `pytestmark = BOTH_DATABASES`; the rest use SQLite.
+BOTH_DATABASES = pytest.mark.parametrize(
+    "registry", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
-def registry(tmp_path: Path) -> Iterator[Registry]:
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    prepare_database(url)
+def registry(request: pytest.FixtureRequest, template_databases: TemplateDatabases) -> Iterator[Registry]:  # noqa: F811
+    """The real app on a fresh copy of a migrated database (SQLite unless parametrized)."""
+    url = template_databases.fresh(getattr(request, "param", "sqlite"))
     app = create_app(RegistrySettings(database_url=url, grafana_url="http://grafana.example:3000"))
     yield Registry(app)
     app.state.engine.dispose()

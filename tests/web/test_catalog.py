@@ -6,15 +6,15 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from registry.accounts.models import UserRole
 from registry.enums import LifecycleStage, ReviewStatus
-from registry.web.i18n import LANGS, MESSAGES, from_accept_language
-from tests.web.conftest import Registry, login
+from tests.web.conftest import BOTH_DATABASES, Registry, login
+
+pytestmark = BOTH_DATABASES
 
 
 @pytest.fixture
@@ -123,26 +123,6 @@ def test_language_switch_is_remembered_and_safe(client: TestClient) -> None:
     evil = client.get("/lang/zh", params={"next": "https://evil.example/"}, follow_redirects=False)
     assert evil.headers["location"] == "/"
     assert client.get("/lang/fr", follow_redirects=False).status_code == 404
-
-
-def test_accept_language_negotiation() -> None:
-    assert from_accept_language("") == "zh"
-    assert from_accept_language("en-US,en;q=0.9") == "en"
-    assert from_accept_language("fr-FR, en;q=0.5, zh-CN;q=0.8") == "zh"
-    assert from_accept_language("de, en;q=0") == "zh"
-
-
-def test_every_message_key_used_exists_in_both_languages() -> None:
-    web = Path(__file__).resolve().parents[2] / "registry" / "web"
-    sources = [p.read_text(encoding="utf-8") for p in [*web.rglob("*.html"), *web.rglob("*.py")]]
-    used: set[str] = set()
-    for text in sources:
-        used |= set(re.findall(r"""\bt\(\s*['"]([a-z_]+\.[a-z_.]+)['"]""", text))
-        used |= set(re.findall(r"""["']((?:err|login|logout|mine|gateway|review|usecase)\.[a-z_]+)["']""", text))
-    missing = sorted(key for key in used if key not in MESSAGES and not key.endswith(".html"))
-    assert not missing, missing
-    for key, texts in MESSAGES.items():
-        assert len(texts) == len(LANGS) and all(t.strip() for t in texts), key
 
 
 def test_pages_carry_security_headers(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from registry.gateways.models import Gateway
 from registry.gateways.schemas import GatewayStatus
 from registry.gateways.service import apply_statuses
 from registry.usecases.models import UseCase
-from tests.web.conftest import Registry, csrf_of, login
+from tests.web.conftest import BOTH_DATABASES, Registry, csrf_of, login
 
 XSS = '<script>alert("x")</script>'
 
@@ -33,6 +33,8 @@ GOOD = {
     "source_document": "",
     "source_excerpt": "",
 }
+
+pytestmark = BOTH_DATABASES
 
 
 @pytest.fixture
