@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,17 @@ def test_accounts_migration_keeps_one_head() -> None:
     script = ScriptDirectory.from_config(config)
     assert len(script.get_heads()) == 1, script.get_heads()
     assert "acc1" in {rev.revision for rev in script.walk_revisions()}
+
+
+def test_passwords_never_reach_the_logs(
+    client: TestClient, registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        token = csrf_of(client.get("/signup").text)
+        client.post("/signup", data={**SIGNUP, "csrf_token": token})
+        client.post("/logout", data={"csrf_token": csrf_of(client.get("/my/usecases").text)})
+        login(client, SIGNUP["email"], SIGNUP["password"])
+        login(client, SIGNUP["email"], "a-wrong-password-2")
+    assert caplog.records, "expected some log output to check"
+    for secret in (SIGNUP["password"], "a-wrong-password-2"):
+        assert secret not in caplog.text
