@@ -16,6 +16,8 @@ from typing import Any
 
 log = logging.getLogger("i5g.collector.status")
 
+STATUS_CHUNK = 1000  # entries per POST (the registry accepts up to 10 000)
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayState:
@@ -75,19 +77,23 @@ class StatusReporter:
             {"id": gw, "online": s.online, "last_seen": iso8601(s.last_seen_ms) if s.last_seen_ms else None}
             for gw, s in batch
         ]
-        try:
-            self._post(body)
-        except Exception as exc:
-            self.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            if _is_retryable(exc):
-                log.warning("status push to the registry failed (%s); will retry", self.last_error)
-                with self._lock:
-                    self._pending |= gateways
-            else:
-                log.error("registry refused %d gateway statuses: %s", len(body), self.last_error)
-            return False
+        for first in range(0, len(body), STATUS_CHUNK):
+            try:
+                self._post(body[first : first + STATUS_CHUNK])
+            except Exception as exc:
+                self._failed(exc, {entry["id"] for entry in body[first:]})
+                return False
         self.last_error = None
         return True
+
+    def _failed(self, exc: Exception, gateways: set[str]) -> None:
+        self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        if _is_retryable(exc):
+            log.warning("status push to the registry failed (%s); will retry", self.last_error)
+            with self._lock:
+                self._pending |= gateways
+        else:
+            log.error("registry refused %d gateway statuses: %s", len(gateways), self.last_error)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="status-push", daemon=True)

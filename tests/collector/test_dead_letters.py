@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.request
 
 from collector.validate import Reason
 from i5g.contract import encode_telemetry, telemetry_topic
@@ -51,3 +52,26 @@ def test_bad_messages_dead_lettered_good_ones_flow(mosquitto, influxdb, tmp_path
     assert "dead letter: gateway=gw-nobody reason=unknown_gateway" in caplog.text
     wait_for(lambda: collector.metrics.snapshot()["acked"] == len(infos), what="every message acked")
     assert collector.metrics.snapshot()["dead_lettered"] == 7
+
+
+def test_lines_influxdb_refuses_are_isolated_and_dead_lettered(
+    mosquitto, influxdb, tmp_path, start_collector, publisher
+):
+    # A string loss_pct already in the shard makes every float loss_pct a field type conflict (HTTP 400).
+    now = int(time.time() * 1000)
+    with urllib.request.urlopen(
+        f"{influxdb.url}/write?db={influxdb.database}&precision=ms", data=f'kpi loss_pct="x" {now - 10_000}'.encode()
+    ) as response:
+        assert response.status == 204
+    write_directory_cache(tmp_path / "state")
+    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    samples = [{"ts": now - 5000 + i, "seq": i, "kpis": {"rtt_ms": 3.0}} for i in range(10)]
+    samples[3]["kpis"]["loss_pct"] = 0.5
+    samples[7]["kpis"]["loss_pct"] = 0.5
+    publisher.publish_raw(telemetry_topic("gw-agv-1"), encode_telemetry("gw-agv-1", samples)).wait_for_publish(5)
+
+    wait_for(lambda: count_points(influxdb.series_values, where="WHERE gateway = 'gw-agv-1'") == 8, what="8 stored")
+    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count") == 2, what="2 refused")
+    rows = influxdb.series_values("SELECT count, reason, detail FROM dead_letter")
+    assert {row[2] for row in rows} == {Reason.REFUSED} and all("conflict" in row[3] for row in rows)
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == 1, what="the message acked")
