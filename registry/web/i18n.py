@@ -178,6 +178,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gateway.username": ("接入用户名", "Broker username"),
     "gateway.password": ("接入密码", "Broker password"),
     "gateway.back": ("返回案例", "Back to the use case"),
+    "gateway.broker_unavailable": (
+        "消息服务器暂时无法为网关开通账号，未保存任何内容，请稍后重试。",
+        "The MQTT broker could not create the gateway's account; nothing was saved. Please try again later.",
+    ),
     "gateway.not_approved": ("只有审核通过的案例才能登记网关。", "Only approved use cases can get gateways."),
     # review
     "review.title": ("审核队列", "Review queue"),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf
+from registry.broker.hooks import BrokerFailure
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.errors import Conflict, FieldInvalid
@@ -52,9 +53,11 @@ def one_time_credentials(created: Any) -> tuple[Any, str | None, str | None]:
     return gateway, username, password if isinstance(password, str) else None
 
 
-def _form(request: Request, use_case: UseCase, values: dict, errors: dict, status_code: int = 200) -> HTMLResponse:
-    context = {"uc": use_case, "values": values, "errors": errors, "limits": LIMITS, "nav": "mine"}
-    return render(request, "gateway_form.html", context, status_code=status_code)
+def _form(
+    request: Request, use_case: UseCase, values: dict, errors: dict, status_code: int = 200, form_error: str = ""
+) -> HTMLResponse:
+    context = {"uc": use_case, "values": values, "errors": errors, "limits": LIMITS, "form_error": form_error}
+    return render(request, "gateway_form.html", {**context, "nav": "mine"}, status_code=status_code)
 
 
 @router.get("/my/usecases/{use_case_id}/gateways/new", name="gateway_new", response_class=HTMLResponse)
@@ -83,6 +86,10 @@ async def gateway_create(request: Request, use_case_id: int, session: SessionDep
     except (Conflict, FieldInvalid):
         session.rollback()
         return _form(request, use_case, values, {"id": t("err.slug_taken")}, status_code=409)
+    except BrokerFailure:
+        # The broker could not provision the gateway's identity: nothing is saved, the user may retry.
+        session.rollback()
+        return _form(request, use_case, values, {}, status_code=503, form_error=t("gateway.broker_unavailable"))
     gateway, username, password = one_time_credentials(created)
     context = {"uc": use_case, "gateway": gateway, "username": username, "password": password, "nav": "mine"}
     return render(request, "gateway_created.html", context, status_code=201)
