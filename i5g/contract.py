@@ -263,8 +263,8 @@ def sla_flag_field(kpi_name: str) -> str:
 
 
 # `gateway_status`: tags KPI_TAGS; fields online (bool), dropped (integer), agent_version (string).
-# `dead_letter`: tags reason and gateway ("unknown" when the topic names none); fields count (integer, 1),
-#   detail (string), topic (string).
+# `dead_letter`: tags reason and gateway ("unknown" when the topic names none); fields count (integer: the
+#   samples the record stands for, 1 for a whole bad message), detail (string), topic (string).
 # `collector`: tag replica; fields received, written, dead_lettered, redelivered (integer counters),
 #   write_latency_ms and lag_ms (float).
 
