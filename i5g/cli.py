@@ -64,4 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m i5g.cli` (how `i5g stack` starts the parts): run main() of the module the handlers import, so
+    # the CommandError they raise is the class caught (this file also runs as a separate `__main__` module).
+    from i5g.cli import main as _main
+
+    sys.exit(_main())

@@ -145,7 +145,7 @@ class Stack:
         assert process.pid is not None
         self.processes[part] = process
         self.started[part] = stop or process.stop
-        self.state.write_pid(part, process.pid)
+        self.state.write_pid(part, process.pid, process.argv)
 
     def _mosquitto(self, secrets: dict[str, str]) -> None:
         admin = BrokerAdmin(secrets["broker_admin_username"], secrets["broker_admin_password"])

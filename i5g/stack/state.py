@@ -76,8 +76,9 @@ class StackState:
 
     # ------------------------------------------------------------------------------------------- pid files
 
-    def write_pid(self, part: str, pid: int) -> None:
-        argv = _cmdline(pid) or []
+    def write_pid(self, part: str, pid: int, argv: list[str] | None = None) -> None:
+        # Pass the argv a child was started with: right after the spawn /proc may not show it yet.
+        argv = argv if argv is not None else _cmdline(pid) or []
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / f"{part}.pid").write_text(json.dumps({"pid": pid, "argv": argv}))
 
