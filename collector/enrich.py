@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from collector.periodic import Periodic
 from i5g.contract import KPI_TAGS
 
 log = logging.getLogger("i5g.collector.enrich")
@@ -93,8 +94,7 @@ class GatewayDirectory:
         self._gateways: dict[str, GatewayInfo] | None = None
         self._refresh_lock = threading.Lock()
         self._last_attempt = float("-inf")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Periodic("directory-refresh", self.refresh, self._refresh_interval)
         self.last_success: float | None = None  # time.time() of the last successful fetch
         self.last_error: str | None = None
 
@@ -155,16 +155,11 @@ class GatewayDirectory:
         return None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="directory-refresh", daemon=True)
-        self._thread.start()
+        self._refresher.start(immediately=True)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._refresher.stop(timeout=5)
 
-    def _run(self) -> None:
+    def _refresh_interval(self) -> float:
         # Until a first directory exists retry quickly: the collector holds (does not ack) telemetry till then.
-        while not self._stop.is_set():
-            self.refresh()
-            self._stop.wait(self._refresh_s if self.ready else min(self._refresh_s, 1.0))
+        return self._refresh_s if self.ready else min(self._refresh_s, 1.0)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from collector.periodic import Periodic
+
 log = logging.getLogger("i5g.collector.status")
 
 STATUS_CHUNK = 1000  # entries per POST (the registry accepts up to 10 000)
@@ -38,12 +40,10 @@ def _is_retryable(exc: Exception) -> bool:
 class StatusReporter:
     def __init__(self, post: Callable[[list[dict[str, Any]]], None], interval_s: float) -> None:
         self._post = post
-        self._interval_s = interval_s
         self._states: dict[str, GatewayState] = {}
         self._pending: set[str] = set()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._pusher = Periodic("status-push", self.push, lambda: interval_s)
         self.last_error: str | None = None
 
     def _update(self, gateway: str, online: bool, seen_ms: int | None) -> None:
@@ -96,15 +96,8 @@ class StatusReporter:
             log.error("registry refused %d gateway statuses: %s", len(gateways), self.last_error)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="status-push", daemon=True)
-        self._thread.start()
+        self._pusher.start(immediately=False)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._pusher.stop(timeout=10)
         self.push()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            self.push()

@@ -124,3 +124,17 @@ def registry_server(tmp_path: Path) -> Iterator[RegistryServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def own_influx(tmp_path: Path) -> Iterator[tuple[InfluxDBServer, InfluxV2Proxy]]:
+    """A dedicated InfluxDB (database "tele") behind its own v2 proxy, for tests that stop or kill it: the
+    session-scoped one is shared and must keep running."""
+    server = InfluxDBServer(tmp_path / "own-influx").start()
+    server.create_database("tele")
+    proxy = InfluxV2Proxy(server.url).start()
+    try:
+        yield server, proxy
+    finally:
+        proxy.stop()
+        server.stop()

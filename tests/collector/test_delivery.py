@@ -12,11 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from i5g.stack.influxdb import InfluxDBServer
 from i5g.stack.process import free_port
-from i5g.stack.v2proxy import InfluxV2Proxy
 from tests.collector.conftest import (
     Publisher,
     collector_env,
@@ -49,17 +46,6 @@ class Stream(threading.Thread):
     def finish(self) -> None:
         self.join(60)
         self.publisher.wait_all(self.infos)
-
-
-@pytest.fixture
-def own_influx(tmp_path):
-    """A dedicated InfluxDB (the session one is shared, so it must not be stopped) behind its own proxy."""
-    server = InfluxDBServer(tmp_path / "influx").start()
-    server.create_database("tele")
-    proxy = InfluxV2Proxy(server.url).start()
-    yield server, proxy
-    proxy.stop()
-    server.stop()
 
 
 def _rows(server: InfluxDBServer):
