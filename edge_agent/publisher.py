@@ -33,6 +33,14 @@ from i5g import contract
 
 log = logging.getLogger(__name__)
 
+# MQTT 5 PUBACK reason 0x10: the broker accepted the message but no subscription matched, so it was discarded.
+# For telemetry that means no collector session holds it - e.g. Mosquitto 2.0 after a restart does not queue
+# messages of a shared subscription for a session that is offline - so the samples stay in the spool and go
+# again after a pause (doubling up to NO_SUBSCRIBERS_MAX_PAUSE_S while nobody subscribes).
+NO_MATCHING_SUBSCRIBERS = 0x10
+NO_SUBSCRIBERS_PAUSE_S = 0.5
+NO_SUBSCRIBERS_MAX_PAUSE_S = 30.0
+
 
 @dataclass
 class StatusInfo:
@@ -87,6 +95,8 @@ class GatewayLink:
         self._inflight: dict[int, list[int]] = {}  # mid -> seqs it carries (status messages: [])
         self._status_mids: dict[int, int] = {}  # mid -> dropped count it reported
         self._sent_upto = -1  # highest seq handed to paho in this process
+        self._hold_until = 0.0  # monotonic time before which pump() sends no telemetry (nobody subscribed)
+        self._no_subscriber_acks = 0  # consecutive "no matching subscribers" answers
         self._last_status = 0.0
         self._on_change = on_change
         self.client = self._make_client()
@@ -189,12 +199,27 @@ class GatewayLink:
             if seqs:
                 self._sent_upto = self.spool.in_flight_upto = min(self._sent_upto, seqs[0] - 1)
             return
+        if seqs and getattr(reason_code, "value", 0) == NO_MATCHING_SUBSCRIBERS:
+            self._hold_for_subscribers(seqs)
+            return
         if reported:
             self.spool.mark_dropped_reported(reported)
         if seqs:
+            self._no_subscriber_acks = 0
             self.spool.delete(seqs)
             self.stats.acked_samples += len(seqs)
         self.pump()
+
+    def _hold_for_subscribers(self, seqs: list[int]) -> None:
+        """Nobody received the message: keep its samples, rewind to them and publish again after a pause."""
+        self._sent_upto = self.spool.in_flight_upto = min(self._sent_upto, seqs[0] - 1)
+        if time.monotonic() >= self._hold_until:  # the other messages of the same window share this pause
+            pause = min(NO_SUBSCRIBERS_MAX_PAUSE_S, NO_SUBSCRIBERS_PAUSE_S * 2 ** min(self._no_subscriber_acks, 16))
+            self._no_subscriber_acks += 1
+            log.warning("%s: no subscriber took samples %d-%d; sending again in %.1fs", self.gateway_id,
+                        seqs[0], seqs[-1], pause)  # fmt: skip
+            self._hold_until = time.monotonic() + pause
+            self.reactor.call_later(pause, self.pump)
 
     # ------------------------------------------------------------------------------------------ sending
 
@@ -213,6 +238,8 @@ class GatewayLink:
             return
         if self.spool.dropped and time.monotonic() - self._last_status >= self.status_interval_s:
             self.publish_status()
+        if time.monotonic() < self._hold_until:
+            return
         while len(self._inflight) < self.max_inflight:
             batch = self.spool.read_after(self._sent_upto, self.batch_size)
             if not batch:
