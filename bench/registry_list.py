@@ -1,6 +1,6 @@
 """Registry listing speed: p99 of list + filter + search with 1k and 10k use cases, and the ratio 10k/1k.
 
-    .venv/bin/python bench/registry_list.py [--sizes 1000 10000] [--repeat 30] [--postgres]
+    .venv/bin/python bench/registry_list.py [--sizes 1000 10000] [--repeat 100] [--postgres]
 
 Each size gets a fresh migrated database (SQLite file in a temp dir; with --postgres also a throw-away
 PostgreSQL server) filled with synthetic enterprises and use cases in Chinese, then runs a fixed mix of
@@ -150,7 +150,7 @@ def run(kind: str, url_for, sizes: list[int], repeat: int) -> dict[int, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--repeat", type=int, default=30, help="rounds of the query mix per size")
+    parser.add_argument("--repeat", type=int, default=100, help="rounds of the query mix per size")
     parser.add_argument("--postgres", action="store_true", help="also run on a throw-away PostgreSQL server")
     args = parser.parse_args(argv)
 
