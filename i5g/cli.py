@@ -21,6 +21,7 @@ PARTS: dict[str, str] = {
     "collector": "collector.cli",
     "dashboards": "dashboards.cli",
     "stack": "i5g.stack.cli",
+    "broker": "registry.broker.cli",
 }
 
 

@@ -1,0 +1,91 @@
+"""`i5g broker collector|provision|revoke|restore|delete`: broker identities by hand (operations, compose).
+
+The admin connection comes from I5G_BROKER_ADMIN_URL / _USERNAME / _PASSWORD (or the [broker] table).
+Normally the registry provisions gateways itself; these commands are for the collector's identity, for
+rotating a lost gateway password and for emergencies. Only argparse at import time (see i5g/cli.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("broker", help="MQTT broker identities (Mosquitto dynamic security)")
+    parser.set_defaults(parser_for_help=parser)
+    actions = parser.add_subparsers(dest="broker_action", metavar="{collector,provision,revoke,restore,delete}")
+
+    collector = actions.add_parser("collector", help="create or update the collector's identity (idempotent)")
+    collector.add_argument("--username", default="i5g-collector")
+    collector.add_argument(
+        "--password-file", type=Path, help="file holding the password (default: $I5G_BROKER_COLLECTOR_PASSWORD)"
+    )
+    collector.set_defaults(handler=_collector, parser_for_help=collector)
+
+    for name, text in (
+        ("provision", "create a gateway identity or rotate its password; prints the password once"),
+        ("revoke", "refuse a gateway's logins and disconnect it now"),
+        ("restore", "lift a revocation (same password as before)"),
+        ("delete", "remove a gateway identity and its role"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("gateway_id")
+        action.set_defaults(handler=_gateway_action, parser_for_help=action, action_name=name)
+
+
+def _run(work: Any) -> Any:
+    from i5g.cli import CommandError
+    from i5g.settings import SettingsError
+    from registry.broker.dynsec import DynsecClient, DynsecError
+    from registry.broker.settings import BrokerSettings
+
+    try:
+        settings = BrokerSettings.load()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+    if not settings.enabled:
+        raise CommandError("set I5G_BROKER_ADMIN_URL (and _USERNAME, _PASSWORD) to reach the broker")
+    try:
+        with DynsecClient.from_settings(settings) as dynsec:
+            return work(dynsec)
+    except (DynsecError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _collector(args: argparse.Namespace) -> int:
+    from i5g.cli import CommandError
+    from registry.broker.service import ensure_collector
+
+    if args.password_file:
+        password = args.password_file.read_text().strip()
+    else:
+        password = os.environ.get("I5G_BROKER_COLLECTOR_PASSWORD", "")
+    if not password:
+        raise CommandError("no collector password: use --password-file or I5G_BROKER_COLLECTOR_PASSWORD")
+    _run(lambda dynsec: ensure_collector(dynsec, args.username, password))
+    print(f"collector identity {args.username!r} ready")
+    return 0
+
+
+def _gateway_action(args: argparse.Namespace) -> int:
+    from i5g.cli import CommandError
+    from registry.broker import service
+
+    gateway_id = args.gateway_id
+    if args.action_name == "provision":
+        password = _run(lambda dynsec: service.provision_gateway(dynsec, gateway_id, pin_client_id=True))
+        print(password)
+        return 0
+    if args.action_name == "revoke":
+        if not _run(lambda dynsec: service.revoke_gateway(dynsec, gateway_id)):
+            raise CommandError(f"the broker has no identity {gateway_id!r}")
+    elif args.action_name == "restore":
+        if not _run(lambda dynsec: service.restore_gateway(dynsec, gateway_id)):
+            raise CommandError(f"the broker has no identity {gateway_id!r}: use `i5g broker provision`")
+    else:
+        _run(lambda dynsec: service.delete_gateway(dynsec, gateway_id))
+    print(f"{gateway_id}: {args.action_name} done")
+    return 0
