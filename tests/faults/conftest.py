@@ -1,5 +1,5 @@
-"""Fixtures of the fault suite: processes that are always stopped, a dedicated InfluxDB that may be stopped, and
-the cuttable TCP proxy. Servers come from tests/conftest.py (`mosquitto`, `influxdb`, `registry_server`)."""
+"""Fixtures of the fault suite: processes that are always stopped, and the cuttable TCP proxy. Servers come from
+tests/conftest.py (`mosquitto`, `influxdb`, `own_influx` - which may be stopped - and `registry_server`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.v2proxy import InfluxV2Proxy
 from tests.agent.conftest import AgentProcess, write_config
 from tests.faults.harness import CollectorProcess, Fleet
 from tests.faults.tcp_proxy import TcpProxy
@@ -36,10 +34,15 @@ class Processes:
         return fleet
 
     def agent_config(
-        self, gateway_id: str, broker_port: int, extra: str = "", name: str = "agent", **agent: Any
+        self, gateway_id: str, broker_port: int, name: str = "agent", mqtt: str = "", spool: str = "", **agent: Any
     ) -> Path:
-        """A real agent's config (simulated source, 20 samples/s); its spool is <root>/<name>/spool.sqlite."""
-        return write_config(self.root / f"{name}.toml", gateway_id, broker_port, self.root / name, extra, **agent)
+        """A real agent's config (simulated source, 20 samples/s unless interval_s says otherwise) with extra
+        `mqtt` and `spool` TOML lines; its spool is <root>/<name>/spool.sqlite."""
+        config = self.root / f"{name}.toml"
+        extra = f"\n[agent.spool]\n{spool}\n" if spool else ""
+        write_config(config, gateway_id, broker_port, self.root / name, extra, **agent)
+        config.write_text(config.read_text().replace("[agent.mqtt]\n", f"[agent.mqtt]\n{mqtt}\n", 1))
+        return config
 
     def agent(self, config: Path, log_name: str) -> AgentProcess:
         """`i5g agent run --config <config>` as a subprocess."""
@@ -62,14 +65,3 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
     started = Processes(tmp_path)
     yield started
     started.close()
-
-
-@pytest.fixture
-def own_influx(tmp_path: Path) -> Iterator[tuple[InfluxDBServer, InfluxV2Proxy]]:
-    """A dedicated InfluxDB (the session one is shared and must not be stopped) behind its own v2 proxy."""
-    server = InfluxDBServer(tmp_path / "influx").start()
-    server.create_database("tele")
-    proxy = InfluxV2Proxy(server.url).start()
-    yield server, proxy
-    proxy.stop()
-    server.stop()
