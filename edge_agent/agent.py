@@ -11,7 +11,6 @@ Two ways in:
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -120,10 +119,12 @@ def configure_logging(level: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="edge_agent.agent", description="lean agent runtime (use `i5g agent run`)")
-    parser.add_argument("--config-fd", type=int, required=True, help="fd holding the validated config as JSON")
-    args = parser.parse_args(argv)
-    with os.fdopen(args.config_fd, "rb") as handle:
+    """`python -m edge_agent.agent --config-fd N`, started by `i5g agent run` (argparse not loaded: 0.4 MB)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != "--config-fd" or not args[1].isdigit():
+        print("usage: python -m edge_agent.agent --config-fd N (started by `i5g agent run`)", file=sys.stderr)
+        return 2
+    with os.fdopen(int(args[1]), "rb") as handle:
         resolved = json.loads(handle.read())
     configure_logging(resolved["log_level"])
     return run(resolved)

@@ -83,12 +83,18 @@ def _run(args: argparse.Namespace) -> int:
 def exec_lean_runtime(resolved: dict[str, Any]) -> None:
     """Replace this process (same PID) with `python -m edge_agent.agent`, handing over the validated config
     through an anonymous in-memory file: nothing on disk, no password in argv or the environment."""
+    import edge_agent
+
     fd = os.memfd_create("i5g-agent-config", 0)  # not CLOEXEC: the runtime inherits it
     os.write(fd, json.dumps(resolved).encode())
     os.lseek(fd, 0, os.SEEK_SET)
+    # The runtime must import the same edge_agent (an editable install finds it through a site hook).
+    package_root = str(Path(edge_agent.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "edge_agent.agent", "--config-fd", str(fd)])
+    os.execve(sys.executable, [sys.executable, "-m", "edge_agent.agent", "--config-fd", str(fd)], env)
 
 
 def _check(args: argparse.Namespace) -> int:

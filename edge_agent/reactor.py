@@ -43,6 +43,8 @@ class Reactor:
         self._thread_id: int | None = None
         self._stopping = False
         self._clients: set[Any] = set()
+        self._write_soon: set[Any] = set()  # clients with queued packets, written at the end of the iteration
+        self._writing: set[Any] = set()  # sockets registered for EVENT_WRITE (their buffer was full)
         self._connect_queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._connectors = [
             threading.Thread(target=self._connector, name=f"i5g-connect-{i}", daemon=True)
@@ -95,8 +97,10 @@ class Reactor:
         self._clients.add(client)
         client.on_socket_open = lambda c, _u, sock: self.post(lambda: self._register(c, sock))
         client.on_socket_close = lambda _c, _u, sock: self.post(lambda: self._unregister(sock))
-        client.on_socket_register_write = lambda c, _u, sock: self.post(lambda: self._want_write(c, sock, True))
-        client.on_socket_unregister_write = lambda c, _u, sock: self.post(lambda: self._want_write(c, sock, False))
+        # A client with something to send is written at the end of this loop iteration (one write for
+        # everything queued meanwhile); only if the socket buffer is full does it wait for EVENT_WRITE.
+        client.on_socket_register_write = lambda c, _u, _sock: self.post(lambda: self._write_soon.add(c))
+        client.on_socket_unregister_write = lambda c, _u, sock: self.post(lambda: self._write_interest(c, sock, False))
 
     def _register(self, client: Any, sock: Any) -> None:
         if sock.fileno() < 0:
@@ -107,17 +111,32 @@ class Reactor:
             self._selector.modify(sock, selectors.EVENT_READ, client)
 
     def _unregister(self, sock: Any) -> None:
+        self._writing.discard(sock)
         with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(sock)
 
-    def _want_write(self, client: Any, sock: Any, wanted: bool) -> None:
+    def _write_interest(self, client: Any, sock: Any, wanted: bool) -> None:
+        if wanted == (sock in self._writing) or sock.fileno() < 0:
+            return
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if wanted else 0)
         try:
             self._selector.modify(sock, events, client)
-        except (KeyError, ValueError):
-            if wanted and sock.fileno() >= 0:
-                self._register(client, sock)
-                self._selector.modify(sock, events, client)
+        except KeyError:
+            self._selector.register(sock, events, client)
+        if wanted:
+            self._writing.add(sock)
+        else:
+            self._writing.discard(sock)
+
+    def _flush_writes(self) -> None:
+        while self._write_soon:
+            client = self._write_soon.pop()
+            if client.socket() is None:
+                continue
+            client.loop_write()
+            sock = client.socket()
+            if sock is not None and client.want_write():
+                self._write_interest(client, sock, True)
 
     def _misc(self) -> None:
         for client in list(self._clients):
@@ -142,6 +161,7 @@ class Reactor:
             while self._timers and self._timers[0][0] <= now:
                 _, _, fn = heapq.heappop(self._timers)
                 fn()
+            self._flush_writes()
             timeout = 1.0
             if self._timers:
                 timeout = min(timeout, max(0.0, self._timers[0][0] - time.monotonic()))
@@ -158,6 +178,7 @@ class Reactor:
                 if events & selectors.EVENT_WRITE and client.socket() is not None:
                     client.loop_write()
             self._drain_wakeups()
+            self._flush_writes()
 
     def _drain_wakeups(self) -> None:
         try:

@@ -2,14 +2,16 @@
 broker's PUBACK for the message that carried it arrives.
 
 SQLite in WAL mode, one file per gateway. `seq` is the table's INTEGER PRIMARY KEY, so the spool order is the
-seq order; `meta.next_seq` keeps seq strictly increasing across restarts even when the spool is empty, and
+seq order; the newest row (or `meta.next_seq`, written when a delete empties the table) keeps seq strictly
+increasing across restarts, and
 `meta.dropped` keeps the count of samples dropped (spool full or too old) until a status message reports it.
 
 synchronous=FULL (default): each commit is fsynced before `append` returns. With NORMAL, WAL commits since
 the last checkpoint may be lost on power loss, taking `next_seq` back with them; a sample that had been
 published would then have its seq reused by a different sample. At 1 Hz that is one fsync per second for the
 insert and one per PUBACK: negligible even on an SD card. The simulator (many gateways, throw-away data)
-uses NORMAL.
+uses OFF: with a thousand spools, even NORMAL's fsyncs at WAL checkpoints stall its single thread. No mode
+loses anything on kill -9 (the OS keeps what was written); they differ on power loss only.
 
 Standard library only (the agent runtime's memory budget).
 """
@@ -45,9 +47,10 @@ class Spool:
         max_samples: int = 500_000,
         max_age_s: float = 7 * 24 * 3600,
         synchronous: str = "FULL",
+        cache_kib: int = 256,
     ) -> None:
-        if synchronous not in ("FULL", "NORMAL"):
-            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        if synchronous not in ("FULL", "NORMAL", "OFF"):
+            raise ValueError(f"synchronous must be FULL, NORMAL or OFF, not {synchronous!r}")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_samples = max_samples
@@ -56,11 +59,17 @@ class Spool:
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self._db.execute("PRAGMA cache_size=-256")  # 256 KiB page cache: the gateway's RSS budget is small
+        # Page cache per connection: small, since the spool is written at the tail and read at the head, and
+        # RSS is the gateway's budget (the simulator, with one connection per gateway, uses even less).
+        self._db.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         self._db.executescript(_SCHEMA)
-        self._next_seq = self._meta("next_seq")
+        # next_seq: one past the newest sample, or the persisted value when the spool has been emptied.
+        newest = self._db.execute("SELECT max(seq) FROM samples").fetchone()[0]
+        self._next_seq = max(self._meta("next_seq"), -1 if newest is None else newest + 1)
+        self._dropped = self._meta("dropped")
         self.in_flight_upto = -1  # set by the publisher: highest seq handed to the broker in this process
         self._count = int(self._db.execute("SELECT count(*) FROM samples").fetchone()[0])
+        self._next_age_check_ms = 0
 
     def _meta(self, key: str) -> int:
         return int(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
@@ -73,18 +82,24 @@ class Spool:
         return self._count
 
     def append(self, ts: int, kpis: dict[str, float], ctx: dict[str, str] | None = None) -> int:
-        """Commit one sample (durable when this returns) and return its seq. Enforces the bounds."""
+        """Commit one sample (durable when this returns) and return its seq. Enforces the bounds.
+
+        The common case is one INSERT in autocommit mode; the newest row carries next_seq (see __init__),
+        so meta.next_seq is only written when a delete empties the table."""
         seq = self._next_seq
         item: dict[str, Any] = {"ts": ts, "seq": seq, "kpis": kpis}
         if ctx:
             item["ctx"] = ctx
         body = json.dumps(item, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        with self._transaction():
-            self._db.execute("INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)", (seq, ts, body))
-            self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (seq + 1,))
-            self._count += 1
-            self._enforce_bounds(ts)
-        self._next_seq = seq + 1
+        insert = ("INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)", (seq, ts, body))
+        if self._count + 1 > self.max_samples or ts >= self._next_age_check_ms:
+            with self._transaction():  # insert and drop atomically: the bound holds even across kill -9
+                self._db.execute(*insert)
+                self._next_seq, self._count = seq + 1, self._count + 1
+                self._enforce_bounds(ts)
+        else:
+            self._db.execute(*insert)
+            self._next_seq, self._count = seq + 1, self._count + 1
         return seq
 
     def _enforce_bounds(self, now_ms: int) -> None:
@@ -92,6 +107,8 @@ class Spool:
 
         Only samples never handed to the broker count as dropped: one still in flight (seq <= in_flight_upto)
         arrives anyway, from paho's in-memory resend queue, unless the process dies before its PUBACK."""
+        # The age bound is checked at most every 1/100 of max_age (and at least every minute).
+        self._next_age_check_ms = now_ms + min(60_000, self.max_age_ms // 100)
         conditions = ["ts < ?"]
         params: list[int] = [now_ms - self.max_age_ms]
         excess = self._count - self.max_samples
@@ -103,10 +120,17 @@ class Spool:
         unsent = self._db.execute(
             f"SELECT count(*) FROM samples WHERE ({where}) AND seq > ?", (*params, self.in_flight_upto)
         ).fetchone()[0]
-        removed = self._db.execute(f"DELETE FROM samples WHERE {where}", params).rowcount
-        self._count -= removed
+        self._removed(self._db.execute(f"DELETE FROM samples WHERE {where}", params).rowcount)
         if unsent:
             self._db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped'", (unsent,))
+            self._dropped += unsent
+
+    def _removed(self, count: int) -> None:
+        """Bookkeeping after a DELETE (inside its transaction): an empty table must not forget next_seq."""
+        self._count -= count
+        if self._count <= 0:
+            self._count = 0
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (self._next_seq,))
 
     def read_after(self, after_seq: int, limit: int) -> list[SpooledSample]:
         """The oldest `limit` samples with seq > after_seq, in seq order."""
@@ -120,7 +144,6 @@ class Spool:
         if not seqs:
             return
         with self._transaction():
-            removed = 0
             # Batches are contiguous ranges in practice; a range delete keeps this one statement.
             if seqs == list(range(seqs[0], seqs[-1] + 1)):
                 removed = self._db.execute(
@@ -128,16 +151,17 @@ class Spool:
                 ).rowcount
             else:
                 removed = self._db.executemany("DELETE FROM samples WHERE seq = ?", [(s,) for s in seqs]).rowcount
-            self._count -= removed
+            self._removed(removed)
 
     @property
     def dropped(self) -> int:
         """Samples dropped and not yet reported in a status message."""
-        return self._meta("dropped")
+        return self._dropped
 
     def mark_dropped_reported(self, count: int) -> None:
         with self._transaction():
             self._db.execute("UPDATE meta SET value = max(0, value - ?) WHERE key = 'dropped'", (count,))
+        self._dropped = max(0, self._dropped - count)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

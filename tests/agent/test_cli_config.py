@@ -90,3 +90,27 @@ def test_committed_json_schema_matches_the_contract() -> None:
         "python -c 'import json; from i5g.contract import payload_json_schema as s; "
         "print(json.dumps(s(), indent=2, ensure_ascii=False))' > docs/telemetry.schema.json"
     )
+
+
+def test_example_config_is_valid_and_complete() -> None:
+    from edge_agent.settings import AgentSettings
+
+    settings = AgentSettings.load(REPO / "deploy" / "agent.example.toml")
+    assert settings.gateway_id == "gw-line1-01"
+    assert settings.sources.modbus.devices[0].registers[1].word_order == "little"
+
+
+def test_docs_list_every_kpi_and_ctx_key() -> None:
+    from i5g.contract import CTX_KEYS, KPIS
+
+    text = (REPO / "docs" / "telemetry.md").read_text()
+    missing = [name for name in [*KPIS, *CTX_KEYS] if f"| `{name}` |" not in text]
+    assert not missing, f"docs/telemetry.md does not describe {missing}"
+
+
+def test_systemd_unit_is_hardened_and_keeps_the_spool() -> None:
+    unit = (REPO / "deploy" / "systemd" / "i5g-agent.service").read_text()
+    for directive in ("DynamicUser=yes", "StateDirectory=i5g-agent", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                      "Restart=on-failure", "RestartPreventExitStatus=2", "LoadCredential=mqtt-password"):  # fmt: skip
+        assert directive in unit
+    assert "i5g agent run --config" in unit

@@ -17,16 +17,17 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "telemetry.s
 
 
 def spool_state(state_dir: Path) -> tuple[int, int]:
-    """(samples queued, next seq) read straight from the agent's spool database."""
+    """(samples queued, next seq) read straight from the agent's spool database (as Spool computes them)."""
     path = state_dir / "spool.sqlite"
     if not path.exists():
         return 0, 0
     with sqlite3.connect(path, timeout=5) as db:
         try:
-            queued = db.execute("SELECT count(*) FROM samples").fetchone()[0]
-            next_seq = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()[0]
+            queued, newest = db.execute("SELECT count(*), max(seq) FROM samples").fetchone()
+            persisted = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()
         except sqlite3.OperationalError:  # tables not created yet
             return 0, 0
+    next_seq = max(persisted[0] if persisted else 0, -1 if newest is None else newest + 1)
     return int(queued), int(next_seq)
 
 

@@ -68,7 +68,7 @@ def test_wal_mode_and_synchronous_setting(tmp_path: Path) -> None:
     assert spool._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert spool._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     with pytest.raises(ValueError, match="synchronous"):
-        Spool(tmp_path / "t.sqlite", synchronous="OFF")
+        Spool(tmp_path / "t.sqlite", synchronous="EXTRA")
 
 
 def test_samples_in_flight_are_not_counted_as_dropped(tmp_path: Path) -> None:
