@@ -22,6 +22,12 @@ class Page(BaseModel, Generic[T]):
     page_size: int
 
 
+def page_of(schema: type[BaseModel], rows: list[Any], total: int, request: PageRequest) -> Page[Any]:
+    """The response for one page: each row converted to `schema`."""
+    items = [schema.model_validate(row) for row in rows]
+    return Page(items=items, total=total, page=request.page, page_size=request.page_size)
+
+
 @dataclass(frozen=True)
 class PageRequest:
     page: int = 1

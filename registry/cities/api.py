@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from registry.cities import service
 from registry.cities.schemas import CityFigureOut, CityOut
 from registry.db_session import SessionDep
-from registry.pagination import Page, PageRequest, page_request
+from registry.pagination import Page, PageRequest, page_of, page_request
 
 router = APIRouter(prefix="/cities", tags=["cities"])
 
@@ -28,6 +28,4 @@ def list_figures(
 ) -> Page[CityFigureOut]:
     filters = service.FigureFilters(city=city, province=province, metric=metric, year=year)
     rows, total = service.list_figures(session, filters, page)
-    return Page(
-        items=[CityFigureOut.model_validate(r) for r in rows], total=total, page=page.page, page_size=page.page_size
-    )
+    return page_of(CityFigureOut, rows, total, page)

@@ -8,7 +8,7 @@ from registry.auth.deps import StaffPrincipal
 from registry.db_session import SessionDep
 from registry.enterprises import service
 from registry.enterprises.schemas import EnterpriseCreate, EnterpriseOut, EnterpriseUpdate
-from registry.pagination import Page, PageRequest, page_request
+from registry.pagination import Page, PageRequest, page_of, page_request
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 
@@ -24,9 +24,7 @@ def list_enterprises(
 ) -> Page[EnterpriseOut]:
     filters = service.EnterpriseFilters(city=city, province=province, industry=industry, q=q)
     rows, total = service.list_enterprises(session, filters, page)
-    return Page(
-        items=[EnterpriseOut.model_validate(r) for r in rows], total=total, page=page.page, page_size=page.page_size
-    )
+    return page_of(EnterpriseOut, rows, total, page)
 
 
 @router.post("", response_model=EnterpriseOut, status_code=status.HTTP_201_CREATED)

@@ -9,7 +9,7 @@ from registry.auth.deps import CollectorPrincipal, OptionalPrincipal, StaffPrinc
 from registry.db_session import SessionDep
 from registry.gateways import service
 from registry.gateways.schemas import Directory, GatewayCreate, GatewayOut, GatewayUpdate, StatusReport, StatusResult
-from registry.pagination import Page, PageRequest, page_request
+from registry.pagination import Page, PageRequest, page_of, page_request
 
 router = APIRouter(prefix="/gateways", tags=["gateways"])
 
@@ -27,9 +27,7 @@ def list_gateways(
         use_case_id=use_case_id, enabled=enabled, online=online, approved_only=not sees_everything(principal)
     )
     rows, total = service.list_gateways(session, filters, page)
-    return Page(
-        items=[GatewayOut.model_validate(r) for r in rows], total=total, page=page.page, page_size=page.page_size
-    )
+    return page_of(GatewayOut, rows, total, page)
 
 
 @router.get("/directory", response_model=Directory, summary="Every gateway with its tags (collector)")

@@ -8,7 +8,7 @@ from registry.auth.deps import OptionalPrincipal, StaffPrincipal, sees_everythin
 from registry.db_session import SessionDep
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
 from registry.export import csv_response, json_response
-from registry.pagination import Page, PageRequest, page_request
+from registry.pagination import Page, PageRequest, page_of, page_request
 from registry.usecases import service
 from registry.usecases.schemas import UseCaseCreate, UseCaseOut, UseCaseUpdate
 
@@ -72,9 +72,7 @@ def list_use_cases(
     session: SessionDep, filters: Filters, page: Annotated[PageRequest, Depends(page_request)]
 ) -> Page[UseCaseOut]:
     rows, total = service.list_use_cases(session, filters, page)
-    return Page(
-        items=[UseCaseOut.model_validate(r) for r in rows], total=total, page=page.page, page_size=page.page_size
-    )
+    return page_of(UseCaseOut, rows, total, page)
 
 
 @router.get("/export", summary="Export the filtered list as CSV (UTF-8 with BOM) or JSON")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from registry.enterprises.schemas import EnterpriseSummary
 from registry.enums import LifecycleStage, NetworkMode, Operator, ReviewStatus
@@ -82,7 +82,7 @@ class UseCaseOut(BaseModel):
     id: int
     enterprise: EnterpriseSummary
     title: str
-    scenario: str = Field(validation_alias="scenario_key")
+    scenario: str = Field(validation_alias=AliasChoices("scenario_key", "scenario"))
     description: str
     network_mode: NetworkMode
     operators: list[Operator]

@@ -142,6 +142,8 @@ def after_flush(session: Session, _flush_context: object) -> None:
     for instance in session.deleted:
         if isinstance(instance, UseCase):
             ids.add(instance.id)
+    if not ids and not enterprise_ids:
+        return  # most flushes (accounts, gateways, tokens) touch nothing indexed
     connection = session.connection()
     if enterprise_ids:
         ids.update(connection.scalars(select(UseCase.id).where(UseCase.enterprise_id.in_(enterprise_ids))))
