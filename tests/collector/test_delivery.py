@@ -75,6 +75,8 @@ def test_influxdb_stopped_and_restarted_mid_stream_loses_nothing(mosquitto, own_
     assert during["write_retries"] > 0
     assert during["acked"] - acked_at_stop <= receive_maximum
     assert during["received"] - during["acked"] <= receive_maximum
+    health = collector.health()
+    assert health["status"] == "degraded" and not health["influx_ok"] and health["influx_error"]
     server.start()
     stream.finish()
     wait_for(lambda: count_points(_rows(server)) == 600, timeout=30, what="all 600 points after the outage")
