@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from registry.accounts.csrf import CSRFError
@@ -19,8 +20,24 @@ class LoginRequired(Exception):
     """Raised by page dependencies: redirects to the login page and back afterwards."""
 
 
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not an API client, not the API's own paths)."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
 def install_page_error_handlers(app: FastAPI) -> None:
     from registry.web.templating import render, translator_for
+
+    # Unknown paths and wrong methods: browsers get a page, API clients keep the API's JSON error shape.
+    api_http_handler = app.exception_handlers.get(StarletteHTTPException)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if api_http_handler is not None and not wants_html(request):
+            return await api_http_handler(request, exc)
+        t = translator_for(request)
+        message = t("err.not_found") if exc.status_code in (404, 405) else t("err.title")
+        return render(request, "error.html", {"message": message}, status_code=exc.status_code)
 
     @app.exception_handler(PageError)
     async def _on_page_error(request: Request, exc: PageError) -> HTMLResponse:

@@ -22,7 +22,6 @@ from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
 from registry.settings import RegistrySettings
 from registry.usecases.schemas import UseCaseCreate
 from registry.usecases.service import create_use_case
-from registry.web.settings import WebSettings
 from tests.registry.conftest import template_databases  # noqa: F401  (one PostgreSQL server per session)
 from tests.registry.support import TemplateDatabases
 
@@ -89,8 +88,3 @@ def client(registry: Registry) -> Iterator[TestClient]:
 def login(client: TestClient, email: str, password: str = PASSWORD) -> object:
     token = csrf_of(client.get("/login").text)
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-@pytest.fixture
-def web_settings() -> WebSettings:
-    return WebSettings()

@@ -174,3 +174,11 @@ def test_passwords_never_reach_the_logs(
     assert caplog.records, "expected some log output to check"
     for secret in (SIGNUP["password"], "a-wrong-password-2"):
         assert secret not in caplog.text
+
+
+def test_unknown_pages_are_html_for_browsers_and_json_for_the_api(client: TestClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and "页面不存在。" in page.text
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page").json()["error"]["code"] == "not_found"

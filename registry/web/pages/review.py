@@ -49,6 +49,7 @@ def _page(
         "notes": notes or {},
         "note_max": NOTE_MAX,
         "nav": "review",
+        "here": str(request.url_for("review_queue").path),  # the language switch returns to the queue
     }
     return render(request, "review.html", context, status_code=status_code)
 
