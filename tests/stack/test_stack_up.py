@@ -27,6 +27,7 @@ from i5g.stack.fleet import gateway_id_for
 from i5g.stack.influxdb import query
 from i5g.stack.process import free_port, port_is_open
 from i5g.stack.settings import StackSettings
+from tests.security.conftest import wait_for
 
 READY_LINE = "The stack is up"
 
@@ -115,15 +116,6 @@ def samples_by_gateway(env: dict[str, str], since_ms: int = 0) -> dict[str, int]
     return {item["tags"]["gateway"]: item["values"][0][1] for item in series}
 
 
-def wait_until(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return condition()
-
-
 def stack_ports(env: dict[str, str]) -> list[int]:
     return [int(value) for key, value in env.items() if key.startswith("I5G_STACK_") and key.endswith("_PORT")]
 
@@ -149,7 +141,7 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
 
     # Every simulated gateway's data reaches InfluxDB through the broker and the collector.
     gateway_ids = {entry["gateway_id"] for entry in credentials}
-    assert wait_until(lambda: gateway_ids <= set(samples_by_gateway(stack_env))), samples_by_gateway(stack_env)
+    assert wait_for(lambda: gateway_ids <= set(samples_by_gateway(stack_env)), 30), samples_by_gateway(stack_env)
 
     # No anonymous access to the stack's broker.
     anonymous = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="anon", protocol=mqtt.MQTTv5)
@@ -157,7 +149,7 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     anonymous.on_connect = lambda c, u, f, rc, p: codes.append(rc)
     anonymous.connect("127.0.0.1", int(stack_env["I5G_STACK_MQTT_PORT"]))
     anonymous.loop_start()
-    assert wait_until(lambda: bool(codes), 5)
+    assert wait_for(lambda: bool(codes), 5)
     anonymous.loop_stop()
     assert codes[0].is_failure
 
@@ -186,7 +178,7 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     up_processes.append(second)
     second.wait_for_line(READY_LINE)
     assert json.loads((state / "fleet-credentials.json").read_text()) == credentials
-    assert wait_until(lambda: gateway_ids <= set(samples_by_gateway(stack_env, restart_ms)))
+    assert wait_for(lambda: gateway_ids <= set(samples_by_gateway(stack_env, restart_ms)), 30)
     second.proc.send_signal(signal.SIGINT)
     assert second.finish() == 0
     assert "stopping mosquitto" in second.output
