@@ -43,10 +43,6 @@ def gateway_created(gateway_id: str, settings: BrokerSettings | None = None) -> 
     return _with_broker(settings, lambda dynsec: service.provision_gateway(dynsec, gateway_id, pin_client_id=True))
 
 
-def gateway_password_reset(gateway_id: str, settings: BrokerSettings | None = None) -> str | None:
-    return gateway_created(gateway_id, settings)
-
-
 def gateway_disabled(gateway_id: str, settings: BrokerSettings | None = None) -> None:
     _with_broker(settings, lambda dynsec: service.revoke_gateway(dynsec, gateway_id))
 
