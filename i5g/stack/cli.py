@@ -125,6 +125,11 @@ def print_banner(stack: Any, *, detached: bool) -> None:
         f"  collector metrics   http://127.0.0.1:{stack.settings.collector_metrics_port}/metrics",
         f"  broker              {stack.mqtt_url} (no anonymous access; each gateway's own credentials are in",
         f"                      {state.credentials_path})",
+        *(
+            [f"  broker over TLS     mqtts://127.0.0.1:{stack.settings.mqtt_tls_port} (CA: {stack.tls_dir / 'ca.crt'})"]
+            if stack.settings.mqtt_tls_port
+            else []
+        ),
         f"  Grafana             point an InfluxQL data source at {influx} (database i5g), then `i5g dashboards`",
         f"  secrets, tokens     {state.secrets_path}",
         f"  logs                {state.log_dir}/",

@@ -24,6 +24,8 @@ class StackSettings(I5GSettings):
 
     state_dir: Path = Path(".i5g/stack")  # data, config, secrets, logs and pid files: delete it to start over
     mqtt_port: int = Field(11883, ge=1, le=65535)
+    # Set to add a TLS listener with a private CA made in <state_dir>/tls (clients trust tls/ca.crt).
+    mqtt_tls_port: int | None = Field(None, ge=1, le=65535)
     influx_port: int = Field(18086, ge=1, le=65535)
     influx_v2_port: int = Field(18087, ge=1, le=65535)  # /api/v2/write proxy in front of InfluxDB 1.x
     registry_port: int = Field(18000, ge=1, le=65535)
@@ -44,7 +46,9 @@ class StackSettings(I5GSettings):
         return self
 
     def ports(self) -> dict[str, int]:
+        tls = {"mosquitto-tls": self.mqtt_tls_port} if self.mqtt_tls_port else {}
         return {
+            **tls,
             "mosquitto": self.mqtt_port,
             "influxdb": self.influx_port,
             "influx-v2-proxy": self.influx_v2_port,

@@ -16,21 +16,24 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
 from i5g.stack.fleet import FleetGateway, register_fleet
 from i5g.stack.http import http_ok
 from i5g.stack.influxdb import InfluxDBServer, count_field
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
+from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
 from i5g.stack.process import ManagedProcess, ServiceError, port_is_open, require_binary
 from i5g.stack.settings import StackSettings
 from i5g.stack.state import StackState, write_private
+from i5g.stack.tls import make_pki
 
 SUPERVISOR = "stack"
 # Start order; `down` and Ctrl-C stop in reverse.
 PARTS = ("mosquitto", "influxdb", "influx-v2-proxy", "registry", "collector", "fleet")
 PORT_SETTING = {
+    "mosquitto-tls": "I5G_STACK_MQTT_TLS_PORT",
     "mosquitto": "I5G_STACK_MQTT_PORT",
     "influxdb": "I5G_STACK_INFLUX_PORT",
     "influx-v2-proxy": "I5G_STACK_INFLUX_V2_PORT",
@@ -86,6 +89,10 @@ class Stack:
     @property
     def mqtt_url(self) -> str:
         return f"mqtt://{HOST}:{self.settings.mqtt_port}"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.state.root / "tls"
 
     # ------------------------------------------------------------------------------------------ checks
 
@@ -149,11 +156,16 @@ class Stack:
 
     def _mosquitto(self, secrets: dict[str, str]) -> None:
         admin = BrokerAdmin(secrets["broker_admin_username"], secrets["broker_admin_password"])
+        tls = None
+        if self.settings.mqtt_tls_port:
+            pki = make_pki(self.tls_dir, days=365)
+            tls = TlsListener(self.settings.mqtt_tls_port, pki.cert, pki.key)
         server = MosquittoServer(
             self.state.root / "mosquitto",
             self.settings.mqtt_port,
             admin=admin,
             policy_dir=self.settings.mosquitto_policy_dir,
+            tls=tls,
         )
         server.process.log_path = self.state.log("mosquitto")
         server.write_config()
@@ -340,6 +352,7 @@ class Stack:
                 "registry": self.registry_url,
                 "api_docs": f"{self.registry_url}/docs",
                 "mqtt": self.mqtt_url,
+                **({"mqtts": f"mqtts://{HOST}:{self.settings.mqtt_tls_port}"} if self.settings.mqtt_tls_port else {}),
                 "influxdb": self.influx_url,
                 "influxdb_v2": self.influx_v2_url,
                 "collector_metrics": f"http://{HOST}:{self.settings.collector_metrics_port}/metrics",

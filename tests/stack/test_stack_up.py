@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -42,6 +43,7 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         I5G_STACK_STATE_DIR=str(tmp_path / "stack"),
         I5G_STACK_MQTT_PORT=str(free_port()),
+        I5G_STACK_MQTT_TLS_PORT=str(free_port()),
         I5G_STACK_INFLUX_PORT=str(free_port()),
         I5G_STACK_INFLUX_V2_PORT=str(free_port()),
         I5G_STACK_REGISTRY_PORT=str(free_port()),
@@ -152,6 +154,20 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     assert wait_for(lambda: bool(codes), 5)
     anonymous.loop_stop()
     assert codes[0].is_failure
+
+    # The optional TLS listener, trusted through the stack's private CA (the collector's identity logs in).
+    secrets = json.loads((state / "secrets.json").read_text())
+    over_tls = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="tls-probe", protocol=mqtt.MQTTv5)
+    over_tls.tls_set(ca_certs=str(state / "tls" / "ca.crt"), cert_reqs=ssl.CERT_REQUIRED)
+    over_tls.username_pw_set(secrets["collector_mqtt_username"], secrets["collector_mqtt_password"])
+    tls_codes: list[mqtt.ReasonCode] = []
+    over_tls.on_connect = lambda c, u, f, rc, p: tls_codes.append(rc)
+    over_tls.connect("127.0.0.1", int(stack_env["I5G_STACK_MQTT_TLS_PORT"]))
+    over_tls.loop_start()
+    assert wait_for(lambda: bool(tls_codes), 5)
+    over_tls.disconnect()
+    over_tls.loop_stop()
+    assert not tls_codes[0].is_failure
 
     status = run(stack_env, "stack", "status")
     assert status.returncode == 0, status.stdout
