@@ -64,8 +64,7 @@ class Stack:
     settings: StackSettings
     out: TextIO = sys.stdout
     state: StackState = field(init=False)
-    started: dict[str, Callable[[], None]] = field(default_factory=dict)  # part -> stop
-    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)  # started parts
     fleet: list[FleetGateway] = field(default_factory=list)
     began_at: float = 0.0
 
@@ -147,11 +146,10 @@ class Stack:
             raise
         write_private(self.state.info_path, self.info())
 
-    def _start(self, part: str, process: ManagedProcess, stop: Callable[[], None] | None = None) -> None:
+    def _start(self, part: str, process: ManagedProcess) -> None:
         process.start(self.settings.start_timeout_s)
         assert process.pid is not None
         self.processes[part] = process
-        self.started[part] = stop or process.stop
         self.state.write_pid(part, process.pid, process.argv)
 
     def _mosquitto(self, secrets: dict[str, str]) -> None:
@@ -338,11 +336,11 @@ class Stack:
 
     def stop(self) -> None:
         for part in reversed(PARTS):
-            stop = self.started.pop(part, None)
-            if stop is not None:
+            process = self.processes.pop(part, None)
+            if process is not None:
                 self.out.write(f"  stopping {part}\n")
                 self.out.flush()
-                stop()
+                process.stop()
                 self.state.clear_pid(part)
 
     def info(self) -> dict[str, Any]:
