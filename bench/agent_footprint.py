@@ -84,6 +84,15 @@ class Measured:
         )
 
 
+def start_subscriber(port: int) -> subprocess.Popen[bytes]:
+    """A QoS 1 subscriber on every gateway topic, standing in for the collector: without one Mosquitto answers
+    PUBACK 0x10 (no matching subscribers) and the agent keeps the samples and sends them again."""
+    argv = ["mosquitto_sub", "-p", str(port), "-t", "i5g/v1/#", "-q", "1", "-V", "mqttv5", "-i", "bench-collector"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return proc
+
+
 def agent_config(path: Path, state: Path, broker_port: int, modbus_port: int, modbus: bool = True) -> Path:
     path.write_text(f"""
 [agent]
@@ -144,6 +153,7 @@ def main() -> int:
         root = Path(tmp)
         broker = MosquittoServer(root / "mosquitto").start()
         modbus = ModbusTestServer({0: 4200, 1: 235, 2: 0x41CC, 3: 0x0000}).start()
+        subscriber = start_subscriber(broker.port)
         try:
             runs = []
             variants = (
@@ -175,6 +185,7 @@ def main() -> int:
                 run.proc.terminate()
                 run.proc.wait(10)
         finally:
+            subscriber.terminate()
             modbus.stop()
             broker.stop()
     agent, _, in_process, baseline = runs
@@ -197,6 +208,7 @@ def fleet(gateways: int, duration: float) -> int:
     with tempfile.TemporaryDirectory(prefix="i5g-bench-fleet-") as tmp:
         root = Path(tmp)
         broker = MosquittoServer(root / "mosquitto", max_queued_messages=1000).start()
+        subscriber = start_subscriber(broker.port)
         try:
             argv = [i5g, "agent", "simulate", "--gateways", str(gateways), "--rate", "1", "--log-level", "WARNING",
                     "--duration", str(duration + WARMUP_S + 10), "--broker", f"127.0.0.1:{broker.port}",
@@ -215,6 +227,7 @@ def fleet(gateways: int, duration: float) -> int:
             broker_cpu = Measured("mosquitto", broker.process.proc)  # type: ignore[arg-type]
             broker_cpu_s = broker_cpu.cpu_seconds()
         finally:
+            subscriber.terminate()
             broker.stop()
     summary = json.loads(out.decode().strip().splitlines()[-1])
     offered = gateways * summary["elapsed_s"]

@@ -77,7 +77,6 @@ class GatewayLink:
         *,
         batch_size: int = contract.MAX_SAMPLES_PER_MESSAGE,
         status_interval_s: float = 60.0,
-        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.gateway_id = gateway_id
         self.config = mqtt_config
@@ -98,7 +97,6 @@ class GatewayLink:
         self._hold_until = 0.0  # monotonic time before which pump() sends no telemetry (nobody subscribed)
         self._no_subscriber_acks = 0  # consecutive "no matching subscribers" answers
         self._last_status = 0.0
-        self._on_change = on_change
         self.client = self._make_client()
         reactor.add_client(self.client)
 
@@ -176,8 +174,6 @@ class GatewayLink:
         log.info("%s: connected to %s:%s", self.gateway_id, *self._addr())
         self.publish_status()
         self.pump()
-        if self._on_change:
-            self._on_change()
 
     def _on_disconnect(self, _client: mqtt.Client, _u: Any, _flags: Any, reason_code: Any, _props: Any) -> None:
         was_connected = self._connected

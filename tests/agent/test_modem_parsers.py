@@ -45,39 +45,40 @@ def test_mmcli_unit_suffix_is_tolerated() -> None:
     assert reading.kpis == {"rsrp_dbm": -90.5, "sinr_db": 3.0}
 
 
-def test_quectel_sa() -> None:
-    reading = parse_servingcell(fixture("quectel_sa_rm500q.txt"))
-    assert reading.kpis == {"rsrp_dbm": -85.0, "rsrq_db": -11.0, "sinr_db": 15.0, "pci": 123, "arfcn": 627264}
-    assert reading.ctx == {"rat": "NR5G-SA", "operator": "460-00", "band": "n78", "cell_id": "1A2B3C4D5"}
-
-
-def test_quectel_sa_firmware_with_extra_trailing_fields() -> None:
-    reading = parse_servingcell(fixture("quectel_sa_rm520n_extra_fields.txt"))
-    assert reading.kpis == {"rsrp_dbm": -92.0, "rsrq_db": -12.0, "sinr_db": 21.0, "pci": 512, "arfcn": 504990}
-    assert reading.ctx["band"] == "n41"
-    assert reading.ctx["operator"] == "460-01"
-
-
-def test_quectel_nsa_takes_nr_values_and_sinr_before_rsrq() -> None:
-    reading = parse_servingcell(fixture("quectel_nsa.txt"))
-    # NR line: RSRP -88, SINR 18, RSRQ -11 (SINR comes before RSRQ on the NSA line)
-    assert reading.kpis == {"rsrp_dbm": -88.0, "sinr_db": 18.0, "rsrq_db": -11.0, "pci": 747, "arfcn": 627264}
-    assert reading.ctx["rat"] == "NR5G-NSA"
-    assert reading.ctx["band"] == "n78"
-    assert reading.ctx["cell_id"] == "5A1B2C3"  # only the LTE anchor line carries a cell id
-
-
-def test_quectel_nsa_with_invalid_nr_leg_falls_back_to_lte_anchor() -> None:
-    reading = parse_servingcell(fixture("quectel_nsa_nr_invalid.txt"))
-    assert reading.kpis == {"rsrp_dbm": -98.0, "rsrq_db": -10.0, "sinr_db": 14.0, "pci": 301, "arfcn": 1650}
-    assert reading.ctx["rat"] == "LTE"
-    assert reading.ctx["band"] == "B3"
-
-
-def test_quectel_lte_only_with_invalid_markers() -> None:
-    reading = parse_servingcell(fixture("quectel_lte.txt"))
-    assert reading.kpis == {"rsrp_dbm": -104.0, "rsrq_db": -13.0, "sinr_db": 8.0, "pci": 62, "arfcn": 1300}
-    assert reading.ctx == {"rat": "LTE", "operator": "460-00", "band": "B3", "cell_id": "1A2D001"}
+@pytest.mark.parametrize(
+    ("name", "kpis", "ctx"),
+    [
+        (  # NR5G-SA, one line
+            "quectel_sa_rm500q.txt",
+            {"rsrp_dbm": -85.0, "rsrq_db": -11.0, "sinr_db": 15.0, "pci": 123, "arfcn": 627264},
+            {"rat": "NR5G-SA", "operator": "460-00", "band": "n78", "cell_id": "1A2B3C4D5"},
+        ),
+        (  # firmware that appends fields: parsed by position from the front
+            "quectel_sa_rm520n_extra_fields.txt",
+            {"rsrp_dbm": -92.0, "rsrq_db": -12.0, "sinr_db": 21.0, "pci": 512, "arfcn": 504990},
+            {"rat": "NR5G-SA", "operator": "460-01", "band": "n41", "cell_id": "8D4C2B001"},
+        ),
+        (  # EN-DC: NR values win; SINR (18) comes before RSRQ (-11) on the NSA line; cell id from the LTE line
+            "quectel_nsa.txt",
+            {"rsrp_dbm": -88.0, "sinr_db": 18.0, "rsrq_db": -11.0, "pci": 747, "arfcn": 627264},
+            {"rat": "NR5G-NSA", "operator": "460-01", "band": "n78", "cell_id": "5A1B2C3"},
+        ),
+        (  # EN-DC with "-" and -32768 on the NR leg: the LTE anchor's values
+            "quectel_nsa_nr_invalid.txt",
+            {"rsrp_dbm": -98.0, "rsrq_db": -10.0, "sinr_db": 14.0, "pci": 301, "arfcn": 1650},
+            {"rat": "LTE", "operator": "460-01", "band": "B3", "cell_id": "5A1B2C3"},
+        ),
+        (  # LTE only, with "-" markers in the trailing fields
+            "quectel_lte.txt",
+            {"rsrp_dbm": -104.0, "rsrq_db": -13.0, "sinr_db": 8.0, "pci": 62, "arfcn": 1300},
+            {"rat": "LTE", "operator": "460-00", "band": "B3", "cell_id": "1A2D001"},
+        ),
+    ],
+)
+def test_quectel_formats(name: str, kpis: dict[str, float], ctx: dict[str, str]) -> None:
+    reading = parse_servingcell(fixture(name))
+    assert reading.kpis == kpis
+    assert reading.ctx == ctx
 
 
 def test_quectel_out_of_range_values_are_rejected() -> None:

@@ -1,0 +1,103 @@
+"""Host and probe sources on this machine, and the guard that keeps a failing source from stopping the agent."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from edge_agent.sources import GuardedSource, build_sources, read_all
+from edge_agent.sources.base import Reading, in_range
+from edge_agent.sources.host import HostSource
+from edge_agent.sources.probe import ProbeSource, icmp_allowed, parse_target, summarize
+from i5g.stack.process import free_port
+
+
+def test_host_source_reads_this_machine() -> None:
+    source = HostSource({"disk_path": "/", "interfaces": []})
+    kpis = source.read().kpis
+    assert {"cpu_pct", "mem_pct", "disk_pct", "net_rx_mbps", "net_tx_mbps"} <= set(kpis)
+    assert 0 < kpis["mem_pct"] <= 100 and 0 < kpis["disk_pct"] <= 100
+
+
+def test_probe_tcp_connect_timing_against_a_listener_and_a_closed_port() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        port = listener.getsockname()[1]
+        config = {"targets": [f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}"], "method": "tcp", "count": 3,
+                  "timeout_s": 1.0}  # fmt: skip
+        kpis = ProbeSource(config).read().kpis
+    # A refused connect (RST) is an answer too: nothing is lost on either target.
+    assert kpis["loss_pct"] == 0.0
+    assert 0 <= kpis["rtt_ms"] < 100 and kpis["jitter_ms"] >= 0
+
+
+def test_probe_auto_uses_icmp_only_where_unprivileged_ping_is_allowed() -> None:
+    source = ProbeSource({"targets": ["127.0.0.1"], "method": "auto", "count": 2, "timeout_s": 1.0})
+    assert source.use_icmp == icmp_allowed()
+    kpis = source.read().kpis
+    assert kpis["loss_pct"] == 0.0  # ICMP echo to localhost, or TCP to port 443 (refused = answered)
+
+
+def test_probe_statistics() -> None:
+    values = summarize([10.0, 12.0, None, 11.0])
+    assert values == {"loss_pct": 25.0, "rtt_ms": 11.0, "jitter_ms": 1.5}
+    assert summarize([None, None]) == {"loss_pct": 100.0}
+    assert parse_target("10.0.0.1:443", None) == ("10.0.0.1", 443)
+    assert parse_target("gw.example", 443) == ("gw.example", 443)
+    assert parse_target("[::1]:8883", None) == ("::1", 8883)
+
+
+def test_in_range_rejects_impossible_values_and_rounds() -> None:
+    assert in_range("rsrp_dbm", -200.0) is None
+    assert in_range("rsrp_dbm", float("nan")) is None
+    assert in_range("pci", 1008) is None
+    assert in_range("pci", 17.0) == 17
+    assert in_range("rtt_ms", 1.23456) == 1.235
+
+
+class _Broken:
+    name = "broken"
+
+    def read(self) -> Reading:
+        raise OSError("sensor unplugged")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failing_source_costs_only_its_own_values() -> None:
+    sources = build_sources(
+        {
+            "simulated": {"enabled": True, "scenario": "agv", "seed": 1, "degradation_rate": 0.0},
+            "host": {"enabled": False},
+            "probe": {"enabled": False},
+            "modem_mm": {
+                "enabled": True,
+                "modem": 0,
+                "mmcli": "/bin/false",
+                "signal_rate_s": 5,
+                "timeout_s": 1.0,
+            },
+            "modem_quectel": {"enabled": False},
+            "modbus": {"enabled": False},
+        },
+        "gw-guard-01",
+    )
+    sources.append(GuardedSource("broken", _Broken))
+    reading = read_all(sources)
+    assert "agv_pos_err_cm" in reading.kpis
+    modem, broken = sources[1], sources[2]
+    assert modem.name == "modem_mm" and modem.failures == 1 and "signal-setup" in (modem.last_error or "")
+    assert broken.failures == 1 and "unplugged" in (broken.last_error or "")
+    read_all(sources)  # the modem is not rebuilt before its retry time; the broken one fails again
+    assert modem.failures == 1 and broken.failures == 2
+
+
+@pytest.mark.parametrize("scenario", ["agv", "machine_vision"])
+def test_simulated_source_differs_per_gateway(scenario: str) -> None:
+    from edge_agent.sources.simulated import SimulatedSource
+
+    config = {"scenario": scenario, "seed": 1, "degradation_rate": 0.0}
+    assert SimulatedSource(config, "gw-a-01").read().kpis != SimulatedSource(config, "gw-b-01").read().kpis
