@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -126,7 +127,7 @@ samples_st = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=10_000 if os.environ.get("I5G_LONG") == "1" else 300, deadline=None)
 @given(
     st.binary(max_size=200)
     | st.builds(lambda s: json.dumps({"v": 1, "gw": "gw-1", "samples": s}).encode(), st.lists(samples_st, max_size=5))
