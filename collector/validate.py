@@ -166,14 +166,26 @@ def _check_kpi(name: str, value: Any) -> float | int:
     return number
 
 
+def _is_text(value: Any, max_chars: int) -> bool:
+    """A string that fits and can be stored: JSON escapes can produce lone surrogates ("\\ud800"), which no
+    UTF-8 encoder accepts - one of them in a line would fail every retry of the whole batch."""
+    if not isinstance(value, str) or len(value) > max_chars:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_ctx(ctx: Any) -> dict[str, str]:
     if not isinstance(ctx, dict):
         raise _Invalid(Reason.CTX, "ctx must be an object")
     for key, value in ctx.items():
         if key not in CTX_KEYS:
             raise _Invalid(Reason.CTX, f"unknown ctx key {key[:40]!r}")
-        if not isinstance(value, str) or len(value) > MAX_CTX_VALUE_CHARS:
-            raise _Invalid(Reason.CTX, f"ctx.{key} must be a string of at most {MAX_CTX_VALUE_CHARS} characters")
+        if not _is_text(value, MAX_CTX_VALUE_CHARS):
+            raise _Invalid(Reason.CTX, f"ctx.{key} must be a UTF-8 string of at most {MAX_CTX_VALUE_CHARS} characters")
     return ctx
 
 
@@ -265,7 +277,7 @@ def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
         if not isinstance(online, bool):
             raise _Invalid(Reason.STATUS, "online must be true or false")
         ts = _optional(document, "ts", lambda v: _is_int(v) and 0 <= v <= MAX_INT64, "epoch milliseconds")
-        version = _optional(document, "agent_version", lambda v: isinstance(v, str) and len(v) <= 64, "a string")
+        version = _optional(document, "agent_version", lambda v: _is_text(v, 64), "a UTF-8 string")
         dropped = _optional(document, "dropped", lambda v: _is_int(v) and 0 <= v <= MAX_INT64, "a count")
         return StatusReport(parsed[0], online, ts, version, dropped or 0)
     except _Invalid as exc:

@@ -148,7 +148,11 @@ class InfluxWriter:
         from influxdb_client.rest import ApiException
 
         try:
-            self._api.write(self.bucket, self.org, "\n".join(lines), write_precision=WritePrecision.MS)
+            body = "\n".join(lines).encode("utf-8")
+        except UnicodeEncodeError as exc:  # no retry can send it: let bisection isolate the line
+            raise PermanentWriteError(f"not encodable as UTF-8: {exc.reason}") from exc
+        try:
+            self._api.write(self.bucket, self.org, body, write_precision=WritePrecision.MS)
         except ApiException as exc:
             if exc.status in _PERMANENT_STATUSES:
                 raise PermanentWriteError(f"HTTP {exc.status}: {(exc.body or exc.reason or '')!s:.300}") from exc
