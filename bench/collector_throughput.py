@@ -79,7 +79,7 @@ def publish(port: int, count: int, rate: float | None, seq_start: int = 0) -> fl
         gateway = GATEWAYS[seq % len(GATEWAYS)]
         sample = {"ts": time.time_ns() // 1_000_000, "seq": seq, "kpis": {"rtt_ms": 8.5, "loss_pct": 0.0, "pci": 7}}
         infos.append(client.publish(telemetry_topic(gateway), encode_telemetry(gateway, [sample]), qos=1))
-        if index % 50 == 0:
+        if index % 10 == 0:  # read PUBACKs often: the broker allows only 100 in flight, the rest waits here
             client.loop(timeout=0)
     pending = 0
     while pending < len(infos):

@@ -25,7 +25,7 @@ class Collector:
         s = settings
         self.settings = s
         self.metrics = CollectorMetrics()
-        self.deliveries: queue.Queue[Delivery] = queue.Queue()
+        self.deliveries: queue.SimpleQueue[Delivery] = queue.SimpleQueue()  # C-implemented: cheaper per message
         self.registry = RegistryClient(s.registry_url, s.registry_token.get_secret_value(), s.registry_timeout_s)
         self.directory = GatewayDirectory(
             self.registry.fetch_directory,

@@ -51,7 +51,7 @@ class _DrainingClient(mqtt.Client):
 
 
 class MqttIntake:
-    def __init__(self, settings: CollectorSettings, deliveries: queue.Queue[Delivery], metrics: CollectorMetrics):
+    def __init__(self, settings: CollectorSettings, deliveries: queue.SimpleQueue[Delivery], metrics: CollectorMetrics):
         self._settings = settings
         self._deliveries = deliveries
         self._metrics = metrics
@@ -142,9 +142,10 @@ class MqttIntake:
             log.warning("MQTT %s; paho reconnects", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._metrics.add("received")
+        # Only this thread writes these two counters, so no lock: one less lock round per message.
+        self._metrics.counters["received"] += 1
         if message.dup:
-            self._metrics.add("redelivered")
+            self._metrics.counters["redelivered"] += 1
         try:
             topic = message.topic
         except UnicodeDecodeError:  # brokers check topics are UTF-8; never let one kill the network thread

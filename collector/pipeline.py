@@ -47,6 +47,7 @@ class Batch:
     points: int = 0  # kpi and gateway_status points (dead letters are counted separately)
     dead_letters: int = 0
     oldest_sample_ts: int | None = None
+    seen: dict[str, int] = field(default_factory=dict)  # gateway -> latest arrival of its telemetry
     started: float = 0.0  # monotonic time of the first delivery
 
     def __len__(self) -> int:
@@ -58,7 +59,7 @@ class Pipeline:
         self,
         *,
         replica: str,
-        deliveries: queue.Queue[Delivery],
+        deliveries: queue.SimpleQueue[Delivery],
         directory: GatewayDirectory,
         writer: InfluxWriter,
         ack: Callable[[Delivery], bool],
@@ -176,7 +177,7 @@ class Pipeline:
             if batch.oldest_sample_ts is None or sample.ts < batch.oldest_sample_ts:
                 batch.oldest_sample_ts = sample.ts
         batch.points += len(decoded.samples)
-        self._status.telemetry_seen(decoded.gateway, delivery.received_ms)
+        batch.seen[decoded.gateway] = delivery.received_ms  # told to the status reporter once per batch
 
     def _process_status(self, delivery: Delivery, batch: Batch) -> None:
         report = decode_status(delivery.topic, delivery.payload)
@@ -197,6 +198,8 @@ class Pipeline:
             )
         )
         batch.points += 1
+        if gateway in batch.seen:  # keep arrival order: telemetry before this status, then the status
+            self._status.telemetry_seen(gateway, batch.seen.pop(gateway))
         self._status.status_received(gateway, report.online, report.ts or delivery.received_ms)
 
     def _dead_letter(
@@ -231,6 +234,8 @@ class Pipeline:
         self._metrics.observe_batch(latency_ms, lag_ms)
         self._metrics.add("written", batch.points - len(refused))
         self._metrics.add("dead_lettered", batch.dead_letters + len(refused))
+        for gateway, received_ms in batch.seen.items():
+            self._status.telemetry_seen(gateway, received_ms)
         acked = sum(self._ack(delivery) for delivery in batch.deliveries)
         self._metrics.add("acked", acked)
         return True
