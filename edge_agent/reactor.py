@@ -140,7 +140,7 @@ class Reactor:
 
     def _misc(self) -> None:
         for client in list(self._clients):
-            if client.socket() is not None:
+            if client.is_connected():  # not while a connector thread is inside reconnect() for it
                 client.loop_misc()
         self.call_later(MISC_INTERVAL_S, self._misc)
 

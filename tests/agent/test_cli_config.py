@@ -114,3 +114,18 @@ def test_systemd_unit_is_hardened_and_keeps_the_spool() -> None:
                       "Restart=on-failure", "RestartPreventExitStatus=2", "LoadCredential=mqtt-password"):  # fmt: skip
         assert directive in unit
     assert "i5g agent run --config" in unit
+
+
+def test_lean_runtime_imports_no_pydantic_and_sources_load_their_library_lazily() -> None:
+    """The memory design (docs/telemetry.md "Memory"): the runtime never imports pydantic, and a source's
+    library is imported only when that source is built."""
+    code = (
+        "import sys, edge_agent.agent, edge_agent.sources\n"
+        "heavy = {'pydantic', 'pydantic_settings', 'psutil', 'serial', 'pymodbus'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+        "edge_agent.sources.source_class('host')({'disk_path': '/', 'interfaces': []})\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    python = str(Path(I5G).parent / "python")
+    result = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.splitlines() == ["[]", "['psutil']"]

@@ -95,7 +95,10 @@ def test_broker_down_then_back_every_sample_arrives_in_order(
     time.sleep(1.5)  # ~30 samples at 20 Hz go to the spool only
     mosquitto.process.start()
     sub.wait_for(lambda: max(sub.seqs(gw)) > before + 40, timeout=20, what="samples after the outage")
-    agent.stop()
+    assert agent.stop() == 0
+    # A clean stop says so itself (with ts), rather than leaving it to the will.
+    sub.wait_for(lambda: sub.statuses(gw)[-1]["online"] is False, timeout=5, what="offline status")
+    assert "ts" in sub.statuses(gw)[-1]
 
     arrived = first_occurrences(sub.seqs(gw))
     assert arrived == list(range(arrived[-1] + 1)), "a sample is missing or out of order"
