@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from i5g.cli import CommandError
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("agent", help="edge agent: KPI sources -> spool -> MQTT")
@@ -49,7 +51,6 @@ def register(subparsers: Any) -> None:
 
 def _load(cls_name: str, config: Path | None, **overrides: Any) -> Any:
     import edge_agent.settings as settings_module
-    from i5g.cli import CommandError
     from i5g.settings import SettingsError
 
     cls = getattr(settings_module, cls_name)
@@ -60,7 +61,6 @@ def _load(cls_name: str, config: Path | None, **overrides: Any) -> Any:
 
 
 def _resolved(config: Path | None) -> dict[str, Any]:
-    from i5g.cli import CommandError
     from i5g.settings import SettingsError
 
     try:
@@ -85,9 +85,7 @@ def exec_lean_runtime(resolved: dict[str, Any]) -> None:
     through an anonymous in-memory file: nothing on disk, no password in argv or the environment."""
     import edge_agent
 
-    fd = os.memfd_create("i5g-agent-config", 0)  # not CLOEXEC: the runtime inherits it
-    os.write(fd, json.dumps(resolved).encode())
-    os.lseek(fd, 0, os.SEEK_SET)
+    fd = _config_fd(json.dumps(resolved).encode())
     # The runtime must import the same edge_agent (an editable install finds it through a site hook).
     package_root = str(Path(edge_agent.__file__).resolve().parents[1])
     env = dict(os.environ)
@@ -95,6 +93,23 @@ def exec_lean_runtime(resolved: dict[str, Any]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", "edge_agent.agent", "--config-fd", str(fd)], env)
+
+
+def _config_fd(payload: bytes) -> int:
+    """An inheritable fd to read `payload` from: a memfd, or a pipe where seccomp filters refuse memfd_create."""
+    try:
+        fd = os.memfd_create("i5g-agent-config", 0)  # not CLOEXEC: the runtime inherits it
+    except OSError:
+        read_end, write_end = os.pipe()
+        if len(payload) > 60_000:  # a pipe buffer holds 64 KiB; nobody reads before the exec
+            raise CommandError("config too large to hand over through a pipe") from None
+        os.write(write_end, payload)
+        os.close(write_end)
+        os.set_inheritable(read_end, True)
+        return read_end
+    os.write(fd, payload)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -125,8 +140,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     import logging
-
-    from i5g.cli import CommandError
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     names = ("gateways", "rate_hz", "credentials_file", "seed", "duration_s", "scenario", "state_dir",

@@ -8,6 +8,8 @@ from typing import Any
 from edge_agent.sources.base import Reading, checked
 
 # Sensor names a Raspberry Pi (cpu_thermal), x86 (coretemp, k10temp) or a generic SoC exposes, best first.
+MIN_FIRST_INTERVAL_S = 0.2
+
 _TEMP_SENSORS = ("cpu_thermal", "soc_thermal", "coretemp", "k10temp", "acpitz")
 
 
@@ -22,6 +24,7 @@ class HostSource:
         self.interfaces = set(config["interfaces"])
         psutil.cpu_percent(None)  # primes the counter: the first real reading covers one interval
         self._last_net = self._net_bytes()
+        self._first_read = True
 
     def _net_bytes(self) -> tuple[float, int, int]:
         counters = self._psutil.net_io_counters(pernic=True)
@@ -43,6 +46,9 @@ class HostSource:
 
     def read(self) -> Reading:
         psutil = self._psutil
+        if self._first_read:  # `i5g agent check` reads right after priming: give the counters a moment
+            self._first_read = False
+            time.sleep(max(0.0, MIN_FIRST_INTERVAL_S - (time.monotonic() - self._last_net[0])))
         now, rx, tx = self._net_bytes()
         then, last_rx, last_tx = self._last_net
         self._last_net = (now, rx, tx)

@@ -129,3 +129,20 @@ def test_lean_runtime_imports_no_pydantic_and_sources_load_their_library_lazily(
     python = str(Path(I5G).parent / "python")
     result = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.splitlines() == ["[]", "['psutil']"]
+
+
+@pytest.mark.parametrize("memfd_allowed", [True, False])
+def test_config_handover_fd(monkeypatch: pytest.MonkeyPatch, memfd_allowed: bool) -> None:
+    """memfd, or a pipe where a seccomp filter refuses memfd_create: either way the runtime reads the JSON."""
+    from edge_agent import cli
+
+    if not memfd_allowed:
+
+        def refuse(*_args: object) -> int:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "memfd_create", refuse)
+    fd = cli._config_fd(b'{"gateway_id": "gw-fd-01"}')
+    assert os.get_inheritable(fd)
+    with os.fdopen(fd, "rb") as handle:
+        assert json.loads(handle.read()) == {"gateway_id": "gw-fd-01"}

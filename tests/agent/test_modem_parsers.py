@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.sources.modem_mm import parse_signal
+from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal
 from edge_agent.sources.modem_quectel import QuectelSource, parse_servingcell
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -130,3 +130,19 @@ def test_quectel_source_over_a_pseudo_terminal() -> None:
 def test_quectel_source_error_result_is_raised() -> None:
     with emulated_modem(b"\r\n+CME ERROR: 3\r\n") as (source, _), pytest.raises(RuntimeError, match="CME ERROR"):
         source.read()
+
+
+def test_modemmanager_source_runs_mmcli(tmp_path: Path) -> None:
+    """The subprocess path end to end. ModemManager cannot run without a modem, so an emulated `mmcli`
+    (a shell script, named as such) records its arguments and prints a fixture."""
+    calls = tmp_path / "calls.log"
+    mmcli = tmp_path / "mmcli"
+    mmcli.write_text(
+        f'#!/bin/sh\necho "$@" >> {calls}\n'
+        f'case "$*" in *--signal-get*) cat {FIXTURES / "mmcli_signal_5g_lte.txt"} ;; esac\n'
+    )
+    mmcli.chmod(0o755)
+    source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
+    reading = source.read()
+    assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -12.0, "sinr_db": 17.5}
+    assert calls.read_text().splitlines() == ["-m 2 --signal-setup=5", "-m 2 --signal-get --output-keyvalue"]
