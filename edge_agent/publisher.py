@@ -189,14 +189,13 @@ class GatewayLink:
         seqs = self._inflight.pop(mid, None)
         reported = self._status_mids.pop(mid, None)
         if getattr(reason_code, "is_failure", False):
-            # Not accepted (e.g. not authorised): keep the samples; they go again after the next reconnect.
+            # Not accepted (e.g. 0x87 not authorised): keep the samples and try again after a pause.
             self.stats.failed_acks += 1
-            log.error("%s: broker rejected message %s: %s", self.gateway_id, mid, reason_code)
             if seqs:
-                self._sent_upto = self.spool.in_flight_upto = min(self._sent_upto, seqs[0] - 1)
+                self._hold(seqs, f"the broker rejected samples %d-%d ({reason_code})")
             return
         if seqs and getattr(reason_code, "value", 0) == NO_MATCHING_SUBSCRIBERS:
-            self._hold_for_subscribers(seqs)
+            self._hold(seqs, "no subscriber took samples %d-%d")
             return
         if reported:
             self.spool.mark_dropped_reported(reported)
@@ -206,14 +205,14 @@ class GatewayLink:
             self.stats.acked_samples += len(seqs)
         self.pump()
 
-    def _hold_for_subscribers(self, seqs: list[int]) -> None:
-        """Nobody received the message: keep its samples, rewind to them and publish again after a pause."""
+    def _hold(self, seqs: list[int], why: str) -> None:
+        """Nobody received the message (or the broker refused it): keep its samples, rewind to them and
+        publish again after a pause that doubles while this goes on."""
         self._sent_upto = self.spool.in_flight_upto = min(self._sent_upto, seqs[0] - 1)
         if time.monotonic() >= self._hold_until:  # the other messages of the same window share this pause
             pause = min(NO_SUBSCRIBERS_MAX_PAUSE_S, NO_SUBSCRIBERS_PAUSE_S * 2 ** min(self._no_subscriber_acks, 16))
             self._no_subscriber_acks += 1
-            log.warning("%s: no subscriber took samples %d-%d; sending again in %.1fs", self.gateway_id,
-                        seqs[0], seqs[-1], pause)  # fmt: skip
+            log.warning("%s: " + why + "; sending again in %.1fs", self.gateway_id, seqs[0], seqs[-1], pause)
             self._hold_until = time.monotonic() + pause
             self.reactor.call_later(pause, self.pump)
 

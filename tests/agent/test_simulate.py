@@ -101,20 +101,22 @@ def test_simulate_with_per_gateway_credentials(secure_mosquitto: MosquittoServer
         {"gateway_id": "plant-a-01", "password": "plant-a-01-secret", "scenario": "machine_vision"},
         {"gateway_id": "plant-b-02", "password": "plant-b-02-secret", "scenario": "remote_control"},
         {"gateway_id": "plant-c-03", "password": "wrong", "scenario": "agv"},  # refused, must not disturb others
+        {"gateway_id": "plant-d-04", "password": "plant-d-04-secret", "scenario": "agv"},  # may not publish
     ]
+    ctrl(secure_mosquitto, "createClient", "plant-d-04", "-p", "plant-d-04-secret")  # no role: PUBACK 0x87
     (tmp_path / "gateways.json").write_text(json.dumps(credentials))
 
     sub = subscribers(secure_mosquitto.port, auth=("reader", "reader-pw"))
     broker = f"127.0.0.1:{secure_mosquitto.port}"
     summary = simulate("--credentials", str(tmp_path / "gateways.json"), "--rate", "10", "--duration", "1.5",
                        "--broker", broker, "--state-dir", str(tmp_path / "sim"))  # fmt: skip
-    assert summary["gateways"] == 3, summary
+    assert summary["gateways"] == 4, summary
     assert summary["acked"] > 0, summary
     sub.wait_for(lambda: len(sub.seqs("plant-b-02")) >= 5, what="telemetry of plant-b-02")
     assert "vision_fps" in sub.telemetry("plant-a-01")[0]["samples"][0]["kpis"]
     assert "ctrl_loop_ms" in sub.telemetry("plant-b-02")[0]["samples"][0]["kpis"]
-    assert sub.telemetry("plant-c-03") == []
-    assert summary["spooled"] >= 10  # plant-c-03 kept its samples for later
+    assert sub.telemetry("plant-c-03") == [] and sub.telemetry("plant-d-04") == []
+    assert summary["spooled"] >= 20  # plant-c-03 and plant-d-04 kept their samples for later
 
 
 def test_bad_credentials_file_is_a_clear_error(tmp_path: Path) -> None:
