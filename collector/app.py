@@ -131,7 +131,11 @@ def run(settings: CollectorSettings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     collector = Collector(settings).start()
     try:
-        stop.wait()
+        while not stop.wait(1.0):
+            if not collector.pipeline.alive:
+                # A bug killed the writer thread: exit so the supervisor restarts us; nothing unwritten was acked.
+                log.critical("the writer thread died; exiting so the replica is restarted")
+                return 1
     finally:
         collector.stop()
     return 0

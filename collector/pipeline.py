@@ -50,9 +50,6 @@ class Batch:
     seen: dict[str, int] = field(default_factory=dict)  # gateway -> latest arrival of its telemetry
     started: float = 0.0  # monotonic time of the first delivery
 
-    def __len__(self) -> int:
-        return len(self.lines)
-
 
 class Pipeline:
     def __init__(
@@ -118,6 +115,9 @@ class Pipeline:
                     if not self._flush(batch):
                         return  # stopped while InfluxDB was unreachable: nothing of this batch is acked
                     batch = Batch()
+        except Exception:
+            log.exception("writer thread failed")
+            raise
         finally:
             self.alive = False
 
