@@ -51,12 +51,12 @@ def test_sla_fields_follow_the_scenario_bounds(mosquitto, influxdb, tmp_path, st
 
 def test_redelivered_message_does_not_double_count(mosquitto, influxdb, tmp_path, start_collector, publisher):
     write_directory_cache(tmp_path / "state")
-    start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
     payload = encode_telemetry("gw-agv-1", [{"ts": int(time.time() * 1000), "seq": 7, "kpis": {"rtt_ms": 3.5}}])
     for _ in range(3):  # what a redelivery or an agent's retry looks like to the collector
         publisher.publish_raw(telemetry_topic("gw-agv-1"), payload).wait_for_publish(5)
-    wait_for(lambda: count_points(influxdb.series_values, "collector", "acked"), what="collector metrics")
-    time.sleep(0.3)
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == 3, what="3 messages stored and acked")
+    assert collector.metrics.snapshot()["written"] == 3
     assert count_points(influxdb.series_values) == 1
 
 
