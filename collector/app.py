@@ -58,6 +58,7 @@ class Collector:
             metrics_interval_s=s.metrics_interval_s,
         )
         self.http = MetricsServer(s.metrics_host, s.metrics_port, self.prometheus, self.health)
+        self._stopped = False
         self._pipeline_thread = threading.Thread(target=self.pipeline.run, name="collector-writer", daemon=True)
 
     def start(self) -> Collector:
@@ -82,6 +83,9 @@ class Collector:
         return self
 
     def stop(self, drain_timeout_s: float = 5.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         # Store and acknowledge what is batched while still connected; whatever is left unacknowledged
         # stays in the broker's session and comes back on the next start.
         self.pipeline.drain_event.set()

@@ -123,3 +123,24 @@ def test_online_and_last_seen_reach_the_registry(
         what="offline in the registry",
     )
     assert body["last_seen_at"].startswith(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(ts / 1000)))
+
+
+def test_without_any_directory_telemetry_is_held_not_dead_lettered(
+    mosquitto, influxdb, registry_server, tmp_path, start_collector, publisher
+):
+    _registered_gateway(registry_server, "gw-reg-4")
+    # First start: registry unreachable and no cache file, so nothing can be tagged.
+    blind = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    publisher.wait_all(publisher.publish_samples("gw-reg-4", 5))
+    wait_for(lambda: blind.metrics.snapshot()["received"] == 5, what="5 received")
+    time.sleep(0.5)
+    assert blind.metrics.snapshot()["acked"] == 0 and not blind.health()["directory_ready"]
+    assert count_points(influxdb.series_values) == 0
+    assert count_points(influxdb.series_values, "dead_letter", "count") == 0
+    blind.stop(drain_timeout_s=0.5)
+
+    # With the registry reachable the broker's unacknowledged messages come back and are written.
+    collector = start_collector(_settings(mosquitto, influxdb, registry_server, tmp_path / "state"))
+    wait_for(lambda: count_points(influxdb.series_values) == 5, what="the 5 held samples written")
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == 5, what="and acknowledged")
+    assert count_points(influxdb.series_values, "dead_letter", "count") == 0
