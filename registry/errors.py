@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,14 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("conflict", f"conflicts with existing data: {str(exc.orig).splitlines()[0]}"),
             status_code=409,
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _on_out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+        # An id or number beyond what the column holds (e.g. an id > 2**63-1): sqlite3 raises OverflowError,
+        # PostgreSQL a DataError. The input is wrong, not the server (found by tests/security/test_schemathesis.py).
+        log.info("value out of range for the database: %s", exc)
+        return JSONResponse(error_body("validation_error", "a number is out of range"), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
