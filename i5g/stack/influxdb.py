@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from i5g.stack.process import ManagedProcess, free_port, require_binary
+from i5g.stack.process import ConfiguredServer, ManagedProcess, free_port, require_binary
 
 
 def _http_ok(url: str) -> bool:
@@ -18,9 +18,11 @@ def _http_ok(url: str) -> bool:
     return False
 
 
-class InfluxDBServer:
+class InfluxDBServer(ConfiguredServer):
     """InfluxDB 1.x speaking InfluxQL at /query and line protocol at /write (no /api/v2/write: see
     i5g.stack.v2proxy for that)."""
+
+    start_timeout = 60.0
 
     def __init__(self, state_dir: Path, port: int | None = None) -> None:
         self.state_dir = Path(state_dir)
@@ -71,17 +73,6 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   enabled = false
 """
         )
-
-    def start(self, timeout: float = 60.0) -> InfluxDBServer:
-        self.write_config()
-        self.process.start(timeout)
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    def kill(self) -> None:
-        self.process.kill()
 
     def query(self, q: str, db: str | None = None, epoch: str = "ms") -> dict[str, Any]:
         return query(self.url, q, db, epoch)

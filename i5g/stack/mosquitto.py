@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from i5g.stack.process import ManagedProcess, ServiceError, free_port, port_is_open, require_binary
+from i5g.stack.process import ConfiguredServer, ManagedProcess, ServiceError, free_port, port_is_open, require_binary
 
 DYNSEC_PLUGIN_GLOBS = (
     "/usr/lib/*/mosquitto_dynamic_security.so",
@@ -42,7 +42,7 @@ class TlsListener:
     cafile: Path | None = None
 
 
-class MosquittoServer:
+class MosquittoServer(ConfiguredServer):
     """One broker in `state_dir`, listening on 127.0.0.1:`port`.
 
     With `admin` set, the dynamic-security plugin is loaded and anonymous access is refused; the admin
@@ -50,6 +50,8 @@ class MosquittoServer:
     the `$CONTROL/dynamic-security/v1` topic. Without it the broker allows anonymous clients (for tests
     that are not about security).
     """
+
+    start_timeout = 20.0
 
     def __init__(
         self,
@@ -142,18 +144,3 @@ class MosquittoServer:
         )
         if result.returncode != 0:
             raise ServiceError(f"mosquitto_ctrl dynsec init failed: {result.stderr or result.stdout}")
-
-    def start(self, timeout: float = 20.0) -> MosquittoServer:
-        self.write_config()
-        self.process.start(timeout)
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    def kill(self) -> None:
-        self.process.kill()
-
-    def restart(self) -> None:
-        self.stop()
-        self.process.start()

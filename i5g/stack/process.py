@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Self
 
 
 class ServiceError(RuntimeError):
@@ -115,3 +116,29 @@ class ManagedProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+class ConfiguredServer:
+    """A server that writes its config file, then runs as one ManagedProcess (Mosquitto, InfluxDB)."""
+
+    process: ManagedProcess
+    start_timeout: float = 30.0
+
+    def write_config(self) -> None:
+        raise NotImplementedError
+
+    def start(self, timeout: float | None = None) -> Self:
+        self.write_config()
+        self.process.start(timeout or self.start_timeout)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def kill(self) -> None:
+        """SIGKILL, for fault injection."""
+        self.process.kill()
+
+    def restart(self) -> None:
+        self.stop()
+        self.process.start(self.start_timeout)
