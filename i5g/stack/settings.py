@@ -28,7 +28,7 @@ class StackSettings(I5GSettings):
     mqtt_tls_port: int | None = Field(None, ge=1, le=65535)
     influx_port: int = Field(18086, ge=1, le=65535)
     influx_v2_port: int = Field(18087, ge=1, le=65535)  # /api/v2/write proxy in front of InfluxDB 1.x
-    registry_port: int = Field(18000, ge=1, le=65535)
+    registry_port: int = Field(8000, ge=1, le=65535)  # issues 2 and 4: the demo catalog is at :8000
     collector_metrics_port: int = Field(19108, ge=1, le=65535)
 
     rate_hz: float = Field(1.0, gt=0, le=100)  # samples per second per simulated gateway
