@@ -71,7 +71,7 @@ def test_agent_killed_with_sigkill_while_draining_its_spool_then_restarted_loses
     assert backlog >= 100, f"only {backlog} samples spooled"
 
     proxy.throttle(0.02)  # a congested uplink: about 100 samples/s drain while 50/s are added
-    wait_for(lambda: read_spool(spool).queued < 0.7 * backlog, interval=0.01, what="the drain under way")
+    wait_for(lambda: read_spool(spool).queued < 0.7 * backlog, timeout=120, interval=0.01, what="the drain under way")
     agent.kill9()
     left = read_spool(spool).queued
     assert 0 < left < backlog, f"killed with {left} of {backlog} left: not in the middle of the drain"
