@@ -84,3 +84,19 @@ def test_agent_killed_with_sigkill_while_draining_its_spool_then_restarted_loses
     book = wait_complete(influxdb.url, influxdb.database, generated)
     assert book.complete, book.summary()
     print(f"agent kill -9 with {left}/{backlog} samples left to drain: {book.summary()}")
+
+
+def test_agent_keeps_samples_while_no_collector_subscribes(mosquitto, influxdb, processes) -> None:
+    """The broker answers "no matching subscribers" (PUBACK 0x10) and drops the message when no collector
+    session exists yet; the agent must keep those samples in its spool until one does."""
+    gateway = "gw-no-subscriber-01"
+    agent = processes.agent(processes.agent_config(gateway, mosquitto.port), "agent")
+    spool = processes.root / "agent" / "spool.sqlite"
+    wait_for(lambda: read_spool(spool).queued >= 40, what="samples held while nobody subscribes")
+    assert "no subscriber took samples" in agent.log()
+    processes.collector(mosquitto.port, influxdb.v2_url, influxdb.database, [gateway]).start()
+    wait_for(lambda: read_spool(spool).queued < 5, timeout=60, what="the held samples delivered")
+    generated = stop_and_account(agent, spool, gateway)
+    book = wait_complete(influxdb.url, influxdb.database, generated)
+    assert book.complete, book.summary()
+    print(f"agent before any collector existed: {book.summary()}")
