@@ -17,7 +17,7 @@ from tests.collector.conftest import wait_for
 from tests.faults.harness import count_points, outage, read_spool, wait_complete
 
 
-def stop_and_account(agent: AgentProcess, spool: Path, gateway: str) -> dict[str, int]:
+def stop_agent_and_account(agent: AgentProcess, spool: Path, gateway: str) -> dict[str, int]:
     """SIGTERM the agent (it waits for in-flight PUBACKs) and return what it generated; nothing may be left."""
     assert agent.stop() == 0, agent.log()
     state = read_spool(spool)
@@ -47,7 +47,7 @@ def test_agent_cut_off_from_the_broker_then_reconnected_loses_nothing(
     assert proxy.connections >= 2, "the agent never reconnected"
     time.sleep(1)
 
-    generated = stop_and_account(agent, spool, gateway)
+    generated = stop_agent_and_account(agent, spool, gateway)
     book = wait_complete(influxdb.url, influxdb.database, generated)
     assert book.complete, book.summary()
     print(f"agent {mode} for {outage(short_s, 240):.0f} s, backlog {backlog}: {book.summary()}")
@@ -80,7 +80,7 @@ def test_agent_killed_with_sigkill_while_draining_its_spool_then_restarted_loses
     agent = processes.agent(config, "agent-2")
     wait_for(lambda: read_spool(spool).queued < 5, timeout=30, what="the rest of the spool drained")
     time.sleep(0.5)
-    generated = stop_and_account(agent, spool, gateway)
+    generated = stop_agent_and_account(agent, spool, gateway)
     book = wait_complete(influxdb.url, influxdb.database, generated)
     assert book.complete, book.summary()
     print(f"agent kill -9 with {left}/{backlog} samples left to drain: {book.summary()}")
@@ -96,7 +96,7 @@ def test_agent_keeps_samples_while_no_collector_subscribes(mosquitto, influxdb, 
     assert "no subscriber took samples" in agent.log()
     processes.collector(mosquitto.port, influxdb.v2_url, influxdb.database, [gateway]).start()
     wait_for(lambda: read_spool(spool).queued < 5, timeout=60, what="the held samples delivered")
-    generated = stop_and_account(agent, spool, gateway)
+    generated = stop_agent_and_account(agent, spool, gateway)
     book = wait_complete(influxdb.url, influxdb.database, generated)
     assert book.complete, book.summary()
     print(f"agent before any collector existed: {book.summary()}")
