@@ -26,6 +26,7 @@ def stop_agent_and_account(agent: AgentProcess, spool: Path, gateway: str) -> di
     return {gateway: state.next_seq}
 
 
+@pytest.mark.timeout(900)  # the I5G_LONG=1 outage alone is 4 minutes
 @pytest.mark.parametrize(("mode", "short_s"), [("cut", 5), ("blackhole", 15)])
 def test_agent_cut_off_from_the_broker_then_reconnected_loses_nothing(
     mode: str, short_s: float, mosquitto, influxdb, processes
