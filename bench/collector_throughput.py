@@ -32,7 +32,8 @@ from paho.mqtt.properties import Properties
 from i5g.contract import TELEMETRY_SUBSCRIPTION, encode_telemetry, shared_subscription, telemetry_topic
 from i5g.stack.influxdb import InfluxDBServer
 from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port, port_is_open
+from i5g.stack.process import free_port
+from i5g.stack.v2proxy import proxy_process
 
 # Round robin over 500 gateways keeps one gateway's messages >= 50 ms apart even at 10k msg/s: two samples of one
 # gateway in the same millisecond would be one point (same series and time), which is the contract's dedup.
@@ -149,12 +150,8 @@ class Stack:
         self.influx.create_database(BUCKET)
         # The v2 proxy runs in its own process so it does not share a GIL with the measurement.
         self.proxy_port = free_port()
-        self.proxy = subprocess.Popen(
-            [sys.executable, "-m", "i5g.stack.v2proxy", self.influx.url, str(self.proxy_port)],
-            stdout=subprocess.DEVNULL,
-        )
-        while not port_is_open(self.proxy_port):
-            time.sleep(0.05)
+        self.proxy = proxy_process(self.influx.url, self.proxy_port, root / "v2proxy.log")
+        self.proxy.start()
         self.metrics_port = free_port()
         state = root / "collector"
         state.mkdir()
@@ -186,8 +183,7 @@ class Stack:
 
     def close(self) -> None:
         self.stop_collector()
-        self.proxy.terminate()
-        self.proxy.wait(10)
+        self.proxy.stop()
         self.influx.stop()
         self.broker.stop()
 

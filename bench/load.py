@@ -40,7 +40,8 @@ import psutil
 from i5g.contract import TELEMETRY_SUBSCRIPTION
 from i5g.stack.influxdb import InfluxDBServer
 from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port, port_is_open
+from i5g.stack.process import free_port
+from i5g.stack.v2proxy import proxy_process
 
 I5G = str(Path(sys.executable).with_name("i5g"))
 BUCKET = "load"
@@ -159,12 +160,8 @@ class Stack:
         self.influx.create_database(BUCKET)
         # The v2 proxy runs in its own process so it does not share a GIL with the measurement.
         self.proxy_port = free_port()
-        self.proxy = subprocess.Popen(
-            [sys.executable, "-m", "i5g.stack.v2proxy", self.influx.url, str(self.proxy_port)],
-            stdout=subprocess.DEVNULL,
-        )
-        while not port_is_open(self.proxy_port):
-            time.sleep(0.05)
+        self.proxy = proxy_process(self.influx.url, self.proxy_port, root / "v2proxy.log")
+        self.proxy.start()
         state = root / "collector"
         state.mkdir()
         directory = {"gateways": [{"id": gw, "enabled": True, "use_case_id": 1, "scenario": "agv",
@@ -187,9 +184,9 @@ class Stack:
         time.sleep(2)  # the collector's session and subscription exist before the first sample
 
     def close(self) -> None:
-        for process in (self.collector, self.proxy):
-            process.terminate()
-            process.wait(30)
+        self.collector.terminate()
+        self.collector.wait(30)
+        self.proxy.stop()
         self.influx.stop()
         self.broker.stop()
 

@@ -28,6 +28,7 @@ from i5g.stack.process import ManagedProcess, ServiceError, port_is_open, requir
 from i5g.stack.settings import StackSettings
 from i5g.stack.state import StackState, write_private
 from i5g.stack.tls import make_pki
+from i5g.stack.v2proxy import proxy_process
 
 SUPERVISOR = "stack"
 # Start order; `down` and Ctrl-C stop in reverse.
@@ -177,15 +178,11 @@ class Stack:
         server.create_database(DATABASE_DEFAULT)
 
     def _proxy(self) -> None:
-        argv = [sys.executable, "-m", "i5g.stack.v2proxy", self.influx_url, str(self.settings.influx_v2_port)]
-        process = ManagedProcess(
-            "influx-v2-proxy",
-            argv,
-            self.state.log("influx-v2-proxy"),
-            ready=lambda: http_ok(f"{self.influx_v2_url}/health"),
-            env=child_env({}),
-            ports=[self.settings.influx_v2_port],
+        process = proxy_process(
+            self.influx_url, self.settings.influx_v2_port, self.state.log("influx-v2-proxy"), env=child_env({})
         )
+        # Healthy only when the proxy reaches InfluxDB, not merely when its port is open.
+        process.ready = lambda: http_ok(f"{self.influx_v2_url}/health")
         self._start("influx-v2-proxy", process)
 
     def _registry_env(self, secrets: dict[str, str]) -> dict[str, str]:

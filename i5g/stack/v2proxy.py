@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from i5g.stack.process import free_port
+from i5g.stack.process import ManagedProcess, free_port, port_is_open
 
 _PRECISION = {"ns": "n", "us": "u", "ms": "ms", "s": "s"}
 _PASS_HEADERS = ("Content-Type", "Content-Encoding", "Accept", "Accept-Encoding")
@@ -127,9 +129,19 @@ class InfluxV2Proxy(ThreadingHTTPServer):
         self.server_close()
 
 
-def main() -> None:  # pragma: no cover - `python -m i5g.stack.v2proxy UPSTREAM PORT`
-    import sys
+def proxy_process(upstream_url: str, port: int, log_path: Path, env: dict[str, str] | None = None) -> ManagedProcess:
+    """The proxy as its own process (`python -m i5g.stack.v2proxy`), so it shares no GIL with its caller."""
+    return ManagedProcess(
+        "influx-v2-proxy",
+        [sys.executable, "-m", "i5g.stack.v2proxy", upstream_url, str(port)],
+        log_path,
+        ready=lambda: port_is_open(port),
+        env=env,
+        ports=[port],
+    )
 
+
+def main() -> None:  # pragma: no cover - `python -m i5g.stack.v2proxy UPSTREAM PORT`
     proxy = InfluxV2Proxy(sys.argv[1], int(sys.argv[2]))
     print(f"proxy {proxy.url} -> {sys.argv[1]}", flush=True)
     proxy.serve_forever()
