@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean system-deps system-deps-demo venv
+.PHONY: demo test lint format clean system-deps system-deps-demo venv
 
 demo: system-deps-demo $(STAMP)
 	$(BIN)/i5g stack up
@@ -21,9 +21,6 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-
-bench: system-deps $(STAMP)
-	$(BIN)/python -m bench
 
 system-deps:
 	scripts/install-system-deps test
