@@ -67,6 +67,9 @@ class DirectoryEntry(BaseModel):
     enterprise: str
     city: str
     industry: str
+    # Site coordinates, for the collector's gateway_status points (the dashboards' geomap); null when unknown.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class Directory(BaseModel):

@@ -124,6 +124,8 @@ def directory(session: Session) -> list[DirectoryEntry]:
                 enterprise=enterprise.name,
                 city=enterprise.city,
                 industry=enterprise.industry,
+                latitude=gateway.latitude,
+                longitude=gateway.longitude,
             )
         )
     return entries

@@ -22,10 +22,12 @@ def _settings(mosquitto, influxdb, registry_server, state_dir, **extra):
     )
 
 
-def _registered_gateway(registry_server, gateway_id: str, scenario: str = "agv") -> tuple[dict, dict, dict]:
+def _registered_gateway(
+    registry_server, gateway_id: str, scenario: str = "agv", **gateway_fields
+) -> tuple[dict, dict, dict]:
     enterprise = registry_server.create_enterprise(city="常州", industry="钢铁")
     use_case = registry_server.create_use_case(scenario, enterprise_id=enterprise["id"])
-    gateway = registry_server.create_gateway(gateway_id, use_case_id=use_case["id"])
+    gateway = registry_server.create_gateway(gateway_id, use_case_id=use_case["id"], **gateway_fields)
     return enterprise, use_case, gateway
 
 
@@ -123,6 +125,18 @@ def test_online_and_last_seen_reach_the_registry(
         what="offline in the registry",
     )
     assert body["last_seen_at"].startswith(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(ts / 1000)))
+
+
+def test_site_coordinates_from_the_registry_reach_gateway_status(
+    mosquitto, influxdb, registry_server, tmp_path, start_collector, publisher
+):
+    """The dashboards' geomap reads lat/lon from gateway_status; they come from the gateway's registry record."""
+    _registered_gateway(registry_server, "gw-reg-geo", latitude=31.81, longitude=119.97)
+    start_collector(_settings(mosquitto, influxdb, registry_server, tmp_path / "state"))
+    ts = int(time.time() * 1000)
+    publisher.publish_raw(status_topic("gw-reg-geo"), encode_status("gw-reg-geo", True, ts=ts)).wait_for_publish(5)
+    rows = wait_for(lambda: influxdb.series_values("SELECT online, lat, lon, city FROM gateway_status"))
+    assert rows == [[ts, True, 31.81, 119.97, "常州"]]
 
 
 def test_without_any_directory_telemetry_is_held_not_dead_lettered(

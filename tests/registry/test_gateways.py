@@ -58,7 +58,7 @@ def test_bad_coordinates(api: RegistryClient) -> None:
 def test_directory(api: RegistryClient) -> None:
     enterprise = api.create_enterprise(name="中天钢铁", city="常州", industry="钢铁")
     use_case = api.create_use_case("machine_vision", enterprise["id"], title="视觉质检")
-    api.create_gateway("zt-vision-1", use_case["id"])
+    api.create_gateway("zt-vision-1", use_case["id"], latitude=31.81, longitude=119.97)
     api.create_gateway("zt-vision-2", use_case["id"], enabled=False)
     assert api.request("GET", "/api/v1/gateways/directory", token=None).status_code == 401
     response = api.request("GET", "/api/v1/gateways/directory", token="collector")
@@ -74,8 +74,8 @@ def test_directory(api: RegistryClient) -> None:
         "industry": "钢铁",
     }
     assert body["gateways"] == [
-        {"id": "zt-vision-1", "enabled": True, **common},
-        {"id": "zt-vision-2", "enabled": False, **common},
+        {"id": "zt-vision-1", "enabled": True, **common, "latitude": 31.81, "longitude": 119.97},
+        {"id": "zt-vision-2", "enabled": False, **common, "latitude": None, "longitude": None},
     ]
     # A use case that loses its approval disables its gateways in the directory.
     api.request("PATCH", f"/api/v1/usecases/{use_case['id']}", json={"review_status": "rejected"})
