@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -64,6 +65,40 @@ class Unauthorized(RegistryError):
 class Forbidden(RegistryError):
     status_code = 403
     code = "forbidden"
+
+
+class ErrorField(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[ErrorField] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of the API, declared in the OpenAPI document for every error status it answers."""
+
+    error: ErrorDetail
+
+
+def _declared(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+# Declared on the /api/v1 router; a 422 entry here also replaces FastAPI's default HTTPValidationError schema,
+# which does not describe what the handlers below send.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _declared("Malformed request (e.g. a body that is not JSON)"),
+    401: _declared("Missing or unknown API token"),
+    403: _declared("The token's role may not do this"),
+    404: _declared("No such resource"),
+    409: _declared("Conflicts with what is stored (duplicate, still referenced, not approved)"),
+    422: _declared("Invalid input; `fields` names each bad field and why"),
+    503: _declared("A dependency (the MQTT broker) is unavailable; nothing was stored"),
+}
 
 
 def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:

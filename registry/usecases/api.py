@@ -75,7 +75,11 @@ def list_use_cases(
     return page_of(UseCaseOut, rows, total, page)
 
 
-@router.get("/export", summary="Export the filtered list as CSV (UTF-8 with BOM) or JSON")
+@router.get(
+    "/export",
+    summary="Export the filtered list as CSV (UTF-8 with BOM) or JSON",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}, "description": "the export file"}},
+)
 def export_use_cases(session: SessionDep, filters: Filters, format: Literal["csv", "json"] = "csv") -> Response:
     items = [UseCaseOut.model_validate(r) for r in service.iter_use_cases(session, filters)]
     if format == "json":
