@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from i5g.stack.http import http_ok
 from i5g.stack.process import ConfiguredServer, ManagedProcess, free_port, require_binary
-
-
-def _http_ok(url: str) -> bool:
-    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
-        return 200 <= response.status < 300
-    return False
 
 
 class InfluxDBServer(ConfiguredServer):
@@ -34,7 +28,7 @@ class InfluxDBServer(ConfiguredServer):
             "influxd",
             [self.binary, "-config", str(self.config_path)],
             self.state_dir / "influxd.log",
-            ready=lambda: _http_ok(f"{self.url}/ping"),
+            ready=lambda: http_ok(f"{self.url}/ping"),
             env={"INFLUXDB_DATA_QUERY_LOG_ENABLED": "false", "PATH": "/usr/bin:/bin"},
             ports=[self.port, self.rpc_port],
         )

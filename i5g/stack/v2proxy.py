@@ -16,7 +16,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from i5g.stack.process import ManagedProcess, free_port, port_is_open
+from i5g.stack.http import http_ok
+from i5g.stack.process import ManagedProcess, free_port
 
 _PRECISION = {"ns": "n", "us": "u", "ms": "ms", "s": "s"}
 _PASS_HEADERS = ("Content-Type", "Content-Encoding", "Accept", "Accept-Encoding")
@@ -130,12 +131,13 @@ class InfluxV2Proxy(ThreadingHTTPServer):
 
 
 def proxy_process(upstream_url: str, port: int, log_path: Path, env: dict[str, str] | None = None) -> ManagedProcess:
-    """The proxy as its own process (`python -m i5g.stack.v2proxy`), so it shares no GIL with its caller."""
+    """The proxy as its own process (`python -m i5g.stack.v2proxy`), so it shares no GIL with its caller.
+    Ready when its /health passes, i.e. it answers and reaches InfluxDB, not merely when its port is open."""
     return ManagedProcess(
         "influx-v2-proxy",
         [sys.executable, "-m", "i5g.stack.v2proxy", upstream_url, str(port)],
         log_path,
-        ready=lambda: port_is_open(port),
+        ready=lambda: http_ok(f"http://127.0.0.1:{port}/health"),
         env=env,
         ports=[port],
     )
