@@ -38,8 +38,8 @@ def _tag_value(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _coordinate(entry: dict[str, Any], short: str, long: str, limit: float) -> float | None:
-    value = entry.get(short, entry.get(long))
+def _coordinate(entry: dict[str, Any], key: str, limit: float) -> float | None:
+    value = entry.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not -limit <= value <= limit:
         return None
     return float(value)
@@ -64,8 +64,8 @@ def gateway_info(entry: dict[str, Any]) -> GatewayInfo:
         bool(entry.get("enabled", True)),
         values["scenario"] or None,
         tags,
-        _coordinate(entry, "lat", "latitude", 90),
-        _coordinate(entry, "lon", "longitude", 180),
+        _coordinate(entry, "latitude", 90),  # the registry directory's names (registry/gateways/schemas.py)
+        _coordinate(entry, "longitude", 180),
     )
 
 

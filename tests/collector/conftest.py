@@ -31,8 +31,8 @@ GATEWAYS = [
         "enterprise": "Acme Motors, Ltd",
         "city": "宁波",
         "industry": "automotive",
-        "lat": 29.87,
-        "lon": 121.54,
+        "latitude": 29.87,
+        "longitude": 121.54,
     },
     {
         "id": "gw-vision-2",
