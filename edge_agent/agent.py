@@ -2,8 +2,8 @@
 
 Two ways in:
 - `run(resolved)`: in-process (tests, `i5g agent run --in-process`).
-- `python -m edge_agent.agent --config-fd N`: the lean runtime that `i5g agent run` execs into after it has
-  validated the config with pydantic-settings. pydantic + pydantic-settings cost ~16 MB RSS on import
+- `python -m edge_agent --config-fd N` (edge_agent/__main__.py): the lean runtime that `i5g agent run` execs
+  into after it has validated the config with pydantic-settings. pydantic + pydantic-settings cost ~16 MB RSS on import
   (measured, docs/benchmarks.md) - more than the rest of the agent - and are not needed once the config is
   valid, so the process replaces itself (same PID, so systemd and `kill` see one process) with one that only
   reads the validated JSON. Nothing here may import pydantic.
@@ -119,10 +119,10 @@ def configure_logging(level: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m edge_agent.agent --config-fd N`, started by `i5g agent run` (argparse not loaded: 0.4 MB)."""
+    """`python -m edge_agent --config-fd N`, started by `i5g agent run` (argparse not loaded: 0.4 MB)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2 or args[0] != "--config-fd" or not args[1].isdigit():
-        print("usage: python -m edge_agent.agent --config-fd N (started by `i5g agent run`)", file=sys.stderr)
+        print("usage: python -m edge_agent --config-fd N (started by `i5g agent run`)", file=sys.stderr)
         return 2
     with os.fdopen(int(args[1]), "rb") as handle:
         resolved = json.loads(handle.read())

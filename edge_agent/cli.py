@@ -81,8 +81,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def exec_lean_runtime(resolved: dict[str, Any]) -> None:
-    """Replace this process (same PID) with `python -m edge_agent.agent`, handing over the validated config
-    through an anonymous in-memory file: nothing on disk, no password in argv or the environment."""
+    """Replace this process (same PID) with the lean runtime `python -m edge_agent`, handing over the validated
+    config through an anonymous in-memory file: nothing on disk, no password in argv or the environment."""
     import edge_agent
 
     fd = _config_fd(json.dumps(resolved).encode())
@@ -92,7 +92,7 @@ def exec_lean_runtime(resolved: dict[str, Any]) -> None:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "edge_agent.agent", "--config-fd", str(fd)], env)
+    os.execve(sys.executable, [sys.executable, "-m", "edge_agent", "--config-fd", str(fd)], env)
 
 
 def _config_fd(payload: bytes) -> int:

@@ -70,6 +70,10 @@ count = 2
     assert sorted(birth["sources"]) == ["host", "probe", "simulated"]
     assert {"agent_version", "config_hash", "started_at"} <= set(birth)
 
+    # The running agent is the lean runtime (same PID after the exec): no pydantic, deferred modules unloaded.
+    maps = Path(f"/proc/{agent.proc.pid}/maps").read_text()
+    assert "pydantic_core" not in maps and "_uuid." not in maps
+
     agent.kill9()  # an unclean end: the broker publishes the last will
     sub.wait_for(lambda: sub.statuses(gw)[-1]["online"] is False, timeout=10, what="last will")
     assert sub.statuses(gw)[-1]["started_at"] == birth["started_at"]
