@@ -59,7 +59,7 @@ class Pipeline:
         deliveries: queue.SimpleQueue[Delivery],
         directory: GatewayDirectory,
         writer: InfluxWriter,
-        ack: Callable[[Delivery], bool],
+        ack: Callable[[list[Delivery]], int],
         status: StatusReporter,
         metrics: CollectorMetrics,
         batch_max_lines: int,
@@ -98,16 +98,14 @@ class Pipeline:
                     timeout = batch.started + self._flush_s - time.monotonic()
                 else:
                     timeout = min(self._flush_s, 0.5)
-                try:
-                    delivery: Delivery | None = self._deliveries.get(timeout=max(timeout, 0.0005))
-                except queue.Empty:
-                    delivery = None
-                if delivery is not None:
+                arrived = self._take(timeout)
+                if arrived:
                     if not self._wait_for_directory():
                         return
                     if not batch.deliveries:
                         batch.started = time.monotonic()
-                    self._process(delivery, batch)
+                    for delivery in arrived:
+                        self._process(delivery, batch)
                 if time.monotonic() >= next_metrics:
                     batch.lines.append(collector_line(self._replica, now_ms(), self._metrics.snapshot()))
                     next_metrics = time.monotonic() + self._metrics_interval_s
@@ -120,6 +118,21 @@ class Pipeline:
             raise
         finally:
             self.alive = False
+
+    def _take(self, timeout: float) -> list[Delivery]:
+        """What has arrived, waiting up to `timeout` for the first: taken together, so the batch checks run
+        once per round instead of once per message (a round is bounded by the broker's in-flight window)."""
+        try:
+            arrived = [self._deliveries.get(timeout=max(timeout, 0.0005))]
+        except queue.Empty:
+            return []
+        get = self._deliveries.get_nowait
+        for _ in range(self._max_waiting):
+            try:
+                arrived.append(get())
+            except queue.Empty:
+                break
+        return arrived
 
     def _due(self, batch: Batch) -> bool:
         if not batch.lines:
@@ -236,7 +249,7 @@ class Pipeline:
         self._metrics.add("dead_lettered", batch.dead_letters + len(refused))
         for gateway, received_ms in batch.seen.items():
             self._status.telemetry_seen(gateway, received_ms)
-        acked = sum(self._ack(delivery) for delivery in batch.deliveries)
+        acked = self._ack(batch.deliveries)
         self._metrics.add("acked", acked)
         return True
 

@@ -68,7 +68,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     level = logger.level
     logger.setLevel(logging.ERROR)
     yield Pipeline(
-        replica="fuzz", deliveries=queue.Queue(), directory=directory, writer=None, ack=lambda d: True,  # type: ignore[arg-type]
+        replica="fuzz", deliveries=queue.Queue(), directory=directory, writer=None, ack=len,  # type: ignore[arg-type]
         status=StatusReporter(lambda statuses: None, 3600), metrics=CollectorMetrics(), batch_max_lines=5000,
         flush_interval_ms=200, receive_maximum=100, metrics_interval_s=3600,
     )  # fmt: skip
