@@ -1,16 +1,50 @@
-"""Host health from psutil: CPU, memory, disk, SoC temperature (where exposed) and interface byte rates."""
+"""Host health from psutil: CPU, memory, disk, SoC temperature (where exposed) and interface byte rates.
+
+The temperature files are found once: psutil.sensors_temperatures() rescans every hwmon device and thermal
+zone on each call (dozens of sysfs reads, about a sixth of a tick's CPU here), while the sensors a board has
+are fixed at boot. On Linux the chosen sensor's `temp*_input` files are read directly each tick; elsewhere,
+or for sensors only psutil can see, psutil is asked each tick; with no sensor at start, none is looked for.
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from edge_agent.sources.base import Reading, checked
 
-# Sensor names a Raspberry Pi (cpu_thermal), x86 (coretemp, k10temp) or a generic SoC exposes, best first.
 MIN_FIRST_INTERVAL_S = 0.2
 
+# Sensor names a Raspberry Pi (cpu_thermal), x86 (coretemp, k10temp) or a generic SoC exposes, best first.
 _TEMP_SENSORS = ("cpu_thermal", "soc_thermal", "coretemp", "k10temp", "acpitz")
+HWMON_ROOT = Path("/sys/class/hwmon")
+
+
+def find_temperature_inputs(hwmon_root: Path | None = None) -> list[Path]:
+    """The `temp*_input` files of the best sensor (by _TEMP_SENSORS, else the first found); [] if none."""
+    by_name: dict[str, list[Path]] = {}
+    for device in sorted((hwmon_root or HWMON_ROOT).glob("hwmon*")):
+        try:
+            name = (device / "name").read_text().strip()
+        except OSError:
+            continue
+        by_name.setdefault(name, []).extend(sorted(device.glob("temp*_input")))
+    for name in (*_TEMP_SENSORS, *by_name):
+        if by_name.get(name):
+            return by_name[name]
+    return []
+
+
+def read_millidegrees(paths: list[Path]) -> float | None:
+    """Highest of the readable sensor files, in °C (sysfs reports millidegrees)."""
+    readings = []
+    for path in paths:
+        try:
+            readings.append(int(path.read_text()) / 1000)
+        except (OSError, ValueError):  # a sensor can fail to read (ENODATA) while the others work
+            continue
+    return max(readings) if readings else None
 
 
 class HostSource:
@@ -23,6 +57,8 @@ class HostSource:
         self.disk_path = config["disk_path"]
         self.interfaces = set(config["interfaces"])
         psutil.cpu_percent(None)  # primes the counter: the first real reading covers one interval
+        self._temp_inputs = find_temperature_inputs()
+        self._psutil_temperature = not self._temp_inputs and self._psutil_temperature_now() is not None
         self._last_net = self._net_bytes()
         self._first_read = True
 
@@ -34,6 +70,11 @@ class HostSource:
         return time.monotonic(), rx, tx
 
     def _temperature(self) -> float | None:
+        if self._temp_inputs:
+            return read_millidegrees(self._temp_inputs)
+        return self._psutil_temperature_now() if self._psutil_temperature else None
+
+    def _psutil_temperature_now(self) -> float | None:
         read = getattr(self._psutil, "sensors_temperatures", None)  # absent on some platforms
         if read is None:
             return None

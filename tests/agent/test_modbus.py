@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge_agent.sources.modbus import ModbusSource, decode_registers
+from edge_agent.sources.modbus import MAX_REGISTERS_PER_READ, ModbusSource, decode_registers, plan_reads
 from i5g.stack.process import free_port
 from tests.agent.modbus_server import ModbusTestServer
 
@@ -114,3 +114,42 @@ def test_decode_registers_orders() -> None:
     assert decode_registers([0x0002, 0x0001], "uint32", word_order="little") == 0x00010002
     assert decode_registers([0x0100], "uint16", byte_order="little") == 1
     assert decode_registers([0xFFFF], "int16") == -1
+
+
+def test_adjacent_registers_are_read_with_one_request_per_table(modbus_server: ModbusTestServer) -> None:
+    source = ModbusSource({"devices": [device(modbus_server.port, REGISTERS)]})
+    requests: list[tuple[str, int, int]] = []
+    client = source._clients[0]
+    for table, name in (("holding", "read_holding_registers"), ("input", "read_input_registers")):
+        method = getattr(client, name)
+
+        def counted(address, *, count, device_id, _method=method, _table=table):
+            requests.append((_table, address, count))
+            return _method(address, count=count, device_id=device_id)
+
+        setattr(client, name, counted)
+    try:
+        assert len(source.read().kpis) == len(REGISTERS)
+    finally:
+        source.close()
+    assert requests == [("holding", 0, 9), ("input", 0, 2)]
+
+
+def test_plan_never_bridges_gaps_and_respects_the_request_limit() -> None:
+    gap = plan_reads([reg("rtt_ms", 0, "uint16"), reg("jitter_ms", 2, "uint16")])
+    assert [(s.start, s.count) for s in gap] == [(0, 1), (2, 1)]
+    overlap = plan_reads([reg("rtt_ms", 10, "float32"), reg("jitter_ms", 11, "uint16"), reg("loss_pct", 12, "int16")])
+    assert [(s.start, s.count, len(s.registers)) for s in overlap] == [(10, 3, 3)]
+    long_run = plan_reads([reg("rtt_ms", address, "uint16") for address in range(200)])
+    assert [(s.start, s.count) for s in long_run] == [(0, MAX_REGISTERS_PER_READ), (125, 75)]
+    tables = plan_reads([reg("rtt_ms", 0, "uint16"), reg("jitter_ms", 1, "uint16", table="input")])
+    assert [(s.table, s.start) for s in tables] == [("holding", 0), ("input", 1)]
+
+
+def test_a_span_the_device_does_not_map_is_named_in_the_error(modbus_server: ModbusTestServer) -> None:
+    source = ModbusSource({"devices": [device(modbus_server.port, [reg("rtt_ms", 300, "uint32")])]})
+    try:
+        with pytest.raises(RuntimeError, match="holding registers 300-301"):
+            source.read()
+    finally:
+        source.close()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
-from edge_agent.sources import GuardedSource, build_sources, read_all
+from edge_agent.sources import GuardedSource, build_sources, host, read_all
 from edge_agent.sources.base import Reading, in_range
-from edge_agent.sources.host import HostSource
+from edge_agent.sources.host import HostSource, find_temperature_inputs, read_millidegrees
 from edge_agent.sources.probe import ProbeSource, icmp_allowed, parse_target, summarize
 from i5g.stack.process import free_port
 
@@ -18,6 +19,40 @@ def test_host_source_reads_this_machine() -> None:
     kpis = source.read().kpis
     assert {"cpu_pct", "mem_pct", "disk_pct", "net_rx_mbps", "net_tx_mbps"} <= set(kpis)
     assert 0 < kpis["mem_pct"] <= 100 and 0 < kpis["disk_pct"] <= 100
+
+
+def fake_hwmon(root: Path, sensors: dict[str, dict[str, str]]) -> Path:
+    """/sys/class/hwmon as the kernel lays it out: hwmonN/name and hwmonN/tempK_input in millidegrees."""
+    for index, (name, files) in enumerate(sensors.items()):
+        device = root / f"hwmon{index}"
+        device.mkdir(parents=True)
+        (device / "name").write_text(name + "\n")
+        for file, value in files.items():
+            (device / file).write_text(value + "\n")
+    return root
+
+
+def test_temperature_sensor_is_chosen_once_and_read_directly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = fake_hwmon(
+        tmp_path,
+        {"nvme": {"temp1_input": "61850"}, "cpu_thermal": {"temp1_input": "48312", "temp1_crit": "110000"}},
+    )
+    inputs = find_temperature_inputs(root)
+    assert inputs == [root / "hwmon1" / "temp1_input"]
+    monkeypatch.setattr(host, "HWMON_ROOT", root)
+    source = HostSource({"disk_path": "/", "interfaces": []})
+    assert source.read().kpis["temp_c"] == 48.312
+    (root / "hwmon1" / "temp1_input").write_text("51000\n")
+    assert source.read().kpis["temp_c"] == 51.0
+
+
+def test_unknown_sensor_names_still_count_and_bad_files_are_skipped(tmp_path: Path) -> None:
+    root = fake_hwmon(tmp_path, {"some_soc": {"temp1_input": "40000", "temp2_input": "45500", "temp3_input": "x"}})
+    inputs = find_temperature_inputs(root)
+    assert len(inputs) == 3
+    assert read_millidegrees(inputs) == 45.5
+    assert read_millidegrees([tmp_path / "missing"]) is None
+    assert find_temperature_inputs(tmp_path / "none") == []
 
 
 def test_probe_tcp_connect_timing_against_a_listener_and_a_closed_port() -> None:
