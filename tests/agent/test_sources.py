@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -73,6 +77,35 @@ def test_probe_auto_uses_icmp_only_where_unprivileged_ping_is_allowed() -> None:
     assert source.use_icmp == icmp_allowed()
     kpis = source.read().kpis
     assert kpis["loss_pct"] == 0.0  # ICMP echo to localhost, or TCP to port 443 (refused = answered)
+
+
+ICMP_IN_NAMESPACE = textwrap.dedent(
+    """
+    import json, subprocess
+    from edge_agent.sources.probe import ProbeSource, icmp_allowed
+    before = icmp_allowed()
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    with open("/proc/sys/net/ipv4/ping_group_range", "w") as knob:  # this namespace's own setting
+        knob.write("0 2147483647")
+    auto = ProbeSource({"targets": ["127.0.0.1"], "method": "auto", "count": 3, "timeout_s": 1.0})
+    mixed = ProbeSource({"targets": ["192.0.2.1", "127.0.0.1"], "method": "icmp", "count": 2, "timeout_s": 0.3})
+    print(json.dumps([before, icmp_allowed(), auto.use_icmp, auto.read().kpis, mixed.read().kpis]))
+    """
+)
+
+
+def test_icmp_probe_where_the_system_permits_unprivileged_ping() -> None:
+    """A network namespace of the test's own (util-linux unshare, as root) with net.ipv4.ping_group_range
+    opened, as a gateway's OS would have it: `auto` picks ICMP, echo replies are timed, an unreachable
+    target (TEST-NET-1, no route) counts as lost. The host's own setting is not touched."""
+    result = subprocess.run(
+        ["unshare", "--net", "--", sys.executable, "-c", ICMP_IN_NAMESPACE], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, f"unshare --net needs root here: {result.stderr[-500:]}"
+    before, after, picked_icmp, auto, mixed = json.loads(result.stdout)
+    assert (before, after, picked_icmp) == (False, True, True)
+    assert auto["loss_pct"] == 0.0 and auto["rtt_ms"] > 0 and "jitter_ms" in auto
+    assert mixed["loss_pct"] == 50.0 and mixed["rtt_ms"] > 0
 
 
 def test_probe_statistics() -> None:
