@@ -1,6 +1,7 @@
 """Shared fixtures: every test that needs a server starts its own on a free port in a temp dir.
 
-- `mosquitto`: an anonymous broker (persistence on); `secure_mosquitto`: with the dynamic-security plugin.
+- `mosquitto`: an anonymous broker (persistence on); `secure_mosquitto`: with the dynamic-security plugin;
+  `tls_mosquitto`: anonymous, with a TLS listener (self-signed certificate) beside the plain one.
 - `influxdb`: Debian's InfluxDB 1.x, with `influxdb.v2_url` pointing at a /api/v2/write translating proxy.
 - PostgreSQL for the registry lives in tests/registry/conftest.py.
 - `registry_server`: the real registry under uvicorn with a temp SQLite database, tokens and API helpers.
@@ -19,7 +20,9 @@ import pytest
 
 from i5g.stack.influxdb import InfluxDBServer
 from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
+from i5g.stack.process import free_port
 from i5g.stack.v2proxy import InfluxV2Proxy
+from tests.tls import self_signed
 
 if TYPE_CHECKING:  # the registry extra is only imported by the fixture that needs it
     from tests.registry.support import RegistryServer
@@ -51,6 +54,26 @@ def secure_mosquitto(tmp_path: Path) -> Iterator[MosquittoServer]:
     server = MosquittoServer(tmp_path / "mosquitto", admin=admin).start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class TlsBroker:
+    server: MosquittoServer  # `server.port` is the plain listener
+    tls_port: int
+    ca_file: Path  # the broker's self-signed certificate
+
+
+@pytest.fixture
+def tls_mosquitto(tmp_path: Path) -> Iterator[TlsBroker]:
+    cert, key = self_signed(tmp_path / "tls")
+    tls_port = free_port()
+    server = MosquittoServer(
+        tmp_path / "mosquitto", extra_config=f"listener {tls_port} 127.0.0.1\ncertfile {cert}\nkeyfile {key}"
+    ).start()
+    try:
+        yield TlsBroker(server, tls_port, cert)
     finally:
         server.stop()
 

@@ -21,10 +21,8 @@ from paho.mqtt.properties import Properties
 from collector import intake_client
 from collector.intake_client import _split_qos1_publish
 from i5g.contract import encode_telemetry, telemetry_topic
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
-from tests.agent.test_tls import self_signed
 from tests.collector.conftest import Publisher, count_points, settings_for, wait_for, write_directory_cache
+from tests.conftest import TlsBroker
 
 QOS1_HEADER = 0x32
 
@@ -132,28 +130,21 @@ def test_fast_paths_off_uses_paho_public_paths(mosquitto, influxdb, tmp_path, st
 
 
 @pytest.mark.parametrize("per_message", [1, 20])
-def test_over_tls_every_message_is_stored(influxdb, tmp_path, start_collector, per_message) -> None:
-    cert, key = self_signed(tmp_path)
-    tls_port = free_port()
-    broker = MosquittoServer(
-        tmp_path / "mosquitto", extra_config=f"listener {tls_port} 127.0.0.1\ncertfile {cert}\nkeyfile {key}"
-    ).start()
+def test_over_tls_every_message_is_stored(tls_mosquitto: TlsBroker, influxdb, tmp_path, start_collector, per_message):
+    write_directory_cache(tmp_path / "state")
+
+    class TlsListener:
+        port = tls_mosquitto.tls_port
+
+    settings = settings_for(
+        TlsListener, influxdb.v2_url, influxdb.database, tmp_path / "state", mqtt_tls=True,
+        mqtt_ca_file=tls_mosquitto.ca_file,
+    )  # fmt: skip
+    collector = start_collector(settings)
+    publisher = Publisher(tls_mosquitto.server.port)  # the plain listener of the same broker
     try:
-        write_directory_cache(tmp_path / "state")
-
-        class TlsPort:
-            port = tls_port
-
-        settings = settings_for(
-            TlsPort, influxdb.v2_url, influxdb.database, tmp_path / "state", mqtt_tls=True, mqtt_ca_file=cert
-        )
-        collector = start_collector(settings)
-        publisher = Publisher(broker.port)  # the plain listener of the same broker
-        try:
-            publisher.wait_all(publisher.publish_samples("gw-vision-2", 1000, per_message=per_message))
-        finally:
-            publisher.close()
-        wait_for(lambda: count_points(influxdb.series_values) == 1000 * per_message, what="every point over TLS")
-        wait_for(lambda: collector.metrics.snapshot()["acked"] == 1000, what="1000 acks")
+        publisher.wait_all(publisher.publish_samples("gw-vision-2", 1000, per_message=per_message))
     finally:
-        broker.stop()
+        publisher.close()
+    wait_for(lambda: count_points(influxdb.series_values) == 1000 * per_message, what="every point over TLS")
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == 1000, what="1000 acks")
