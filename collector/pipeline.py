@@ -175,13 +175,25 @@ class Pipeline:
 
     def _process_telemetry(self, delivery: Delivery, batch: Batch) -> None:
         decoded = decode_telemetry(delivery.topic, delivery.payload, delivery.received_ms)
+        # A rejected sample with a usable ts is recorded at that ts, so a redelivered message rewrites the same
+        # dead-letter point instead of adding one; rejections sharing (reason, ts) become one record with their
+        # count, since two points there would overwrite each other.
+        at_sample_ts: dict[tuple[str, int], list[Rejection]] = {}
         for rejection in decoded.rejections:
-            self._dead_letter(batch, delivery, decoded.gateway, rejection)
+            if rejection.ts is None:
+                self._dead_letter(batch, delivery, decoded.gateway, rejection)
+            else:
+                at_sample_ts.setdefault((rejection.reason, rejection.ts), []).append(rejection)
+        for (reason, ts), group in at_sample_ts.items():
+            detail = group[0].detail if len(group) == 1 else f"{group[0].detail} (+{len(group) - 1} more at this ts)"
+            self._dead_letter(batch, delivery, decoded.gateway, Rejection(reason, detail, ts), count=len(group), at=ts)
         if not decoded.samples:
             return
         info = self._resolve(decoded.gateway)
         if isinstance(info, Rejection):
-            self._dead_letter(batch, delivery, decoded.gateway, info, count=len(decoded.samples))
+            # One record for the message's samples, at its first sample's ts: a redelivery rewrites it.
+            first_ts = min(sample.ts for sample in decoded.samples)
+            self._dead_letter(batch, delivery, decoded.gateway, info, count=len(decoded.samples), at=first_ts)
             return
         tags = cached_tag_set(info.tags)
         for sample in decoded.samples:
@@ -216,11 +228,23 @@ class Pipeline:
         self._status.status_received(gateway, report.online, report.ts or delivery.received_ms)
 
     def _dead_letter(
-        self, batch: Batch, delivery: Delivery, gateway: str, rejection: Rejection, count: int = 1
+        self,
+        batch: Batch,
+        delivery: Delivery,
+        gateway: str,
+        rejection: Rejection,
+        *,
+        count: int = 1,
+        at: int | None = None,
     ) -> None:
-        # Each dead letter gets its own millisecond so two in the same series never overwrite each other.
-        ts = max(delivery.received_ms, self._last_dead_letter_ms + 1)
-        self._last_dead_letter_ms = ts
+        """Record a rejection. `at`: a timestamp the message itself determines (idempotent under redelivery);
+        without one, the arrival time, made unique per millisecond so that two records in the same series
+        never overwrite each other (a redelivered message is then recorded again: at least once)."""
+        if at is not None:
+            ts = at
+        else:
+            ts = max(delivery.received_ms, self._last_dead_letter_ms + 1)
+            self._last_dead_letter_ms = ts
         batch.lines.append(dead_letter_line(gateway, rejection.reason, ts, rejection.detail, delivery.topic, count))
         batch.dead_letters += count
         log.warning(

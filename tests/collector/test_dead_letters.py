@@ -75,3 +75,39 @@ def test_lines_influxdb_refuses_are_isolated_and_dead_lettered(
     rows = influxdb.series_values("SELECT count, reason, detail FROM dead_letter")
     assert {row[2] for row in rows} == {Reason.REFUSED} and all("conflict" in row[3] for row in rows)
     wait_for(lambda: collector.metrics.snapshot()["acked"] == 1, what="the message acked")
+
+
+def test_a_redelivered_message_rewrites_its_dead_letters_where_the_data_gives_a_timestamp(
+    mosquitto, influxdb, tmp_path, start_collector, publisher
+):
+    """Sample rejections are stored at the sample's ts and an unknown gateway's record at its first sample's
+    ts, so a redelivery (here: the same message sent again) rewrites the same points; a message with nothing
+    usable (bad JSON) can only be stamped on arrival and is recorded once per delivery (docs/telemetry.md)."""
+    write_directory_cache(tmp_path / "state")
+    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    now = int(time.time() * 1000)
+    samples = [
+        {"ts": now - 3000, "seq": 1, "kpis": {"rtt_ms": -1}},  # out of range
+        {"ts": now - 3000, "seq": 2, "kpis": {"rtt_ms": -2}},  # the same reason and ts: one record, count 2
+        {"ts": now - 2000, "seq": 3, "kpis": {"nonsense": 1}},  # unknown KPI
+        {"ts": now - 1000, "seq": 4, "kpis": {"rtt_ms": 5}},  # good
+    ]
+    messages = [
+        (telemetry_topic("gw-agv-1"), encode_telemetry("gw-agv-1", samples)),
+        (telemetry_topic("gw-nobody"), encode_telemetry("gw-nobody", samples[3:])),
+        (telemetry_topic("gw-agv-1"), b"{oops"),
+    ]
+    for _ in range(2):
+        publisher.wait_all([publisher.publish_raw(topic, payload) for topic, payload in messages])
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == 6, what="both rounds stored and acked")
+
+    rows = influxdb.series_values("SELECT reason, gateway, count FROM dead_letter")
+    by_reason: dict[str, int] = {}
+    for _, reason, _, _ in rows:
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    assert by_reason == {Reason.KPI_RANGE: 1, Reason.UNKNOWN_KPI: 1, Reason.UNKNOWN_GATEWAY: 1, Reason.JSON: 2}
+    assert [(r[0], r[3]) for r in rows if r[1] == Reason.UNKNOWN_GATEWAY] == [(now - 1000, 1)]
+    assert [(r[0], r[3]) for r in rows if r[1] == Reason.KPI_RANGE] == [(now - 3000, 2)]
+    # The counter counts what each delivery dead-lettered (samples, or 1 per whole message), not points.
+    assert collector.metrics.snapshot()["dead_lettered"] == 2 * (3 + 1 + 1)
+    assert count_points(influxdb.series_values) == 1
