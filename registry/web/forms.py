@@ -33,6 +33,7 @@ _ERROR_KEYS: dict[str, str] = {
     "date_parsing": "err.invalid_date",
     "date_from_datetime_parsing": "err.invalid_date",
     "date_type": "err.invalid_date",
+    "control_character": "err.control_character",
 }
 
 

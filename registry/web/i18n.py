@@ -243,6 +243,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.longitude": ("经度应在 -180 到 180 之间。", "Longitude must be between -180 and 180."),
     "err.note_required": ("驳回时请填写审核意见。", "Give a note when rejecting."),
     "err.invalid": ("输入无效。", "Invalid value."),
+    "err.control_character": (
+        "不能包含控制字符（如从其他程序粘贴带入的不可见字符）。",
+        "Must not contain control characters (invisible characters, often pasted in from another program).",
+    ),
     "err.forbidden": ("您无权执行此操作。", "You are not allowed to do this."),
     "err.csrf": (
         "表单已过期或来源无效，请刷新页面后重试。",

@@ -37,6 +37,8 @@ def _assert_field_error(response, status: int, field: str, words: str) -> None:
         ({"credit_code": "123"}, "body.credit_code", "18 characters"),
         ({"credit_code": "91350100M0001O0Y43"}, "body.credit_code", "without I, O"),
         ({"surprise": 1}, "body.surprise", "extra"),
+        ({"name": "Zenith\x1b[31m Motors"}, "body.name", "control characters (U+001B at position 6)"),
+        ({"city": "宁\x00波"}, "body.city", "control characters (U+0000"),
     ],
 )
 def test_bad_enterprise_is_rejected_and_nothing_stored(
@@ -63,6 +65,9 @@ def test_bad_enterprise_is_rejected_and_nothing_stored(
         ({"start_date": "yesterday"}, "body.start_date", "date"),
         ({"enterprise_id": 999999}, "body.enterprise_id", "no enterprise with id 999999"),
         ({"description": "述" * 5001}, "body.description", "at most 5000"),
+        ({"title": "AGV\tdispatch"}, "body.title", "control characters (U+0009"),
+        ({"description": "line\n\x07bell"}, "body.description", "control characters (U+0007 at position 5)"),
+        ({"recognitions": ["ok", "ba\x85d"]}, "body.recognitions.1", "control characters (U+0085"),
     ],
 )
 def test_bad_use_case_is_rejected_and_nothing_stored(
@@ -158,3 +163,11 @@ def test_referenced_rows_cannot_be_deleted(api: RegistryClient) -> None:
     response = api.request("DELETE", f"/api/v1/enterprises/{use_case['enterprise']['id']}")
     assert response.status_code == 409
     assert api.request("GET", f"/api/v1/usecases/{use_case['id']}").status_code == 200
+
+
+def test_multi_line_text_keeps_line_breaks_and_tabs(api: RegistryClient) -> None:
+    enterprise = api.create_enterprise()
+    body = {**use_case_body(enterprise["id"], "agv"), "description": "第一行\r\n第二行\t结束"}
+    response = api.request("POST", "/api/v1/usecases", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["description"] == "第一行\r\n第二行\t结束"

@@ -116,6 +116,21 @@ def test_error_messages_follow_the_language(client: TestClient, registry: Regist
     assert "此项必填。" in submit(client, {**GOOD, "title": ""}).text
 
 
+def test_control_characters_are_refused_with_a_message_and_the_rest_kept(
+    client: TestClient, registry: Registry, enterprise_a: int
+) -> None:
+    login(client, "a@zenith.cn")
+    client.cookies.set("i5g_lang", "en")
+    response = submit(client, {**GOOD, "title": "5G AGV\x1b[2J"})
+    assert response.status_code == 400
+    assert 'data-error-for="title"' in response.text
+    assert "Must not contain control characters" in response.text
+    assert "厂区内 30 台AGV通过5G专网调度。" in response.text
+    client.cookies.set("i5g_lang", "zh")
+    assert "不能包含控制字符" in submit(client, {**GOOD, "source_document": "文件\x00"}).text
+    assert count_use_cases(registry) == 0
+
+
 def test_script_in_every_text_field_is_rendered_as_text(
     client: TestClient, registry: Registry, enterprise_a: int, staff: str
 ) -> None:
