@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -37,3 +39,9 @@ def password_problem(password: str) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return "err.password_long"
     return None
+
+
+def initial_password() -> str:
+    """A password for an account staff open for someone else: 16 URL-safe characters (96 bits), to be
+    handed over once and changed by its owner."""
+    return secrets.token_urlsafe(12)

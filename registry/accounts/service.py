@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import EMAIL_MAX, User, UserRole
 from registry.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from registry.db import utcnow
+from registry.enterprises.models import Enterprise
 
 # Deliberately loose: one @, something on each side, a dot in the domain. Deliverability is not our job.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -80,3 +81,22 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def count_staff(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User).where(User.role == UserRole.staff)) or 0
+
+
+def enterprise_accounts(session: Session, limit: int = 500) -> list[User]:
+    """Enterprise users, by enterprise name then e-mail."""
+    stmt = (
+        select(User)
+        .join(Enterprise, User.enterprise_id == Enterprise.id)
+        .where(User.role == UserRole.enterprise)
+        .order_by(Enterprise.name, User.email)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """AccountError("current_password", ...) when `current` is wrong; the new one must pass the rules."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password", "err.password_wrong")
+    set_password(session, user, new)

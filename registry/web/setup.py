@@ -14,7 +14,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from registry.accounts.ratelimit import LoginRateLimiter
 from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
-from registry.web.pages import accounts, catalog, export, gateways, language, my_usecases, review, usecase_detail
+from registry.web.pages import (
+    accounts,
+    catalog,
+    export,
+    gateways,
+    language,
+    my_usecases,
+    password,
+    review,
+    staff_accounts,
+    usecase_detail,
+)
 from registry.web.settings import WebSettings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -24,7 +35,8 @@ SESSION_COOKIE = "i5g_session"
 def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
-    for module in (catalog, usecase_detail, accounts, language, my_usecases, gateways, review, export):
+    pages = (catalog, usecase_detail, accounts, password, language, my_usecases, gateways, review, staff_accounts)
+    for module in (*pages, export):
         router.include_router(module.router)
     return router
 

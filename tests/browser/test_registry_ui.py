@@ -174,3 +174,37 @@ def test_signup_submit_review_publish(context, live_registry: LiveRegistry) -> N
     page.goto("/my/usecases")
     row = page.locator("tr", has_text=TITLE)
     assert "已通过" in row.inner_text() and "资料齐全，同意发布。" in row.inner_text()
+
+
+def test_staff_open_an_account_for_a_seeded_enterprise(context, live_registry: LiveRegistry) -> None:
+    """A seeded enterprise (from the municipal documents) cannot sign up itself; staff open its account, the
+    contact logs in with the one-time password, sees the enterprise's seeded use cases and sets a password."""
+    page = context.new_page()
+    _login(page, STAFF_EMAIL, STAFF_PASSWORD)
+    page.click("nav a[href='/staff/accounts']")
+    page.wait_for_load_state()
+    option = page.locator("#f-enterprise_id option", has_text="中天钢铁").first
+    name = option.inner_text().split(" · ")[0]
+    page.select_option("#f-enterprise_id", value=option.get_attribute("value"))
+    page.fill("#f-email", "it@zenith-steel.cn")
+    screenshot(page, "staff-accounts-zh")
+    page.click("form[action='/staff/accounts'] button[type=submit]")
+    page.wait_for_load_state()
+    password = page.locator("#account-password").inner_text().strip()
+    screenshot(page, "account-created-zh", full_page=False)
+    _logout(page)
+
+    _login(page, "it@zenith-steel.cn", password)
+    assert page.url.endswith("/my/usecases")
+    assert name in page.locator("main").inner_text()
+    assert page.locator("article, tr").count() > 0, "the enterprise's seeded use cases are listed"
+    page.click("a[href='/account/password']")
+    page.fill("#f-current_password", password)
+    page.fill("#f-new_password", "steel and 5G 2026")
+    page.fill("#f-repeat_password", "steel and 5G 2026")
+    page.click("form[action='/account/password'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/my/usecases$"))
+    assert "密码已修改" in page.locator("[role=status]").first.inner_text()
+    _logout(page)
+    _login(page, "it@zenith-steel.cn", "steel and 5G 2026")
+    assert page.url.endswith("/my/usecases")
