@@ -91,6 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.industry": ("行业", "Industry"),
     "field.status": ("审核状态", "Review status"),
     "field.review_note": ("审核意见", "Reviewer note"),
+    "field.review_status": ("审核状态", "Review status"),
     "field.source": ("来源", "Source"),
     "field.source_document": ("来源文件", "Source document"),
     "field.source_excerpt": ("原文摘录", "Excerpt"),
@@ -153,6 +154,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "usecase.none": ("—", "—"),
     "form.new_title": ("登记5G应用案例", "Register a 5G use case"),
     "form.edit_title": ("编辑案例", "Edit use case"),
+    "form.staff_edit_note": (
+        "审核员修改：审核结论和审核意见保持不变。",
+        "Staff edit: the review decision and its note stay as they are.",
+    ),
+    "staff.usecase_saved": ("已保存：{title}", "Saved: {title}"),
     "form.lead": (
         "提交后由主管部门审核，审核通过后在公开目录中展示。",
         "After you submit, staff review the case; approved cases appear in the public catalog.",
@@ -216,6 +222,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.title": ("审核队列", "Review queue"),
     "review.lead": ("待审核的企业提交。", "Submissions waiting for review."),
     "review.empty": ("没有待审核的案例。", "Nothing to review."),
+    "review.lead_decided": (
+        "已作出审核结论的案例：可修改内容，或重新作出结论（驳回须填写意见）。",
+        "Decided cases: correct their content, or revisit the decision (a rejection needs a note).",
+    ),
+    "review.empty_decided": ("没有此状态的案例。", "No use cases with this status."),
     "review.approve": ("通过", "Approve"),
     "review.reject": ("驳回", "Reject"),
     "review.note_placeholder": ("审核意见（驳回时必填）", "Note (required when rejecting)"),

@@ -24,6 +24,7 @@ from registry.web.pages import (
     password,
     review,
     staff_accounts,
+    staff_usecases,
     usecase_detail,
 )
 from registry.web.settings import WebSettings
@@ -35,8 +36,9 @@ SESSION_COOKIE = "i5g_session"
 def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
-    pages = (catalog, usecase_detail, accounts, password, language, my_usecases, gateways, review, staff_accounts)
-    for module in (*pages, export):
+    enterprise_pages = (my_usecases, gateways)
+    staff_pages = (review, staff_usecases, staff_accounts, export)
+    for module in (catalog, usecase_detail, accounts, password, language, *enterprise_pages, *staff_pages):
         router.include_router(module.router)
     return router
 

@@ -1,5 +1,6 @@
-"""The use-case registration form: which fields it has, how their strings become schema input, and the
-validation that decides whether anything is stored."""
+"""The use-case registration form: which fields it has, how their strings become schema input, the
+validation that decides whether anything is stored, and the page that shows it (for the enterprise's own
+pages and for staff)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 
 from i5g import scenarios
 from registry.enums import ReviewStatus
+from registry.errors import FieldInvalid
+from registry.usecases import models as usecase_models
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
 from registry.web.forms import FormResult, form_values, validate
+from registry.web.i18n import Lang
+from registry.web.scenario_view import all_profiles, scenario_options
+from registry.web.templating import render
+from registry.web.widgets import enum_options
 
 TEXT_FIELDS = (
     "title",
@@ -91,3 +100,51 @@ def as_update(data: UseCaseCreate) -> UseCaseUpdate:
     fields["review_status"] = ReviewStatus.submitted
     fields["reviewer_note"] = None
     return UseCaseUpdate.model_validate(fields)
+
+
+def as_staff_update(data: UseCaseCreate) -> UseCaseUpdate:
+    """Every field of the form; the review decision and its note stay as they are (staff correct content)."""
+    return UseCaseUpdate.model_validate(data.model_dump(exclude={"enterprise_id", "review_status", "reviewer_note"}))
+
+
+LIMITS = {
+    "title": usecase_models.TITLE_MAX,
+    "source_document": usecase_models.SOURCE_DOCUMENT_MAX,
+}
+
+
+def render_form(
+    request: Request,
+    lang: Lang,
+    values: dict,
+    errors: dict[str, str],
+    use_case: UseCase | None = None,
+    status_code: int = 200,
+    *,
+    staff_edit: bool = False,
+) -> HTMLResponse:
+    """The registration form: new (enterprise), edit by the owner (sends it back to review), or edit by staff
+    (`staff_edit`: the review decision stays)."""
+    if use_case is None:
+        action = request.url_for("usecase_create")
+    else:
+        action = request.url_for("staff_usecase_update" if staff_edit else "usecase_update", use_case_id=use_case.id)
+    context = {
+        "form_action": str(action.path),
+        "resubmits": use_case is not None and not staff_edit,
+        "values": values,
+        "errors": errors,
+        "use_case": use_case,
+        "limits": LIMITS,
+        "scenario_options": scenario_options(lang),
+        "profiles": all_profiles(lang),
+        "network_modes": enum_options("NetworkMode", lang),
+        "operators": enum_options("Operator", lang),
+        "stages": enum_options("LifecycleStage", lang),
+        "nav": "review" if staff_edit else "new" if use_case is None else "mine",
+    }
+    return render(request, "usecase_form.html", context, status_code=status_code)
+
+
+def store_service_error(result: FormResult, exc: FieldInvalid, t: Callable[..., str]) -> None:
+    result.errors[exc.field if exc.field in TEXT_FIELDS else "scenario"] = t("err.invalid_choice")

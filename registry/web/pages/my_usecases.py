@@ -6,8 +6,6 @@ use case answers 404 exactly like a missing one, so its existence is not reveale
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
@@ -16,50 +14,17 @@ from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.errors import FieldInvalid
 from registry.pagination import PageRequest
-from registry.usecases import models as usecase_models
-from registry.usecases.models import UseCase
 from registry.usecases.service import UseCaseFilters, create_use_case, list_use_cases, update_use_case
 from registry.web import flash, usecase_form
 from registry.web.deps import EnterpriseUser
-from registry.web.forms import FormResult
-from registry.web.i18n import Lang, negotiate
+from registry.web.i18n import negotiate
 from registry.web.redirects import see_other
-from registry.web.scenario_view import all_profiles, scenario_options
 from registry.web.templating import render, translator_for
 from registry.web.visibility import owned_use_case
-from registry.web.widgets import enum_options
 
 router = APIRouter()
 
 MAX_OWN_LISTED = 200
-
-LIMITS = {
-    "title": usecase_models.TITLE_MAX,
-    "source_document": usecase_models.SOURCE_DOCUMENT_MAX,
-}
-
-
-def _form_page(
-    request: Request,
-    lang: Lang,
-    values: dict,
-    errors: dict[str, str],
-    use_case: UseCase | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    context = {
-        "values": values,
-        "errors": errors,
-        "use_case": use_case,
-        "limits": LIMITS,
-        "scenario_options": scenario_options(lang),
-        "profiles": all_profiles(lang),
-        "network_modes": enum_options("NetworkMode", lang),
-        "operators": enum_options("Operator", lang),
-        "stages": enum_options("LifecycleStage", lang),
-        "nav": "new" if use_case is None else "mine",
-    }
-    return render(request, "usecase_form.html", context, status_code=status_code)
 
 
 @router.get("/my/usecases", name="my_usecases", response_class=HTMLResponse)
@@ -73,11 +38,7 @@ def my_usecases(request: Request, session: SessionDep, user: EnterpriseUser) -> 
 
 @router.get("/my/usecases/new", name="usecase_new", response_class=HTMLResponse)
 def usecase_new(request: Request, user: EnterpriseUser) -> HTMLResponse:
-    return _form_page(request, negotiate(request), {"operators": []}, {})
-
-
-def _store_errors(result: FormResult, exc: FieldInvalid, t: Callable[..., str]) -> None:
-    result.errors[exc.field if exc.field in usecase_form.TEXT_FIELDS else "scenario"] = t("err.invalid_choice")
+    return usecase_form.render_form(request, negotiate(request), {"operators": []}, {})
 
 
 @router.post("/my/usecases/new", name="usecase_create", dependencies=[Depends(require_csrf)])
@@ -90,17 +51,17 @@ async def usecase_create(request: Request, session: SessionDep, user: Enterprise
             use_case = create_use_case(session, result.data)
         except FieldInvalid as exc:
             session.rollback()  # nothing of a refused submission may be committed
-            _store_errors(result, exc, t)
+            usecase_form.store_service_error(result, exc, t)
         else:
             flash.add(request, "ok", "mine.saved")
             return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
-    return _form_page(request, negotiate(request), values, result.errors, status_code=400)
+    return usecase_form.render_form(request, negotiate(request), values, result.errors, status_code=400)
 
 
 @router.get("/my/usecases/{use_case_id}/edit", name="usecase_edit", response_class=HTMLResponse)
 def usecase_edit(request: Request, use_case_id: int, session: SessionDep, user: EnterpriseUser) -> HTMLResponse:
     use_case = owned_use_case(session, user, use_case_id)
-    return _form_page(request, negotiate(request), usecase_form.values_of(use_case), {}, use_case)
+    return usecase_form.render_form(request, negotiate(request), usecase_form.values_of(use_case), {}, use_case)
 
 
 @router.post("/my/usecases/{use_case_id}/edit", name="usecase_update", dependencies=[Depends(require_csrf)])
@@ -114,8 +75,8 @@ async def usecase_update(request: Request, use_case_id: int, session: SessionDep
             update_use_case(session, use_case.id, usecase_form.as_update(result.data))
         except FieldInvalid as exc:
             session.rollback()
-            _store_errors(result, exc, t)
+            usecase_form.store_service_error(result, exc, t)
         else:
             flash.add(request, "ok", "mine.saved")
             return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
-    return _form_page(request, negotiate(request), values, result.errors, use_case, status_code=400)
+    return usecase_form.render_form(request, negotiate(request), values, result.errors, use_case, status_code=400)

@@ -1,9 +1,12 @@
-"""The staff review queue: submitted use cases, approve or reject with a note (required when rejecting)."""
+"""The staff review queue: submitted use cases, approve or reject with a note (required when rejecting).
+
+`?status=approved|rejected` lists decided cases the same way, so a decision can be revisited (e.g. a
+published case withdrawn with a note) and any case opened in the staff edit form."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
@@ -24,16 +27,22 @@ router = APIRouter()
 
 QUEUE_LIMIT = 100
 DECISIONS: dict[str, ReviewStatus] = {"approve": ReviewStatus.approved, "reject": ReviewStatus.rejected}
+REVIEW_TABS = (ReviewStatus.submitted, ReviewStatus.approved, ReviewStatus.rejected)
 
 
-def _queue(session: Session) -> list[UseCase]:
-    stmt = (
-        select(UseCase)
-        .where(UseCase.review_status == ReviewStatus.submitted)
-        .order_by(UseCase.updated_at, UseCase.id)  # oldest submission first
-        .limit(QUEUE_LIMIT)
-    )
+def _queue(session: Session, status: ReviewStatus) -> list[UseCase]:
+    order = (UseCase.updated_at, UseCase.id)  # oldest submission first
+    if status != ReviewStatus.submitted:
+        order = (UseCase.updated_at.desc(), UseCase.id.desc())  # latest decision first
+    stmt = select(UseCase).where(UseCase.review_status == status).order_by(*order).limit(QUEUE_LIMIT)
     return list(session.scalars(stmt))
+
+
+def _counts(session: Session) -> dict[ReviewStatus, int]:
+    rows = session.execute(select(UseCase.review_status, func.count()).group_by(UseCase.review_status))
+    counts = {status: 0 for status in REVIEW_TABS}
+    counts.update({status: count for status, count in rows if status in counts})
+    return counts
 
 
 def _page(
@@ -42,9 +51,12 @@ def _page(
     errors: dict[int, str] | None = None,
     notes: dict[int, str] | None = None,
     status_code: int = 200,
+    status: ReviewStatus = ReviewStatus.submitted,
 ) -> HTMLResponse:
     context = {
-        "items": _queue(session),
+        "items": _queue(session, status),
+        "status": status,
+        "tabs": _counts(session),
         "item_errors": errors or {},
         "notes": notes or {},
         "note_max": NOTE_MAX,
@@ -55,8 +67,11 @@ def _page(
 
 
 @router.get("/review", name="review_queue", response_class=HTMLResponse)
-def review_queue(request: Request, session: SessionDep, _staff: StaffUser) -> HTMLResponse:
-    return _page(request, session)
+def review_queue(request: Request, session: SessionDep, _staff: StaffUser, status: str = "submitted") -> HTMLResponse:
+    chosen = next((tab for tab in REVIEW_TABS if tab.value == status), None)
+    if chosen is None:
+        raise PageError(404, "err.not_found")
+    return _page(request, session, status=chosen)
 
 
 @router.post("/review/{use_case_id}", name="review_decide", dependencies=[Depends(require_csrf)])
@@ -74,7 +89,8 @@ async def review_decide(request: Request, use_case_id: int, session: SessionDep,
     elif len(note) > NOTE_MAX:
         error = t("err.too_long", max=NOTE_MAX)
     if error:
-        return _page(request, session, {use_case.id: error}, {use_case.id: values["note"]}, status_code=400)
+        errors, notes = {use_case.id: error}, {use_case.id: values["note"]}
+        return _page(request, session, errors, notes, status_code=400, status=use_case.review_status)
     update_use_case(session, use_case.id, UseCaseUpdate(review_status=decision, reviewer_note=note or None))
     done = "review.done_approved" if decision == ReviewStatus.approved else "review.done_rejected"
     flash.add(request, "ok", done, title=use_case.title)
