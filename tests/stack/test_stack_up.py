@@ -28,6 +28,7 @@ from i5g.stack.fleet import gateway_id_for
 from i5g.stack.influxdb import query
 from i5g.stack.process import free_port, port_is_open
 from i5g.stack.settings import StackSettings
+from i5g.stack.stack import SUPERVISOR
 from tests.security.conftest import wait_for
 
 READY_LINE = "The stack is up"
@@ -227,3 +228,26 @@ def test_settings_refuse_shared_ports() -> None:
 def test_demo_gateway_ids_are_valid_slugs() -> None:
     assert gateway_id_for(7, "vr_experience") == "demo-uc7-vr-experience"
     assert gateway_id_for(12, "agv") == "demo-uc12-agv"
+
+
+def test_detached_stack_keeps_running_until_down(stack_env: dict[str, str], up_processes: list[UpProcess]) -> None:
+    """`up --detach` returns once healthy, with every part still serving after the command has exited;
+    `down` from another command stops them all (no supervisor process in between)."""
+    state = Path(stack_env["I5G_STACK_STATE_DIR"])
+    up = subprocess.run(i5g("stack", "up", "--detach"), env=stack_env, capture_output=True, text=True, timeout=180)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert READY_LINE in up.stdout
+    assert not (state / "run" / f"{SUPERVISOR}.pid").exists()  # nothing waits in the foreground
+
+    credentials = json.loads((state / "fleet-credentials.json").read_text())
+    gateway_ids = {entry["gateway_id"] for entry in credentials}
+    since_ms = int(time.time() * 1000)  # data produced after `up` returned: the parts outlived it
+    assert wait_for(lambda: gateway_ids <= set(samples_by_gateway(stack_env, since_ms)), 30)
+    status = run(stack_env, "stack", "status")
+    assert status.returncode == 0 and "fleet            running" in status.stdout, status.stdout
+
+    down = run(stack_env, "stack", "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert run(stack_env, "stack", "status").returncode == 1
+    assert not any(port_is_open(port) for port in stack_ports(stack_env))
+    assert not list((state / "run").glob("*.pid"))
