@@ -100,6 +100,32 @@ def test_mosquitto_restarted_with_persistence_loses_nothing(mosquitto, influxdb,
     print(f"mosquitto restarted twice: {book.summary()}")
 
 
+def test_mosquitto_killed_with_sigkill_while_the_collector_runs_loses_nothing(mosquitto, influxdb, processes) -> None:
+    """A broker crash (SIGKILL: no final save, no DISCONNECTs) while samples flow. The broker forwards each
+    message to the running collector as it PUBACKs it to the agent, so what the crash takes from the broker's
+    memory has already reached the collector, which stores it even though its acknowledgement can no longer
+    be sent; the agents resend what was in flight. (A crash while the collector is away loses what the broker
+    queued since its last autosave: docs/reliability.md.)"""
+    assert mosquitto.persistence
+    fleet = processes.fleet(mosquitto.port, GATEWAYS, RATE)
+    collector = processes.collector(
+        mosquitto.port, influxdb.v2_url, influxdb.database, fleet.ids, flush_interval_ms=500
+    ).start()
+    fleet.start()
+    wait_for(lambda: count_points(influxdb.url, influxdb.database) > 30, what="points before the crash")
+    for _ in range(2):
+        mosquitto.kill()
+        time.sleep(outage(1, 30))
+        mosquitto.process.start()
+        wait_for(lambda: (collector.health() or {}).get("mqtt_connected"), what="collector reconnected")
+        time.sleep(2)
+
+    generated = stop_and_account(fleet)
+    book = wait_complete(influxdb.url, influxdb.database, generated)
+    assert book.complete, book.summary()
+    print(f"mosquitto kill -9 twice: {book.summary()}")
+
+
 def test_registry_unreachable_collector_keeps_enriching_from_its_cache(
     mosquitto, influxdb, registry_server, processes
 ) -> None:
