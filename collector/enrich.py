@@ -2,8 +2,11 @@
 
 The directory comes from `GET /api/v1/gateways/directory`. The last good copy is kept in memory and in a
 file in the state dir, so the collector keeps enriching while the registry is down, even across a restart.
-A gateway missing from the directory causes one forced refresh (rate-limited) before its samples are
-dead-lettered as unknown, so a gateway registered a moment ago works at once.
+A gateway missing from the directory causes a forced refresh before its samples are dead-lettered as
+unknown, so a gateway registered a moment ago works at once: at most one per unknown gateway every
+`forced_refresh_min_s`, and never two within FORCED_REFRESH_GAP_S (a miss that comes sooner waits for the
+gap instead of being dead-lettered: gateways registered together and connecting together, as the local stack's
+fleet does seconds after the collector fetched its first directory, cost one refresh, not their first samples).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from collector.periodic import Periodic
 from i5g.contract import KPI_TAGS
 
 log = logging.getLogger("i5g.collector.enrich")
+
+FORCED_REFRESH_GAP_S = 1.0  # the registry sees at most one forced directory fetch per this many seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,7 @@ class GatewayDirectory:
         self._gateways: dict[str, GatewayInfo] | None = None
         self._refresh_lock = threading.Lock()
         self._last_attempt = float("-inf")
+        self._missed: dict[str, float] = {}  # unknown gateway -> when its forced refresh ran (monotonic)
         self._refresher = Periodic("directory-refresh", self.refresh, self._refresh_interval)
         self.last_success: float | None = None  # time.time() of the last successful fetch
         self.last_error: str | None = None
@@ -145,14 +151,27 @@ class GatewayDirectory:
             log.warning("cannot persist the directory cache to %s: %s", self._cache_path, exc)
 
     def lookup(self, gateway_id: str) -> GatewayInfo | None:
-        """The gateway's info; one rate-limited forced refresh when it is missing."""
-        gateways = self._gateways or {}
-        info = gateways.get(gateway_id)
+        """The gateway's info; for a gateway not in the directory, one forced refresh (see the module doc)."""
+        info = (self._gateways or {}).get(gateway_id)
         if info is not None:
             return info
-        if time.monotonic() - self._last_attempt >= self._forced_min_s and self.refresh():
-            return (self._gateways or {}).get(gateway_id)
-        return None
+        now = time.monotonic()
+        missed_at = self._missed.get(gateway_id)
+        if missed_at is not None and now - missed_at < self._forced_min_s:
+            return None  # refreshed for this gateway a moment ago: still unknown
+        wait = self._last_attempt + FORCED_REFRESH_GAP_S - now
+        if wait > 0:
+            time.sleep(wait)
+        info = (self._gateways or {}).get(gateway_id)  # a refresh may have run meanwhile (the periodic one)
+        if info is None and self.refresh():
+            info = (self._gateways or {}).get(gateway_id)
+        if info is None:
+            if len(self._missed) > 10_000:  # bounded memory, whatever publishes
+                self._missed.clear()
+            self._missed[gateway_id] = time.monotonic()
+        else:
+            self._missed.pop(gateway_id, None)
+        return info
 
     def start(self) -> None:
         self._refresher.start(immediately=True)
