@@ -4,9 +4,11 @@ The directory comes from `GET /api/v1/gateways/directory`. The last good copy is
 file in the state dir, so the collector keeps enriching while the registry is down, even across a restart.
 A gateway missing from the directory causes a forced refresh before its samples are dead-lettered as
 unknown, so a gateway registered a moment ago works at once: at most one per unknown gateway every
-`forced_refresh_min_s`, and never two within FORCED_REFRESH_GAP_S (a miss that comes sooner waits for the
-gap instead of being dead-lettered: gateways registered together and connecting together, as the local stack's
-fleet does seconds after the collector fetched its first directory, cost one refresh, not their first samples).
+`forced_refresh_min_s`, and never two within FORCED_REFRESH_GAP_S (or `forced_refresh_min_s` if that is
+shorter: 0 refreshes on every miss). A gateway's first miss that comes sooner
+waits for the gap instead of being dead-lettered: gateways registered together and connecting together, as
+the local stack's fleet does seconds after the collector fetched its first directory, cost one refresh, not
+their first samples. Later misses never wait, so gateways that stay unknown cannot stall the writer.
 """
 
 from __future__ import annotations
@@ -159,8 +161,10 @@ class GatewayDirectory:
         missed_at = self._missed.get(gateway_id)
         if missed_at is not None and now - missed_at < self._forced_min_s:
             return None  # refreshed for this gateway a moment ago: still unknown
-        wait = self._last_attempt + FORCED_REFRESH_GAP_S - now
+        wait = self._last_attempt + min(FORCED_REFRESH_GAP_S, self._forced_min_s) - now
         if wait > 0:
+            if missed_at is not None:
+                return None  # waiting is for a gateway's first appearance only, so unknown ones cannot stall us
             time.sleep(wait)
         info = (self._gateways or {}).get(gateway_id)  # a refresh may have run meanwhile (the periodic one)
         if info is None and self.refresh():

@@ -51,6 +51,7 @@ def test_an_unknown_gateway_costs_one_fetch_per_window(tmp_path: Path) -> None:
     assert len(registry.fetches) == 2 and time.monotonic() - started < 0.1  # no waiting, no fetching
     registry.gateways.append("gw-ghost")  # registered later: found once its window has passed
     gateways._missed["gw-ghost"] -= 60.0
+    time.sleep(FORCED_REFRESH_GAP_S)  # a later miss refreshes only when that needs no waiting
     assert gateways.lookup("gw-ghost") is not None
     assert len(registry.fetches) == 3
 
@@ -66,3 +67,18 @@ def test_registry_down_unknown_gateway_is_none_and_known_ones_still_serve(tmp_pa
     assert gateways.lookup("gw-new") is None
     assert gateways.lookup("gw-old") is not None
     assert gateways.last_error is not None and "registry down" in gateways.last_error
+
+
+def test_gateways_that_stay_unknown_never_make_the_writer_wait_again(tmp_path: Path) -> None:
+    registry = Registry("gw-old")
+    gateways = directory(registry, tmp_path, forced_min_s=2.0)  # a ghost may refresh again every 2 s
+    ghosts = [f"gw-deleted-{i}" for i in range(3)]
+    for ghost in ghosts:  # first appearances: each may wait for the gap once
+        assert gateways.lookup(ghost) is None
+    started = time.monotonic()
+    while time.monotonic() - started < 3.0:  # past every ghost's window: they may refresh, never wait
+        before = time.monotonic()
+        for ghost in ghosts:
+            assert gateways.lookup(ghost) is None
+        assert time.monotonic() - before < 0.5
+    assert len(registry.fetches) <= 2 + len(ghosts) + 3  # first appearances, then at most one per gap
