@@ -8,9 +8,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from i5g import scenarios
 from registry.enums import ReviewStatus
@@ -18,10 +19,13 @@ from registry.errors import FieldInvalid
 from registry.usecases import models as usecase_models
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
+from registry.usecases.service import update_use_case
+from registry.web import flash
 from registry.web.forms import FormResult, form_values, validate
-from registry.web.i18n import Lang
+from registry.web.i18n import Lang, negotiate
+from registry.web.redirects import see_other
 from registry.web.scenario_view import all_profiles, scenario_options
-from registry.web.templating import render
+from registry.web.templating import render, translator_for
 from registry.web.widgets import enum_options
 
 TEXT_FIELDS = (
@@ -148,3 +152,22 @@ def render_form(
 
 def store_service_error(result: FormResult, exc: FieldInvalid, t: Callable[..., str]) -> None:
     result.errors[exc.field if exc.field in TEXT_FIELDS else "scenario"] = t("err.invalid_choice")
+
+
+async def save_edit(request: Request, session: Session, use_case: UseCase, *, staff_edit: bool) -> Response:
+    """The edit form's POST: by the owner (the case goes back to review) or by staff (the decision stays)."""
+    values = parse(await request.form())
+    t = translator_for(request)
+    result = validate_submission(values, use_case.enterprise_id, t)
+    if result.data is not None:
+        update = as_staff_update(result.data) if staff_edit else as_update(result.data)
+        try:
+            update_use_case(session, use_case.id, update)
+        except FieldInvalid as exc:
+            session.rollback()  # nothing of a refused submission may be committed
+            store_service_error(result, exc, t)
+        else:
+            flash.add(request, "ok", "staff.usecase_saved" if staff_edit else "mine.saved", title=result.data.title)
+            return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
+    lang = negotiate(request)
+    return render_form(request, lang, values, result.errors, use_case, status_code=400, staff_edit=staff_edit)

@@ -17,12 +17,25 @@ GATEWAYS = 10
 RATE = 3.0  # samples per second per gateway
 
 
+def start_flowing(mosquitto, influx_url: str, v2_url: str, database: str, processes, before: str, **collector_env):
+    """Fleet and collector running, and some samples already stored: the moment a fault is injected."""
+    fleet = processes.fleet(mosquitto.port, GATEWAYS, RATE)
+    collector = processes.collector(mosquitto.port, v2_url, database, fleet.ids, **collector_env).start()
+    fleet.start()
+    wait_for(lambda: count_points(influx_url, database) > 30, what=f"points before the {before}")
+    return fleet, collector
+
+
+def account(fleet, influx_url: str, database: str, timeout: float = 30.0):
+    """Stop the fleet cleanly, then every sample it generated must be stored exactly once."""
+    book = wait_complete(influx_url, database, stop_and_account(fleet), timeout=timeout)
+    assert book.complete, book.summary()
+    return book
+
+
 def test_influxdb_stopped_mid_stream_then_restarted_loses_nothing(mosquitto, own_influx, processes) -> None:
     server, proxy = own_influx
-    fleet = processes.fleet(mosquitto.port, GATEWAYS, RATE)
-    collector = processes.collector(mosquitto.port, proxy.url, "tele", fleet.ids).start()
-    fleet.start()
-    wait_for(lambda: count_points(server.url, "tele") > 30, what="points before the outage")
+    fleet, collector = start_flowing(mosquitto, server.url, proxy.url, "tele", processes, "outage")
 
     server.stop()
     time.sleep(outage(6, 60))
@@ -32,22 +45,17 @@ def test_influxdb_stopped_mid_stream_then_restarted_loses_nothing(mosquitto, own
     server.start()
     time.sleep(2)  # samples keep flowing after the restart
 
-    generated = stop_and_account(fleet)
-    book = wait_complete(server.url, "tele", generated, timeout=60)
-    assert book.complete, book.summary()
+    book = account(fleet, server.url, "tele", timeout=60)
     # The collector kept retrying the write (and so kept the messages unacknowledged) during the outage.
     assert during["write_retries_total"] > 0
     print(f"influxdb outage {outage(6, 60):.0f} s: {book.summary()}")
 
 
 def test_collector_killed_with_sigkill_mid_batch_then_restarted_loses_nothing(mosquitto, influxdb, processes) -> None:
-    fleet = processes.fleet(mosquitto.port, GATEWAYS, RATE)
     # A 1 s flush interval keeps a batch open almost all the time, so the kill lands in the middle of one.
-    collector = processes.collector(
-        mosquitto.port, influxdb.v2_url, influxdb.database, fleet.ids, flush_interval_ms=1000
-    ).start()
-    fleet.start()
-    wait_for(lambda: count_points(influxdb.url, influxdb.database) > 30, what="points before the kill")
+    fleet, collector = start_flowing(
+        mosquitto, influxdb.url, influxdb.v2_url, influxdb.database, processes, "kill", flush_interval_ms=1000
+    )
 
     def batch_open() -> bool:
         counters = collector.counters()
@@ -59,21 +67,16 @@ def test_collector_killed_with_sigkill_mid_batch_then_restarted_loses_nothing(mo
     collector.start()
     time.sleep(2)
 
-    generated = stop_and_account(fleet)
-    book = wait_complete(influxdb.url, influxdb.database, generated)
-    assert book.complete, book.summary()
+    book = account(fleet, influxdb.url, influxdb.database)
     assert "session present: True" in collector.log_path.read_text()  # the broker kept the unacked messages
     print(f"collector kill -9: {book.summary()}")
 
 
 def test_mosquitto_restarted_with_persistence_loses_nothing(mosquitto, influxdb, processes) -> None:
     assert mosquitto.persistence
-    fleet = processes.fleet(mosquitto.port, GATEWAYS, RATE)
-    collector = processes.collector(
-        mosquitto.port, influxdb.v2_url, influxdb.database, fleet.ids, flush_interval_ms=500
-    ).start()
-    fleet.start()
-    wait_for(lambda: count_points(influxdb.url, influxdb.database) > 30, what="points before the restart")
+    fleet, collector = start_flowing(
+        mosquitto, influxdb.url, influxdb.v2_url, influxdb.database, processes, "restart", flush_interval_ms=500
+    )
 
     # 1. Messages queued for the (stopped) collector's session must survive a broker restart on disk.
     collector.stop()
@@ -91,9 +94,7 @@ def test_mosquitto_restarted_with_persistence_loses_nothing(mosquitto, influxdb,
     wait_for(lambda: (collector.health() or {}).get("mqtt_connected"), what="collector reconnected")
     time.sleep(2)
 
-    generated = stop_and_account(fleet)
-    book = wait_complete(influxdb.url, influxdb.database, generated)
-    assert book.complete, book.summary()
+    book = account(fleet, influxdb.url, influxdb.database)
     # Mosquitto 2.0 does not queue shared-subscription messages for an offline session after a restart; it
     # answers "no matching subscribers" and the agents keep those samples (edge_agent/publisher.py).
     assert "no subscriber took samples" in fleet.log_path.read_text()
@@ -107,12 +108,9 @@ def test_mosquitto_killed_with_sigkill_while_the_collector_runs_loses_nothing(mo
     be sent; the agents resend what was in flight. (A crash while the collector is away loses what the broker
     queued since its last autosave: docs/reliability.md.)"""
     assert mosquitto.persistence
-    fleet = processes.fleet(mosquitto.port, GATEWAYS, RATE)
-    collector = processes.collector(
-        mosquitto.port, influxdb.v2_url, influxdb.database, fleet.ids, flush_interval_ms=500
-    ).start()
-    fleet.start()
-    wait_for(lambda: count_points(influxdb.url, influxdb.database) > 30, what="points before the crash")
+    fleet, collector = start_flowing(
+        mosquitto, influxdb.url, influxdb.v2_url, influxdb.database, processes, "crash", flush_interval_ms=500
+    )
     for _ in range(2):
         mosquitto.kill()
         time.sleep(outage(1, 30))
@@ -120,9 +118,7 @@ def test_mosquitto_killed_with_sigkill_while_the_collector_runs_loses_nothing(mo
         wait_for(lambda: (collector.health() or {}).get("mqtt_connected"), what="collector reconnected")
         time.sleep(2)
 
-    generated = stop_and_account(fleet)
-    book = wait_complete(influxdb.url, influxdb.database, generated)
-    assert book.complete, book.summary()
+    book = account(fleet, influxdb.url, influxdb.database)
     print(f"mosquitto kill -9 twice: {book.summary()}")
 
 
@@ -152,9 +148,7 @@ def test_registry_unreachable_collector_keeps_enriching_from_its_cache(
     time.sleep(outage(3, 30))
     assert (collector.health() or {}).get("directory_gateways") == GATEWAYS
 
-    generated = stop_and_account(fleet)
-    book = wait_complete(influxdb.url, influxdb.database, generated)
-    assert book.complete, book.summary()
+    book = account(fleet, influxdb.url, influxdb.database)
     # Every point carries the registry's tags, also those enriched while the registry was down.
     name = enterprise["name"].replace("'", "\\'")
     tagged = influxdb.series_values(f"SELECT count(seq) FROM kpi WHERE enterprise = '{name}' AND scenario = 'agv'")

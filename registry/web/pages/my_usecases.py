@@ -14,7 +14,7 @@ from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.errors import FieldInvalid
 from registry.pagination import PageRequest
-from registry.usecases.service import UseCaseFilters, create_use_case, list_use_cases, update_use_case
+from registry.usecases.service import UseCaseFilters, create_use_case, list_use_cases
 from registry.web import flash, usecase_form
 from registry.web.deps import EnterpriseUser
 from registry.web.i18n import negotiate
@@ -67,16 +67,4 @@ def usecase_edit(request: Request, use_case_id: int, session: SessionDep, user: 
 @router.post("/my/usecases/{use_case_id}/edit", name="usecase_update", dependencies=[Depends(require_csrf)])
 async def usecase_update(request: Request, use_case_id: int, session: SessionDep, user: EnterpriseUser) -> Response:
     use_case = owned_use_case(session, user, use_case_id)
-    values = usecase_form.parse(await request.form())
-    t = translator_for(request)
-    result = usecase_form.validate_submission(values, user.enterprise_id, t)
-    if result.data is not None:
-        try:
-            update_use_case(session, use_case.id, usecase_form.as_update(result.data))
-        except FieldInvalid as exc:
-            session.rollback()
-            usecase_form.store_service_error(result, exc, t)
-        else:
-            flash.add(request, "ok", "mine.saved")
-            return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
-    return usecase_form.render_form(request, negotiate(request), values, result.errors, use_case, status_code=400)
+    return await usecase_form.save_edit(request, session, use_case, staff_edit=False)
