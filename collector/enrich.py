@@ -152,9 +152,12 @@ class GatewayDirectory:
         except OSError as exc:
             log.warning("cannot persist the directory cache to %s: %s", self._cache_path, exc)
 
+    def _known(self, gateway_id: str) -> GatewayInfo | None:
+        return (self._gateways or {}).get(gateway_id)
+
     def lookup(self, gateway_id: str) -> GatewayInfo | None:
         """The gateway's info; for a gateway not in the directory, one forced refresh (see the module doc)."""
-        info = (self._gateways or {}).get(gateway_id)
+        info = self._known(gateway_id)
         if info is not None:
             return info
         now = time.monotonic()
@@ -166,9 +169,9 @@ class GatewayDirectory:
             if missed_at is not None:
                 return None  # waiting is for a gateway's first appearance only, so unknown ones cannot stall us
             time.sleep(wait)
-        info = (self._gateways or {}).get(gateway_id)  # a refresh may have run meanwhile (the periodic one)
+        info = self._known(gateway_id)  # a refresh may have run meanwhile (the periodic one)
         if info is None and self.refresh():
-            info = (self._gateways or {}).get(gateway_id)
+            info = self._known(gateway_id)
         if info is None:
             if len(self._missed) > 10_000:  # bounded memory, whatever publishes
                 self._missed.clear()

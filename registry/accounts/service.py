@@ -37,6 +37,15 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def new_email_problem(session: Session, email: str) -> str | None:
+    """Why `email` (normalised) cannot be used for a new account: invalid, or already taken; None if it can."""
+    if problem := email_problem(email):
+        return problem
+    if find_by_email(session, email) is not None:
+        return "err.email_taken"
+    return None
+
+
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
@@ -48,12 +57,10 @@ def find_by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, email: str, password: str, role: UserRole, enterprise_id: int | None = None) -> User:
     """Validate and add a user; AccountError names the first bad field."""
     email = normalize_email(email)
-    if problem := email_problem(email):
+    if problem := new_email_problem(session, email):
         raise AccountError("email", problem)
     if problem := password_problem(password):
         raise AccountError("password", problem)
-    if find_by_email(session, email) is not None:
-        raise AccountError("email", "err.email_taken")
     if (role == UserRole.enterprise) != (enterprise_id is not None):
         raise ValueError("enterprise users need an enterprise; staff must not have one")
     user = User(email=email, password_hash=hash_password(password), role=role, enterprise_id=enterprise_id)

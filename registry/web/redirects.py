@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
+
+from registry.accounts.models import RoleChecks
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -14,3 +17,9 @@ def safe_next(target: str | None, default: str) -> str:
 def see_other(url: str) -> RedirectResponse:
     """303: after a POST the browser GETs the next page (no resubmission on reload)."""
     return RedirectResponse(url, status_code=303)
+
+
+def home_for(request: Request, user: RoleChecks) -> str:
+    """Where a user lands after logging in or finishing an account action: staff the review queue,
+    enterprises their own use cases."""
+    return str(request.url_for("review_queue" if user.is_staff else "my_usecases").path)

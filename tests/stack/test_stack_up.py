@@ -119,6 +119,20 @@ def samples_by_gateway(env: dict[str, str], since_ms: int = 0) -> dict[str, int]
     return {item["tags"]["gateway"]: item["values"][0][1] for item in series}
 
 
+def connack_of(client: mqtt.Client, port: int) -> mqtt.ReasonCode:
+    """Connect, wait for the broker's CONNACK, disconnect; the CONNACK's reason code."""
+    codes: list[mqtt.ReasonCode] = []
+    client.on_connect = lambda c, u, f, rc, p: codes.append(rc)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        assert wait_for(lambda: bool(codes), 5), "no CONNACK"
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return codes[0]
+
+
 def stack_ports(env: dict[str, str]) -> list[int]:
     return [int(value) for key, value in env.items() if key.startswith("I5G_STACK_") and key.endswith("_PORT")]
 
@@ -148,27 +162,14 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
 
     # No anonymous access to the stack's broker.
     anonymous = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="anon", protocol=mqtt.MQTTv5)
-    codes: list[mqtt.ReasonCode] = []
-    anonymous.on_connect = lambda c, u, f, rc, p: codes.append(rc)
-    anonymous.connect("127.0.0.1", int(stack_env["I5G_STACK_MQTT_PORT"]))
-    anonymous.loop_start()
-    assert wait_for(lambda: bool(codes), 5)
-    anonymous.loop_stop()
-    assert codes[0].is_failure
+    assert connack_of(anonymous, int(stack_env["I5G_STACK_MQTT_PORT"])).is_failure
 
     # The optional TLS listener, trusted through the stack's private CA (the collector's identity logs in).
     secrets = json.loads((state / "secrets.json").read_text())
     over_tls = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="tls-probe", protocol=mqtt.MQTTv5)
     over_tls.tls_set(ca_certs=str(state / "tls" / "ca.crt"), cert_reqs=ssl.CERT_REQUIRED)
     over_tls.username_pw_set(secrets["collector_mqtt_username"], secrets["collector_mqtt_password"])
-    tls_codes: list[mqtt.ReasonCode] = []
-    over_tls.on_connect = lambda c, u, f, rc, p: tls_codes.append(rc)
-    over_tls.connect("127.0.0.1", int(stack_env["I5G_STACK_MQTT_TLS_PORT"]))
-    over_tls.loop_start()
-    assert wait_for(lambda: bool(tls_codes), 5)
-    over_tls.disconnect()
-    over_tls.loop_stop()
-    assert not tls_codes[0].is_failure
+    assert not connack_of(over_tls, int(stack_env["I5G_STACK_MQTT_TLS_PORT"])).is_failure
 
     status = run(stack_env, "stack", "status")
     assert status.returncode == 0, status.stdout

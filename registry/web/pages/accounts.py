@@ -10,7 +10,7 @@ from registry.accounts.csrf import require_csrf, rotate_csrf_token
 from registry.accounts.models import User, UserRole
 from registry.accounts.passwords import password_problem
 from registry.accounts.ratelimit import LoginRateLimiter
-from registry.accounts.service import authenticate, create_user, email_problem, find_by_email, normalize_email
+from registry.accounts.service import authenticate, create_user, new_email_problem, normalize_email
 from registry.db_session import SessionDep
 from registry.enterprises import models as enterprise_models
 from registry.enterprises.models import Enterprise
@@ -18,9 +18,9 @@ from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.errors import Conflict
 from registry.web import flash
-from registry.web.deps import SESSION_USER_KEY, CurrentUser, OptionalUser
+from registry.web.deps import SESSION_USER_KEY, OptionalUser
 from registry.web.forms import form_values, validate
-from registry.web.redirects import safe_next, see_other
+from registry.web.redirects import home_for, safe_next, see_other
 from registry.web.templating import render, translator_for
 
 router = APIRouter()
@@ -42,10 +42,6 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _home_for(request: Request, user: User | CurrentUser) -> str:
-    return str(request.url_for("review_queue" if user.is_staff else "my_usecases").path)
-
-
 def start_session(request: Request, user: User) -> None:
     """A fresh session for the user: nothing from before the login (flashes aside) survives it."""
     pending = request.session.get(flash.SESSION_KEY)
@@ -59,7 +55,7 @@ def start_session(request: Request, user: User) -> None:
 @router.get("/login", name="login_form", response_class=HTMLResponse)
 def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
-        return see_other(_home_for(request, user))
+        return see_other(home_for(request, user))
     return render(request, "login.html", {"next_url": safe_next(next, ""), "nav": "login"})
 
 
@@ -84,7 +80,7 @@ async def login(request: Request, session: SessionDep) -> Response:
     limiter.reset(_client(request), email)
     start_session(request, user)
     flash.add(request, "ok", "login.welcome", email=user.email)
-    return see_other(safe_next(values["next"], _home_for(request, user)))
+    return see_other(safe_next(values["next"], home_for(request, user)))
 
 
 @router.post("/logout", name="logout", dependencies=[Depends(require_csrf)])
@@ -104,7 +100,7 @@ def _signup_page(request: Request, values: dict, errors: dict[str, str], status_
 @router.get("/signup", name="signup_form", response_class=HTMLResponse)
 def signup_form(request: Request, user: OptionalUser) -> Response:
     if user is not None:
-        return see_other(_home_for(request, user))
+        return see_other(home_for(request, user))
     return _signup_page(request, {}, {})
 
 
@@ -118,10 +114,8 @@ async def signup(request: Request, session: SessionDep) -> Response:
     )
     errors = dict(result.errors)
     email = normalize_email(values["email"])
-    if problem := email_problem(email):
+    if problem := new_email_problem(session, email):
         errors["email"] = t(problem)
-    elif find_by_email(session, email) is not None:
-        errors["email"] = t("err.email_taken")
     if problem := password_problem(values["password"]):
         errors["password"] = t(problem)
     if errors or result.data is None:

@@ -12,7 +12,7 @@ from registry.db_session import SessionDep
 from registry.web import flash
 from registry.web.deps import CurrentUser, require_user
 from registry.web.forms import form_values
-from registry.web.redirects import see_other
+from registry.web.redirects import home_for, see_other
 from registry.web.templating import render, translator_for
 
 router = APIRouter()
@@ -46,4 +46,4 @@ async def password_change(
         field = "new_password" if exc.field == "password" else exc.field
         return _page(request, {field: t(exc.key)}, status_code=400)
     flash.add(request, "ok", "password.changed")
-    return see_other(str(request.url_for("review_queue" if current.is_staff else "my_usecases").path))
+    return see_other(home_for(request, current))

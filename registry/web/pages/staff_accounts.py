@@ -18,9 +18,8 @@ from registry.accounts.passwords import initial_password
 from registry.accounts.service import (
     AccountError,
     create_user,
-    email_problem,
     enterprise_accounts,
-    find_by_email,
+    new_email_problem,
     normalize_email,
 )
 from registry.db_session import SessionDep
@@ -62,10 +61,8 @@ async def staff_account_create(request: Request, session: SessionDep, _staff: St
     if enterprise is None:
         errors["enterprise_id"] = t("err.invalid_choice" if values["enterprise_id"] else "err.required")
     email = normalize_email(values["email"])
-    if problem := email_problem(email):
+    if problem := new_email_problem(session, email):
         errors["email"] = t(problem)
-    elif find_by_email(session, email) is not None:
-        errors["email"] = t("err.email_taken")
     if errors or enterprise is None:
         return _page(request, session, values, errors, status_code=400)
     password = initial_password()
