@@ -205,6 +205,7 @@ class Fleet:
 
     def __init__(self, state_dir: Path, broker_port: int, count: int, rate: float, prefix: str = "fault-gw") -> None:
         self.state_dir = state_dir
+        self.rate = rate
         self.ids = [f"{prefix}-{i:04d}" for i in range(1, count + 1)]
         self.argv = [I5G, "agent", "simulate", "--gateways", str(count), "--rate", str(rate),
                      "--broker", f"127.0.0.1:{broker_port}", "--state-dir", str(state_dir),
@@ -240,7 +241,15 @@ class Fleet:
 
 
 def stop_and_account(fleet: Fleet) -> dict[str, int]:
-    """Stop the fleet cleanly and return what it generated; every spool must have been handed over."""
+    """Stop the fleet cleanly and return what it generated; every spool must have been handed over.
+
+    A clean stop hands over only what is in flight: a gateway still reconnecting after a fault (its backoff
+    stretches on a loaded machine) keeps its spool, which is right for the agent but not what the scenario
+    accounts. So first wait until every gateway is connected and draining (a few seconds of samples at most).
+    """
+    backlog = max(2.0, 3 * fleet.rate)
+    wait_for(lambda: max(s.queued for s in fleet.spools().values()) <= backlog, timeout=60,
+             what="every gateway connected and draining")  # fmt: skip
     fleet.stop()
     spools = fleet.spools()
     undelivered = {gw: s.queued for gw, s in spools.items() if s.queued}
