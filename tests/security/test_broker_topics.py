@@ -89,7 +89,7 @@ def test_only_contract_topics_and_bounded_retain(
     # Many retained messages: on undeclared topics all refused; on its two topics each replaces the last.
     for n in range(40):
         info = gateway.client.publish(f"i5g/v1/{GW}/r{n}", b"r" * 1000, qos=1, retain=True)
-        assert wait_for(lambda: info.mid in gateway.pubacks)
+        assert wait_for(lambda mid=info.mid: mid in gateway.pubacks)
         assert str(gateway.pubacks[info.mid]) == "Not authorized"
     for n in range(20):
         for topic in contract.gateway_topics(GW):
