@@ -13,6 +13,7 @@ Standard library plus the ACL design only; idempotent.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,5 +78,8 @@ def migrate_dynsec_file(path: Path) -> MigrationReport:
     data = json.loads(path.read_text())
     report = migrate_dynsec_data(data)
     if report.changed:
+        owner = path.stat()
         write_private(path, data)
+        if os.geteuid() == 0:  # run as root on the broker's volume: the broker's user must still read it
+            os.chown(path, owner.st_uid, owner.st_gid)
     return report
