@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from i5g import contract
 from i5g.contract import GATEWAY_ID_PATTERN
@@ -68,6 +68,12 @@ class GatewayOut(BaseModel):
     # broker_username = "gw." + gateway id (i5g.contract.broker_username).
     broker_password: str | None = None
     broker_username: str | None = None
+
+    @model_validator(mode="after")
+    def _username_with_password(self) -> GatewayOut:
+        if self.broker_password and not self.broker_username:
+            self.broker_username = contract.broker_username(self.id)
+        return self
 
 
 class DirectoryEntry(BaseModel):

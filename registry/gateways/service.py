@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
-from i5g.contract import broker_username
 from registry.broker import hooks as broker_hooks
 from registry.enterprises.models import Enterprise
 from registry.enums import ReviewStatus
@@ -75,7 +74,6 @@ def create_gateway(session: Session, data: GatewayCreate) -> Gateway:
     # Its broker identity (a no-op without I5G_BROKER_ADMIN_URL). The password is kept on the instance for the
     # response only: shown once, never stored (the broker keeps a salted hash).
     gateway.broker_password = broker_hooks.gateway_created(gateway.id)  # type: ignore[attr-defined]
-    gateway.broker_username = broker_username(gateway.id)  # type: ignore[attr-defined]
     return gateway
 
 

@@ -38,6 +38,7 @@ def test_created_gateway_gets_credentials_once_and_disable_kicks_it(
     )
     assert created.status_code == 201, created.text
     password = created.json()["broker_password"]
+    assert created.json()["broker_username"] == USER  # the gateway namespace, not the plain id
     assert password and len(password) >= 32
     # Shown once: reading the gateway again does not reveal it.
     assert registry.request("GET", "/api/v1/gateways/gw-reg-1").json()["broker_password"] is None
