@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from i5g import contract
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
+from i5g.stack.mosquitto import MosquittoServer
 from i5g.stack.settings import REPO_ROOT
 from registry.broker import service
 from registry.broker.dynsec import Acl, DynsecClient
+from registry.broker.settings import BrokerSettings
 from tests.security.conftest import Peer, wait_for
 
 GW = "gw-topics"
@@ -27,22 +27,17 @@ USER = contract.broker_username(GW)
 
 
 @pytest.fixture
-def policy_broker(tmp_path: Path) -> Iterator[MosquittoServer]:
-    admin = BrokerAdmin("i5g-admin", secrets.token_urlsafe(16))
-    server = MosquittoServer(
-        tmp_path / "mosquitto", admin=admin, policy_dir=REPO_ROOT / "deploy" / "mosquitto" / "conf.d"
-    ).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def policy_broker(secure_mosquitto: MosquittoServer) -> MosquittoServer:
+    """The dynsec broker of tests/conftest.py, restarted with the project's broker policy."""
+    secure_mosquitto.stop()
+    secure_mosquitto.policy_dir = REPO_ROOT / "deploy" / "mosquitto" / "conf.d"
+    return secure_mosquitto.start()
 
 
 @pytest.fixture
-def admin(policy_broker: MosquittoServer) -> Iterator[DynsecClient]:
-    assert policy_broker.admin is not None
-    with DynsecClient("127.0.0.1", policy_broker.port, policy_broker.admin.username, policy_broker.admin.password) as d:
-        yield d
+def admin(policy_broker: MosquittoServer, broker_settings: BrokerSettings) -> Iterator[DynsecClient]:
+    with DynsecClient.from_settings(broker_settings) as dynsec:
+        yield dynsec
 
 
 @pytest.fixture
