@@ -33,10 +33,10 @@ def _ensure_role(dynsec: DynsecClient, rolename: str, acls: list[Acl]) -> None:
     response = dynsec.create_role(rolename, acls, tolerate=(ROLE_EXISTS,))
     if response.get("error") != ROLE_EXISTS:
         return
-    wanted = {f"{acl.acltype}\0{acl.topic}": acl for acl in acls}
+    wanted = {(acl.acltype, acl.topic): acl for acl in acls}
     present = (dynsec.get_role(rolename) or {}).get("acls", [])
     for entry in present:
-        key = f"{entry.get('acltype')}\0{entry.get('topic')}"
+        key = (entry.get("acltype"), entry.get("topic"))
         acl = wanted.get(key)
         if acl is None or acl.to_json() != {k: entry.get(k) for k in ("acltype", "topic", "allow", "priority")}:
             dynsec.remove_role_acl(rolename, entry["acltype"], entry["topic"])

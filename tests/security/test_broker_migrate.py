@@ -12,7 +12,7 @@ from collections.abc import Callable
 from i5g import contract
 from i5g.stack.mosquitto import MosquittoServer
 from registry.broker import service
-from registry.broker.acl import PUBLISH, gateway_role
+from registry.broker.acl import PUBLISH, gateway_acls, gateway_role
 from registry.broker.dynsec import Acl, DynsecClient
 from registry.broker.settings import BrokerSettings
 from tests.security.conftest import Peer
@@ -50,3 +50,13 @@ def test_migrate_file_moves_old_gateway_accounts(
         collector = dynsec.get_client("i5g-collector") or {}
     assert [role["rolename"] for role in collector["roles"]] == ["i5g-collector"]
     assert peers(secure_mosquitto.port, "i5g-collector", "collector-pw", "i5g-collector-x").connected
+
+
+def test_provisioning_brings_an_old_role_to_the_exact_topics(dynsec: DynsecClient) -> None:
+    """Online reconcile: re-provisioning a gateway whose role an older version made (whole subtree) leaves
+    exactly the current ACLs."""
+    dynsec.create_role(gateway_role("gw-role"), [Acl(PUBLISH, contract.gateway_topic_filter("gw-role"), priority=10)])
+    service.provision_gateway(dynsec, "gw-role", pin_client_id=True)
+    role = dynsec.get_role(gateway_role("gw-role")) or {}
+    acls = sorted((a["acltype"], a["topic"], a["allow"], a["priority"]) for a in role["acls"])
+    assert acls == sorted((a.acltype, a.topic, a.allow, a.priority) for a in gateway_acls("gw-role"))
