@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -113,6 +114,10 @@ def _check(args: argparse.Namespace) -> int:
         headers = {}
         if settings.influx_token:
             headers["Authorization"] = f"Token {settings.influx_token.get_secret_value()}"
+        elif settings.influx_username:
+            password = settings.influx_password.get_secret_value() if settings.influx_password else ""
+            credentials = base64.b64encode(f"{settings.influx_username}:{password}".encode()).decode()
+            headers["Authorization"] = f"Basic {credentials}"
         run = verify.http_runner(settings.influx_url, settings.influx_database, headers=headers)
         now_ms = int(time.time() * 1000)
         try:
@@ -148,7 +153,10 @@ def _push(args: argparse.Namespace) -> int:
         influx_token=args.influx_token,
     )
     influx_token = settings.influx_token.get_secret_value() if settings.influx_token else None
-    definition = datasource_definition(settings.influx_url, settings.influx_database, influx_token)
+    influx_password = settings.influx_password.get_secret_value() if settings.influx_password else None
+    definition = datasource_definition(
+        settings.influx_url, settings.influx_database, influx_token, settings.influx_username, influx_password
+    )
     try:
         report = push(
             settings.grafana_url,

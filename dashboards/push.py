@@ -38,7 +38,9 @@ class PushReport:
         return out + [f"dashboard {uid}: {status}" for uid, status in self.dashboards.items()]
 
 
-def datasource_definition(influx_url: str, database: str, token: str | None = None) -> dict[str, Any]:
+def datasource_definition(
+    influx_url: str, database: str, token: str | None = None, user: str | None = None, password: str | None = None
+) -> dict[str, Any]:
     """The InfluxQL datasource, the same as deploy/grafana/provisioning/datasources/*.yaml describe."""
     json_data: dict[str, Any] = {"version": "InfluxQL", "dbName": database, "httpMode": "POST", "timeInterval": "1s"}
     definition: dict[str, Any] = {
@@ -54,6 +56,9 @@ def datasource_definition(influx_url: str, database: str, token: str | None = No
     if token:
         json_data["httpHeaderName1"] = "Authorization"
         definition["secureJsonData"] = {"httpHeaderValue1": f"Token {token}"}
+    elif user:
+        definition["user"] = user
+        definition["secureJsonData"] = {"password": password or ""}
     return definition
 
 

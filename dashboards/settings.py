@@ -29,3 +29,6 @@ class DashboardsSettings(I5GSettings):
     # InfluxDB 2.x/3.x: a token Grafana sends as `Authorization: Token ...` (the database then needs a DBRP
     # mapping to the bucket, see deploy/grafana/README.md). Empty for InfluxDB 1.x without authentication.
     influx_token: SecretStr | None = None
+    # InfluxDB 1.x with authentication (the stack's and compose's): a read-only user, sent as basic auth.
+    influx_username: str | None = None
+    influx_password: SecretStr | None = None

@@ -105,7 +105,11 @@ class GatewayLink:
     def _make_client(self) -> mqtt.Client:
         cfg = self.config
         client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=self.gateway_id, protocol=mqtt.MQTTv5, reconnect_on_failure=False
+            CallbackAPIVersion.VERSION2,
+            # The broker pins each gateway account to this client id (its username), in the gateway namespace.
+            client_id=contract.broker_username(self.gateway_id),
+            protocol=mqtt.MQTTv5,
+            reconnect_on_failure=False,
         )
         client.max_inflight_messages_set(self.max_inflight)
         client.max_queued_messages_set(0)

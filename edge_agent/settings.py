@@ -55,7 +55,7 @@ class TlsSettings(_Section):
 class MqttSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(1883, ge=1, le=65535)
-    username: str | None = None  # None: the gateway id
+    username: str | None = None  # None: the gateway's broker username, "gw." + gateway id
     password: str | None = Field(None, repr=False)
     password_file: Path | None = None  # e.g. a systemd credential ($CREDENTIALS_DIRECTORY/mqtt-password)
     tls: TlsSettings = TlsSettings()
@@ -194,7 +194,7 @@ class AgentSettings(I5GSettings):
             except OSError as exc:
                 raise SettingsError(f"agent.mqtt.password_file: cannot read {exc.filename}: {exc.strerror}") from None
         if mqtt["username"] is None:
-            mqtt["username"] = self.gateway_id if mqtt["password"] else None
+            mqtt["username"] = contract.broker_username(self.gateway_id) if mqtt["password"] else None
         data["config_hash"] = config_hash(data)
         return data
 

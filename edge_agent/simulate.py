@@ -25,6 +25,7 @@ from edge_agent.sources.simulated import ScenarioStream, stable_seed
 from edge_agent.spool import Spool, now_ms
 from edge_agent.status import config_hash
 from i5g import __version__
+from i5g.contract import broker_username
 from i5g.scenarios import SCENARIOS
 
 log = logging.getLogger("edge_agent.simulate")
@@ -92,7 +93,7 @@ class FleetMember:
         )
         config = dict(mqtt_config)
         if spec.password is not None:
-            config["username"], config["password"] = spec.gateway_id, spec.password
+            config["username"], config["password"] = broker_username(spec.gateway_id), spec.password
         status = StatusInfo(__version__, ["simulated"], config_hash({"scenario": spec.scenario, "mqtt": {}}))
         self.link = GatewayLink(spec.gateway_id, config, self.spool, status, reactor)
         self.samples = 0

@@ -34,8 +34,36 @@ MAX_SAMPLE_AGE_MS = 30 * 24 * 3600 * 1000  # a spool may hold samples this old a
 MAX_CTX_VALUE_CHARS = 64
 
 
+# Broker accounts of gateways live in their own namespace: username (and pinned MQTT client id) = this prefix +
+# gateway id. "." never occurs in a gateway id and no service account may start with the prefix
+# (registry.broker.settings refuses it), so no gateway id can ever name the collector's or the admin's account.
+GATEWAY_USERNAME_PREFIX = "gw."
+# Service names (broker accounts, roles, client ids of the collector and the admin tools) all start with
+# "i5g-"; a gateway id may not, nor be one of the few names brokers and tools treat as special.
+RESERVED_GATEWAY_ID_PREFIX = "i5g-"
+RESERVED_GATEWAY_IDS = frozenset({"admin", "anonymous", "mosquitto", "root", "collector", "registry"})
+
+
 def is_gateway_id(value: object) -> bool:
     return isinstance(value, str) and bool(_GATEWAY_ID_RE.match(value))
+
+
+def is_reserved_gateway_id(value: str) -> bool:
+    """An id the pattern admits but that belongs to the platform's own services."""
+    return value.startswith(RESERVED_GATEWAY_ID_PREFIX) or value in RESERVED_GATEWAY_IDS
+
+
+def broker_username(gateway_id: str) -> str:
+    """The gateway's MQTT username and client id (topics keep the plain gateway id)."""
+    return f"{GATEWAY_USERNAME_PREFIX}{gateway_id}"
+
+
+def gateway_of_username(username: str) -> str | None:
+    """The gateway id a broker username belongs to; None for any account outside the gateway namespace."""
+    if not username.startswith(GATEWAY_USERNAME_PREFIX):
+        return None
+    gateway_id = username[len(GATEWAY_USERNAME_PREFIX) :]
+    return gateway_id if is_gateway_id(gateway_id) else None
 
 
 def telemetry_topic(gateway_id: str) -> str:
@@ -46,8 +74,13 @@ def status_topic(gateway_id: str) -> str:
     return f"{TOPIC_ROOT}/{gateway_id}/status"
 
 
+def gateway_topics(gateway_id: str) -> tuple[str, str]:
+    """Every topic one gateway may publish to (its broker ACL allows exactly these)."""
+    return telemetry_topic(gateway_id), status_topic(gateway_id)
+
+
 def gateway_topic_filter(gateway_id: str) -> str:
-    """Everything one gateway may publish to (its broker ACL)."""
+    """One gateway's whole subtree (a gateway may publish only to `gateway_topics`, never elsewhere in it)."""
     return f"{TOPIC_ROOT}/{gateway_id}/#"
 
 

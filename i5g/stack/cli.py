@@ -130,7 +130,8 @@ def print_banner(stack: Any, *, detached: bool) -> None:
             if stack.settings.mqtt_tls_port
             else []
         ),
-        f"  Grafana             point an InfluxQL data source at {influx} (database i5g), then `i5g dashboards`",
+        f"  Grafana             point an InfluxQL data source at {influx} (database i5g, user i5g-reader, its",
+        "                      password is influx_reader_password in secrets.json), then `i5g dashboards`",
         f"  secrets, tokens     {state.secrets_path}",
         f"  logs                {state.log_dir}/",
         "",

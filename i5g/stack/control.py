@@ -9,8 +9,9 @@ import time
 from typing import Any, TextIO
 
 from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
+from i5g.stack.http import HttpError, request_json
 from i5g.stack.influxdb import count_field
-from i5g.stack.stack import PARTS, SUPERVISOR
+from i5g.stack.stack import PARTS, SUPERVISOR, influx_auth
 from i5g.stack.state import StackState
 
 URL_OF_PART = {
@@ -42,8 +43,39 @@ def read_info(state: StackState) -> dict[str, Any]:
         return {}
 
 
+def _health(url: str) -> dict[str, Any]:
+    """A part's /healthz answer (503 carries the same JSON); {"status": <why not>} when it does not answer."""
+    try:
+        return request_json("GET", url, timeout=3.0) or {}
+    except HttpError as exc:
+        try:
+            return json.loads(exc.body)
+        except ValueError:
+            return {"status": f"HTTP {exc.status}"}
+    except (OSError, ValueError) as exc:
+        return {"status": f"no answer ({exc})"}
+
+
+def health_problems(running: dict[str, int], urls: dict[str, str]) -> list[str]:
+    """Why running parts are not doing their job: a live process proves little (a collector locked out of the
+    broker still runs). Checks the collector's own health (broker connection, InfluxDB writes, directory)
+    and the registry's."""
+    problems: list[str] = []
+    if "collector" in running and urls.get("collector_metrics"):
+        health = _health(urls["collector_metrics"].rsplit("/", 1)[0] + "/healthz")
+        if health.get("status") != "ok":
+            failed = [key for key, value in health.items() if value is False]
+            errors = [f"{key}: {health[key]}" for key in ("mqtt_error", "influx_error") if health.get(key)]
+            problems.append(f"collector {health.get('status')}: " + ", ".join(failed + errors))
+    if "registry" in running and urls.get("registry"):
+        health = _health(urls["registry"] + "/healthz")
+        if health.get("status") != "ok":
+            problems.append(f"registry {health.get('status')}")
+    return problems
+
+
 def status(state: StackState, out: TextIO) -> int:
-    """Prints each part's state; 0 when every part runs, 1 otherwise."""
+    """Prints each part's state and health; 0 when every part runs and is healthy, 1 otherwise."""
     running = running_parts(state)
     info = read_info(state)
     urls = info.get("urls", {})
@@ -56,11 +88,15 @@ def status(state: StackState, out: TextIO) -> int:
         where = urls.get(URL_OF_PART.get(part, ""), "")
         out.write(f"  {part:16} {'running' if pid else 'stopped':8} {f'pid {pid}' if pid else '':10} {where}\n")
     if "influxdb" in running and urls.get("influxdb"):
-        samples = count_field(urls["influxdb"], DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ)
+        reader = influx_auth(state.secrets()).reader
+        samples = count_field(urls["influxdb"], DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ, credentials=reader)
         out.write(f"  samples stored in InfluxDB ({DATABASE_DEFAULT}.{MEASUREMENT_KPI}): {samples}\n")
     if info.get("gateways") and "fleet" in running:
         out.write(f"  simulated gateways: {len(info['gateways'])}\n")
-    return 0 if headline == "running" else 1
+    problems = health_problems(running, urls)
+    for problem in problems:
+        out.write(f"  UNHEALTHY {problem}\n")
+    return 0 if headline == "running" and not problems else 1
 
 
 def _alive(pid: int) -> bool:

@@ -1,15 +1,48 @@
-"""A native InfluxDB 1.x server (Debian's influxdb) in its own directory, on free loopback ports."""
+"""A native InfluxDB 1.x server (Debian's influxdb) in its own directory, on free loopback ports.
+
+With `auth` set, the server refuses every unauthenticated /query and /write (401) and `create_users` makes the
+three accounts the stack hands out: an admin, a writer (the collector: WRITE on one database) and a reader
+(the registry's evidence reads and the dashboards: READ on it).
+"""
 
 from __future__ import annotations
 
+import base64
 import json
+import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from i5g.stack.http import http_ok
 from i5g.stack.process import ConfiguredServer, ManagedProcess, free_port, require_binary
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+
+    @property
+    def token(self) -> str:
+        """The influxdb-client token form InfluxDB 1.8+ accepts for a 1.x user (the v2 proxy translates it)."""
+        return f"{self.username}:{self.password}"
+
+    def basic_header(self) -> str:
+        return "Basic " + base64.b64encode(self.token.encode()).decode()
+
+
+@dataclass(frozen=True)
+class InfluxAuth:
+    admin: Credentials
+    writer: Credentials
+    reader: Credentials
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class InfluxDBServer(ConfiguredServer):
@@ -18,8 +51,9 @@ class InfluxDBServer(ConfiguredServer):
 
     start_timeout = 60.0
 
-    def __init__(self, state_dir: Path, port: int | None = None) -> None:
+    def __init__(self, state_dir: Path, port: int | None = None, auth: InfluxAuth | None = None) -> None:
         self.state_dir = Path(state_dir)
+        self.auth = auth
         self.port = port or free_port()
         self.rpc_port = free_port()
         self.binary = require_binary("influxd", "influxdb")
@@ -56,7 +90,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:{self.port}"
-  auth-enabled = false
+  auth-enabled = {"true" if self.auth else "false"}
   log-enabled = false
   max-body-size = 50000000
 
@@ -69,27 +103,62 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         )
 
     def query(self, q: str, db: str | None = None, epoch: str = "ms") -> dict[str, Any]:
-        return query(self.url, q, db, epoch)
+        return query(self.url, q, db, epoch, self.auth.admin if self.auth else None)
 
     def create_database(self, name: str) -> None:
         self.query(f'CREATE DATABASE "{name}"')
 
+    def create_users(self, database: str) -> None:
+        """Admin first (InfluxDB lets the very first admin be created without credentials), then the writer
+        and the reader with rights on `database` only. Idempotent: existing users get the current password."""
+        assert self.auth is not None
+        admin = self.auth.admin
+        try:
+            query(
+                self.url, f'CREATE USER "{admin.username}" WITH PASSWORD {_quoted(admin.password)} WITH ALL PRIVILEGES'
+            )
+        except urllib.error.HTTPError as exc:
+            if exc.code != 401:
+                raise
+            # Users exist already (a kept state): from here on the admin logs in with the password it has.
+        self.create_database(database)
+        for user, right in ((self.auth.writer, "WRITE"), (self.auth.reader, "READ")):
+            result = self.query(f'CREATE USER "{user.username}" WITH PASSWORD {_quoted(user.password)}')["results"][0]
+            if "error" in result:
+                self.query(f'SET PASSWORD FOR "{user.username}" = {_quoted(user.password)}')
+            self.query(f'GRANT {right} ON "{database}" TO "{user.username}"')
 
-def query(url: str, q: str, db: str | None = None, epoch: str = "ms") -> dict[str, Any]:
-    """One InfluxQL statement against a 1.x /query endpoint (POST, so DDL works too)."""
+
+def query(
+    url: str, q: str, db: str | None = None, epoch: str = "ms", credentials: Credentials | None = None
+) -> dict[str, Any]:
+    """One InfluxQL statement against a 1.x /query endpoint (POST, so DDL works too).
+    An InfluxQL error comes back in the answer; a refused login raises urllib.error.HTTPError (401)."""
     params = {"q": q, "epoch": epoch}
     if db:
         params["db"] = db
     data = urllib.parse.urlencode(params).encode()
-    with urllib.request.urlopen(f"{url}/query", data=data, timeout=30) as response:
+    request = urllib.request.Request(f"{url}/query", data=data)
+    if credentials is not None:
+        request.add_header("Authorization", credentials.basic_header())
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
 
-def count_field(url: str, db: str, measurement: str, field: str, since_ms: int | None = None) -> int:
+def count_field(
+    url: str,
+    db: str,
+    measurement: str,
+    field: str,
+    since_ms: int | None = None,
+    credentials: Credentials | None = None,
+) -> int:
     """How many points of `measurement` carry `field` (0 when the database or measurement does not exist)."""
     where = f" WHERE time >= {since_ms}ms" if since_ms is not None else ""
     try:
-        result = query(url, f'SELECT count("{field}") FROM "{measurement}"{where}', db)["results"][0]
+        result = query(url, f'SELECT count("{field}") FROM "{measurement}"{where}', db, credentials=credentials)[
+            "results"
+        ][0]
     except (OSError, ValueError, KeyError, IndexError):
         return 0
     series = result.get("series") or []

@@ -22,11 +22,11 @@ from typing import Any, TextIO
 from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
 from i5g.stack.fleet import FleetGateway, register_fleet
 from i5g.stack.http import http_ok
-from i5g.stack.influxdb import InfluxDBServer, count_field
+from i5g.stack.influxdb import Credentials, InfluxAuth, InfluxDBServer, count_field
 from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
 from i5g.stack.process import ManagedProcess, ServiceError, port_is_open, require_binary
 from i5g.stack.settings import StackSettings
-from i5g.stack.state import StackState, write_private
+from i5g.stack.state import PRIVATE_UMASK, StackState, make_private, write_private
 from i5g.stack.tls import make_pki
 from i5g.stack.v2proxy import proxy_process
 
@@ -42,6 +42,13 @@ PORT_SETTING = {
     "collector": "I5G_STACK_COLLECTOR_METRICS_PORT",
 }
 HOST = "127.0.0.1"
+
+
+def influx_auth(secrets: dict[str, str]) -> InfluxAuth:
+    def account(role: str) -> Credentials:
+        return Credentials(secrets[f"influx_{role}_username"], secrets[f"influx_{role}_password"])
+
+    return InfluxAuth(account("admin"), account("writer"), account("reader"))
 
 
 class StackStopped(Exception):
@@ -66,6 +73,7 @@ class Stack:
     out: TextIO = sys.stdout
     state: StackState = field(init=False)
     processes: dict[str, ManagedProcess] = field(default_factory=dict)  # started parts
+    auth: InfluxAuth | None = None  # InfluxDB accounts, from the secrets at `up`
     fleet: list[FleetGateway] = field(default_factory=list)
     began_at: float = 0.0
 
@@ -131,11 +139,16 @@ class Stack:
     def up(self) -> None:
         """Start every part (stopping what started if one fails)."""
         self.began_at = time.time()
+        # Every file the stack and its parts write holds secrets, hashes or telemetry: owner only, whatever
+        # the caller's umask (the parts inherit it); a state folder from an older version is tightened too.
+        os.umask(PRIVATE_UMASK)
         self.state.root.mkdir(parents=True, exist_ok=True)
+        make_private(self.state.root)
         secrets = self.state.secrets()
+        self.auth = influx_auth(secrets)
         try:
             self.step(f"broker       {self.mqtt_url} (dynamic security, persistence)", lambda: self._mosquitto(secrets))
-            self.step(f"InfluxDB     {self.influx_url} (database {DATABASE_DEFAULT})", self._influxdb)
+            self.step(f"InfluxDB     {self.influx_url} (database {DATABASE_DEFAULT}, auth)", self._influxdb)
             self.step(f"v2 proxy     {self.influx_v2_url}", self._proxy)
             self.step(f"registry     {self.registry_url} (migrate, seed, serve)", lambda: self._registry(secrets))
             self.step("collector    broker identity + registry token, then run", lambda: self._collector(secrets))
@@ -167,15 +180,23 @@ class Stack:
             tls=tls,
         )
         server.process.log_path = self.state.log("mosquitto")
+        self._migrate_broker_accounts(server.dynsec_path)
         server.write_config()
         self._start("mosquitto", server.process)
 
+    def _migrate_broker_accounts(self, dynsec_file: Path) -> None:
+        """A state folder from before the gateway namespace: move its gateway accounts (broker not running)."""
+        from registry.broker.migrate import migrate_dynsec_file
+
+        if dynsec_file.exists() and migrate_dynsec_file(dynsec_file).changed:
+            self.out.write("(gateway accounts moved to the gw.<id> namespace) ")
+
     def _influxdb(self) -> None:
-        server = InfluxDBServer(self.state.root / "influxdb", self.settings.influx_port)
+        server = InfluxDBServer(self.state.root / "influxdb", self.settings.influx_port, auth=self.auth)
         server.process.log_path = self.state.log("influxdb")
         server.write_config()
         self._start("influxdb", server.process)
-        server.create_database(DATABASE_DEFAULT)
+        server.create_users(DATABASE_DEFAULT)
 
     def _proxy(self) -> None:
         process = proxy_process(
@@ -193,6 +214,11 @@ class Stack:
                 "I5G_BROKER_ADMIN_URL": self.mqtt_url,
                 "I5G_BROKER_ADMIN_USERNAME": secrets["broker_admin_username"],
                 "I5G_BROKER_ADMIN_PASSWORD": secrets["broker_admin_password"],
+                # Read-only InfluxDB access (InfluxQL /query) for evidence reads, as the dashboards have it.
+                "I5G_INFLUX_URL": self.influx_url,
+                "I5G_INFLUX_DATABASE": DATABASE_DEFAULT,
+                "I5G_INFLUX_USERNAME": secrets["influx_reader_username"],
+                "I5G_INFLUX_PASSWORD": secrets["influx_reader_password"],
             }
         )
 
@@ -253,6 +279,7 @@ class Stack:
                 "I5G_COLLECTOR_MQTT_USERNAME": secrets["collector_mqtt_username"],
                 "I5G_COLLECTOR_MQTT_PASSWORD": secrets["collector_mqtt_password"],
                 "I5G_COLLECTOR_INFLUX_URL": self.influx_v2_url,
+                "I5G_COLLECTOR_INFLUX_TOKEN": influx_auth(secrets).writer.token,
                 "I5G_COLLECTOR_INFLUX_BUCKET": DATABASE_DEFAULT,
                 "I5G_COLLECTOR_REGISTRY_URL": self.registry_url,
                 "I5G_COLLECTOR_REGISTRY_TOKEN": secrets["registry_collector_token"],
@@ -311,7 +338,8 @@ class Stack:
             for part, process in self.processes.items():
                 if not process.running():
                     raise ServiceError(f"{part} stopped:\n{process.log_tail()}")
-            if count_field(self.influx_url, DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ, since_ms) > 0:
+            reader = self.auth.reader if self.auth else None
+            if count_field(self.influx_url, DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ, since_ms, reader) > 0:
                 return
             time.sleep(0.5)
         raise ServiceError(

@@ -1,12 +1,15 @@
 """The stack's state folder: one place for data, generated config, secrets, logs and pid files.
 
 <state_dir>/
-  secrets.json             broker admin + collector passwords, registry tokens (mode 0600, made once)
+  secrets.json             broker admin + collector passwords, InfluxDB accounts, registry tokens (made once)
   fleet-credentials.json   {gateway_id, password, scenario} per simulated gateway (mode 0600)
   stack.json               ports and URLs of the running stack (read by `status`)
   run/<part>.pid           {"pid", "argv"}: a pid counts only while /proc/<pid>/cmdline still matches argv
   logs/<part>.log
   mosquitto/ influxdb/ registry.db collector/ fleet/
+
+Everything in it is private to the owner (files 0600, folders 0700), whatever the umask: it holds password
+hashes (dynamic-security.json), the registry's token hashes and users (registry.db), secrets and telemetry.
 """
 
 from __future__ import annotations
@@ -27,6 +30,22 @@ def write_private(path: Path, data: Any) -> None:
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=2)
     os.replace(tmp, path)
+
+
+PRIVATE_UMASK = 0o077
+
+
+def make_private(root: Path) -> None:
+    """Files 0600 and folders 0700 under root (root included): fixes a state folder made by an older version
+    or under a looser umask. Symlinks are left alone (their targets are not ours to change)."""
+    if not root.is_dir():
+        return
+    root.chmod(0o700)
+    for path in root.rglob("*"):
+        with contextlib.suppress(FileNotFoundError):  # a part may be deleting its own temp files
+            if path.is_symlink():
+                continue
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _cmdline(pid: int) -> list[str] | None:
@@ -62,6 +81,13 @@ class StackState:
             "collector_mqtt_username": "i5g-collector",
             "collector_mqtt_password": secrets.token_urlsafe(24),
             "registry_secret_key": secrets.token_urlsafe(32),
+            # InfluxDB runs with auth: an admin, the collector's writer and a reader (registry, dashboards).
+            "influx_admin_username": "i5g-influx-admin",
+            "influx_admin_password": secrets.token_urlsafe(24),
+            "influx_writer_username": "i5g-collector",
+            "influx_writer_password": secrets.token_urlsafe(24),
+            "influx_reader_username": "i5g-reader",
+            "influx_reader_password": secrets.token_urlsafe(24),
         }
         missing = {key: value for key, value in defaults.items() if key not in data}
         if missing:

@@ -4,10 +4,16 @@ InfluxDB 1.8+, 2.x and 3.x accept /api/v2/write natively; Debian's 1.6.7 does no
 `POST /api/v2/write?bucket=db[/rp]&precision=ns|us|ms|s` to `POST /write?db=db[&rp=rp]&precision=n|u|ms|s`,
 passes the body and Content-Encoding (gzip) through untouched, answers `GET /health` the way 2.x does, and
 forwards every other path (/query, /ping) as it is. It adds nothing to the data.
+
+Credentials pass through: influxdb-client's `Authorization: Token <user>:<password>` (the form 1.8+ accepts
+for 1.x users) becomes HTTP basic auth, which 1.6 understands; basic auth is forwarded as it is. The proxy
+holds no credentials of its own, so with auth enabled on InfluxDB an unauthenticated write through it is
+refused (401) exactly as a direct one.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import sys
@@ -21,6 +27,18 @@ from i5g.stack.process import ManagedProcess, free_port
 
 _PRECISION = {"ns": "n", "us": "u", "ms": "ms", "s": "s"}
 _PASS_HEADERS = ("Content-Type", "Content-Encoding", "Accept", "Accept-Encoding")
+
+
+def upstream_authorization(header: str | None) -> str | None:
+    """The Authorization header to send to InfluxDB 1.x for the one the client sent (None: send none)."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() == "basic":
+        return header.strip()
+    if scheme.lower() == "token" and ":" in value:
+        return "Basic " + base64.b64encode(value.strip().encode()).decode()
+    return None
 
 
 def translate_write_path(path: str) -> str:
@@ -53,6 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self, method: str, path: str, body: bytes | None) -> None:
         headers = {name: self.headers[name] for name in _PASS_HEADERS if self.headers.get(name)}
+        authorization = upstream_authorization(self.headers.get("Authorization"))
+        if authorization:
+            headers["Authorization"] = authorization
         conn = http.client.HTTPConnection(self.server.upstream_host, self.server.upstream_port, timeout=60)
         try:
             conn.request(method, path, body=body, headers=headers)

@@ -24,13 +24,15 @@ def gateway_role(gateway_id: str) -> str:
 
 
 def gateway_acls(gateway_id: str) -> list[Acl]:
-    """Publish under its own topic root only; subscribe to and receive nothing.
+    """Publish to exactly the contract's topics of this gateway; subscribe to and receive nothing.
 
-    The denies restate the plugin's default (subscribe: deny) so that a broker whose defaults were loosened
-    still keeps gateways from reading each other's data.
+    The denies restate the plugin's defaults (publish and subscribe: deny) so that a broker whose defaults
+    were loosened still keeps a gateway off every other topic, its own subtree included.
     """
+    allowed = [Acl(PUBLISH, topic, allow=True, priority=10) for topic in contract.gateway_topics(gateway_id)]
     return [
-        Acl(PUBLISH, contract.gateway_topic_filter(gateway_id), allow=True, priority=10),
+        *allowed,
+        Acl(PUBLISH, "#", allow=False, priority=-10),
         Acl(SUBSCRIBE, "#", allow=False, priority=-10),
         Acl(RECEIVE, "#", allow=False, priority=-10),
     ]

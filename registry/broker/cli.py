@@ -16,7 +16,9 @@ from typing import Any
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("broker", help="MQTT broker identities (Mosquitto dynamic security)")
     parser.set_defaults(parser_for_help=parser)
-    actions = parser.add_subparsers(dest="broker_action", metavar="{collector,provision,revoke,restore,delete}")
+    actions = parser.add_subparsers(
+        dest="broker_action", metavar="{collector,provision,revoke,restore,delete,migrate-file}"
+    )
 
     collector = actions.add_parser("collector", help="create or update the collector's identity (idempotent)")
     collector.add_argument("--username", default="i5g-collector")
@@ -34,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("gateway_id")
         action.set_defaults(handler=_gateway_action, parser_for_help=action, action_name=name)
+
+    migrate = actions.add_parser(
+        "migrate-file",
+        help="with the broker STOPPED: move gateway accounts into the gw.<id> namespace (passwords kept)",
+    )
+    migrate.add_argument("dynsec_file", type=Path, help="the plugin's dynamic-security.json")
+    migrate.set_defaults(handler=_migrate_file, parser_for_help=migrate)
 
 
 def _run(work: Any) -> Any:
@@ -88,4 +97,22 @@ def _gateway_action(args: argparse.Namespace) -> int:
     else:
         _run(lambda dynsec: service.delete_gateway(dynsec, gateway_id))
     print(f"{gateway_id}: {args.action_name} done")
+    return 0
+
+
+def _migrate_file(args: argparse.Namespace) -> int:
+    from i5g.cli import CommandError
+    from registry.broker.migrate import migrate_dynsec_file
+
+    try:
+        report = migrate_dynsec_file(args.dynsec_file)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot migrate {args.dynsec_file}: {exc}") from None
+    for gateway_id in report.renamed:
+        print(f"renamed account {gateway_id} -> gw.{gateway_id} (password kept)")
+    for role in report.roles_rewritten:
+        print(f"role {role}: ACLs set to the contract's topics")
+    for stripped in report.roles_stripped:
+        print(f"removed gateway role from service account {stripped}")
+    print("nothing to migrate" if not report.changed else f"{args.dynsec_file} migrated")
     return 0

@@ -15,6 +15,7 @@ from registry.broker.dynsec import (
     ROLE_NOT_FOUND,
     Acl,
     DynsecClient,
+    DynsecError,
 )
 
 
@@ -23,12 +24,26 @@ def new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
+class ForeignClient(DynsecError):
+    """The broker already has an account of that name that provisioning did not create for this purpose."""
+
+
 def _ensure_role(dynsec: DynsecClient, rolename: str, acls: list[Acl]) -> None:
+    """Create the role, or bring an existing one (earlier run, older version) to exactly these ACLs."""
     response = dynsec.create_role(rolename, acls, tolerate=(ROLE_EXISTS,))
-    if response.get("error") == ROLE_EXISTS:
-        # A role left by an earlier run (or older version): make sure it grants at least what it should.
-        for acl in acls:
-            dynsec.add_role_acl(rolename, acl, tolerate=(ACL_EXISTS,))
+    if response.get("error") != ROLE_EXISTS:
+        return
+    wanted = {(acl.acltype, acl.topic): acl for acl in acls}
+    present = (dynsec.get_role(rolename) or {}).get("acls", [])
+    for entry in present:
+        key = (entry.get("acltype"), entry.get("topic"))
+        acl = wanted.get(key)
+        if acl is None or acl.to_json() != {k: entry.get(k) for k in ("acltype", "topic", "allow", "priority")}:
+            dynsec.remove_role_acl(rolename, entry["acltype"], entry["topic"])
+        else:
+            del wanted[key]
+    for acl in wanted.values():
+        dynsec.add_role_acl(rolename, acl, tolerate=(ACL_EXISTS,))
 
 
 def _ensure_client(
@@ -38,60 +53,112 @@ def _ensure_client(
         username, password, [rolename], clientid=clientid, textname=textname, tolerate=(CLIENT_EXISTS,)
     )
     if response.get("error") == CLIENT_EXISTS:
+        existing = dynsec.get_client(username) or {}
+        roles = {role["rolename"] for role in existing.get("roles", [])}
+        # Only an account this module made for the same purpose may be rotated: same text name, no role but
+        # its own. Anything else (the admin, a hand-made account) is left exactly as it is.
+        if existing.get("textname") != textname or not roles <= {rolename}:
+            raise ForeignClient(f"the broker account {username!r} exists and was not made for {textname!r}")
         # Re-provisioning rotates the password and lifts a previous revocation.
         dynsec.set_client_password(username, password)
-        existing = dynsec.get_client(username) or {}
         # Mosquitto 2.0 answers "Internal error" to adding a role the client already has: check first.
-        if rolename not in {role["rolename"] for role in existing.get("roles", [])}:
+        if rolename not in roles:
             dynsec.add_client_role(username, rolename)
         dynsec.enable_client(username)
+
+
+def _gateway_textname(gateway_id: str) -> str:
+    return f"i5g gateway {gateway_id}"
+
+
+def _check_gateway_id(gateway_id: str) -> None:
+    if not contract.is_gateway_id(gateway_id):
+        raise ValueError(f"not a gateway id: {gateway_id!r} (must match {contract.GATEWAY_ID_PATTERN})")
+    if contract.is_reserved_gateway_id(gateway_id):
+        raise ValueError(f"{gateway_id!r} is reserved for the platform's own services")
 
 
 def provision_gateway(
     dynsec: DynsecClient, gateway_id: str, *, password: str | None = None, pin_client_id: bool = False
 ) -> str:
-    """Create (or rotate) the gateway's identity: username = gateway id; returns the password, which is
-    stored nowhere but in the broker's salted hash: show it once.
+    """Create (or rotate) the gateway's identity: username = contract.broker_username(gateway id); returns
+    the password, which is stored nowhere but in the broker's salted hash: show it once.
 
-    pin_client_id: only MQTT client id == gateway id may log in with it, so a gateway cannot take over
-    another's session by connecting with its client id.
+    pin_client_id: only MQTT client id == that username may log in with it, so a gateway cannot take over
+    another's (or a service's) session by connecting with its client id.
     """
-    if not contract.is_gateway_id(gateway_id):
-        raise ValueError(f"not a gateway id: {gateway_id!r} (must match {contract.GATEWAY_ID_PATTERN})")
+    _check_gateway_id(gateway_id)
     rolename = gateway_role(gateway_id)
+    username = contract.broker_username(gateway_id)
     _ensure_role(dynsec, rolename, gateway_acls(gateway_id))
     password = password or new_password()
     _ensure_client(
         dynsec,
-        gateway_id,
+        username,
         password,
         rolename,
-        clientid=gateway_id if pin_client_id else None,
-        textname=f"i5g gateway {gateway_id}",
+        clientid=username if pin_client_id else None,
+        textname=_gateway_textname(gateway_id),
     )
     return password
 
 
+def _own_gateway_client(dynsec: DynsecClient, gateway_id: str) -> str | None:
+    """The broker username of the account provisioning made for this gateway, if the broker holds one.
+
+    Falls back to the pre-namespace account (username = plain gateway id) only when it is provably ours
+    (our text name, no role but the gateway's), so revoking still works on a broker not yet migrated.
+    """
+    _check_gateway_id(gateway_id)
+    username = contract.broker_username(gateway_id)
+    existing = dynsec.get_client(username)
+    if existing is not None:
+        if existing.get("textname") != _gateway_textname(gateway_id):
+            raise ForeignClient(f"the broker account {username!r} was not made for gateway {gateway_id!r}")
+        return username
+    legacy = dynsec.get_client(gateway_id)
+    if legacy is not None and is_legacy_gateway_client(legacy):
+        return gateway_id
+    return None
+
+
+def is_legacy_gateway_client(client: dict) -> bool:
+    """An account an older version provisioned for a gateway: username = gateway id, its text name, its role only."""
+    username = client.get("username", "")
+    roles = [role.get("rolename") for role in client.get("roles", [])]
+    return (
+        contract.is_gateway_id(username)
+        and client.get("textname") == _gateway_textname(username)
+        and roles == [gateway_role(username)]
+    )
+
+
 def revoke_gateway(dynsec: DynsecClient, gateway_id: str) -> bool:
     """Refuse its logins and disconnect it now. False when the broker never knew this gateway."""
-    return not dynsec.disable_client(gateway_id, tolerate=(CLIENT_NOT_FOUND,)).get("error")
+    username = _own_gateway_client(dynsec, gateway_id)
+    return username is not None and not dynsec.disable_client(username, tolerate=(CLIENT_NOT_FOUND,)).get("error")
 
 
 def restore_gateway(dynsec: DynsecClient, gateway_id: str) -> bool:
     """Lift a revocation (same password as before). False when there is no identity to restore."""
-    if dynsec.get_client(gateway_id) is None:
+    username = _own_gateway_client(dynsec, gateway_id)
+    if username is None:
         return False
-    dynsec.enable_client(gateway_id)
+    dynsec.enable_client(username)
     return True
 
 
 def delete_gateway(dynsec: DynsecClient, gateway_id: str) -> None:
     """Remove the identity and its role (connected sessions are disconnected)."""
-    dynsec.delete_client(gateway_id, tolerate=(CLIENT_NOT_FOUND,))
+    username = _own_gateway_client(dynsec, gateway_id)
+    if username is not None:
+        dynsec.delete_client(username, tolerate=(CLIENT_NOT_FOUND,))
     dynsec.delete_role(gateway_role(gateway_id), tolerate=(ROLE_NOT_FOUND,))
 
 
 def ensure_collector(dynsec: DynsecClient, username: str, password: str) -> None:
     """The collector's identity: the `i5g-collector` role (all telemetry and status, shared or not)."""
+    if username.startswith(contract.GATEWAY_USERNAME_PREFIX):
+        raise ValueError(f"{username!r} is in the gateways' namespace ({contract.GATEWAY_USERNAME_PREFIX}...)")
     _ensure_role(dynsec, COLLECTOR_ROLE, collector_acls())
     _ensure_client(dynsec, username, password, COLLECTOR_ROLE, clientid=None, textname="i5g collector")

@@ -13,6 +13,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from i5g import contract
 from i5g.settings import I5GSettings
 
 
@@ -35,6 +36,13 @@ class BrokerSettings(I5GSettings):
         parts = urllib.parse.urlsplit(value)
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("use mqtt://host:port or mqtts://host:port")
+        return value
+
+    @field_validator("admin_username")
+    @classmethod
+    def _not_a_gateway(cls, value: str) -> str:
+        if value.startswith(contract.GATEWAY_USERNAME_PREFIX):
+            raise ValueError(f"names starting with {contract.GATEWAY_USERNAME_PREFIX!r} belong to gateways")
         return value
 
     @property

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from i5g import contract
 from i5g.contract import GATEWAY_ID_PATTERN
 from registry.fields import PartialUpdate, text
 from registry.gateways.models import HARDWARE_MAX, SITE_MAX, SLUG_MAX
@@ -30,6 +31,15 @@ class GatewayCreate(BaseModel):
     longitude: float | None = Longitude
     enabled: bool = True
 
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        # The pattern already refuses upper case and every non-ASCII look-alike; these are the ids it admits
+        # that name the platform's own services (the broker accounts live in their own namespace anyway).
+        if contract.is_reserved_gateway_id(value):
+            raise ValueError("this id is reserved for the platform's own services")
+        return value
+
 
 class GatewayUpdate(PartialUpdate):
     use_case_id: int = Field(None, gt=0)  # type: ignore[assignment]
@@ -54,8 +64,16 @@ class GatewayOut(BaseModel):
     last_seen_at: datetime | None
     created_at: datetime
     # Set only in the answer to the create (or re-enable of a gateway the broker had lost) when the registry
-    # provisions broker identities: the MQTT password, shown this once. The MQTT username is the gateway id.
+    # provisions broker identities: the MQTT password, shown this once, for the MQTT username (and client id)
+    # broker_username = "gw." + gateway id (i5g.contract.broker_username).
     broker_password: str | None = None
+    broker_username: str | None = None
+
+    @model_validator(mode="after")
+    def _username_with_password(self) -> GatewayOut:
+        if self.broker_password and not self.broker_username:
+            self.broker_username = contract.broker_username(self.id)
+        return self
 
 
 class DirectoryEntry(BaseModel):

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from edge_agent.sources.simulated import ScenarioStream
+from i5g.contract import broker_username
 from i5g.scenarios import SCENARIOS, bounds_for
 from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.conftest import I5G, first_occurrences
@@ -95,15 +96,16 @@ def test_simulate_with_per_gateway_credentials(secure_mosquitto: MosquittoServer
     for gw in ("plant-a-01", "plant-b-02"):
         ctrl(secure_mosquitto, "createRole", f"role-{gw}")
         ctrl(secure_mosquitto, "addRoleACL", f"role-{gw}", "publishClientSend", f"i5g/v1/{gw}/#", "allow")
-        ctrl(secure_mosquitto, "createClient", gw, "-p", f"{gw}-secret")
-        ctrl(secure_mosquitto, "addClientRole", gw, f"role-{gw}")
+        ctrl(secure_mosquitto, "createClient", broker_username(gw), "-p", f"{gw}-secret")
+        ctrl(secure_mosquitto, "addClientRole", broker_username(gw), f"role-{gw}")
     credentials = [
         {"gateway_id": "plant-a-01", "password": "plant-a-01-secret", "scenario": "machine_vision"},
         {"gateway_id": "plant-b-02", "password": "plant-b-02-secret", "scenario": "remote_control"},
         {"gateway_id": "plant-c-03", "password": "wrong", "scenario": "agv"},  # refused, must not disturb others
         {"gateway_id": "plant-d-04", "password": "plant-d-04-secret", "scenario": "agv"},  # may not publish
     ]
-    ctrl(secure_mosquitto, "createClient", "plant-d-04", "-p", "plant-d-04-secret")  # no role: PUBACK 0x87
+    # No role: PUBACK 0x87.
+    ctrl(secure_mosquitto, "createClient", broker_username("plant-d-04"), "-p", "plant-d-04-secret")
     (tmp_path / "gateways.json").write_text(json.dumps(credentials))
 
     sub = subscribers(secure_mosquitto.port, auth=("reader", "reader-pw"))

@@ -65,8 +65,14 @@ def test_datasource_files_match_what_push_creates(name: str) -> None:
     if name == "influxdb-v2.yaml":
         assert datasource["jsonData"]["httpHeaderName1"] == "Authorization"
         assert datasource["secureJsonData"] == pushed["secureJsonData"]
-    else:
-        assert "secureJsonData" not in datasource
+    else:  # InfluxDB 1.x with auth: a read-only user (basic auth)
+        basic = datasource_definition(
+            "${I5G_INFLUX_URL}",
+            "${I5G_INFLUX_DATABASE}",
+            user="${I5G_INFLUX_USERNAME}",
+            password="${I5G_INFLUX_PASSWORD}",
+        )
+        assert datasource["user"] == basic["user"] and datasource["secureJsonData"] == basic["secureJsonData"]
 
 
 def test_dashboards_provider_loads_the_generated_folder() -> None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from i5g import contract
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
 from tests.security.conftest import Peer
 
@@ -34,12 +35,12 @@ def test_collector_and_gateway_commands(secure_mosquitto: MosquittoServer, peers
     provisioned = broker_cli(secure_mosquitto, "provision", "gw-cli")
     assert provisioned.returncode == 0, provisioned.stderr
     password = provisioned.stdout.strip()
-    gateway = peers(secure_mosquitto.port, "gw-cli", password, "gw-cli")
+    gateway = peers(secure_mosquitto.port, broker_username("gw-cli"), password, broker_username("gw-cli"))
     gateway.client.reconnect_delay_set(60, 60)
     assert gateway.connected
 
     assert broker_cli(secure_mosquitto, "revoke", "gw-cli").returncode == 0
-    assert not peers(secure_mosquitto.port, "gw-cli", password, "gw-cli").connected
+    assert not peers(secure_mosquitto.port, broker_username("gw-cli"), password, broker_username("gw-cli")).connected
     missing = broker_cli(secure_mosquitto, "revoke", "gw-unknown")
     assert missing.returncode == 2 and "no identity 'gw-unknown'" in missing.stderr
 

@@ -10,6 +10,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from i5g import contract
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
 from i5g.stack.process import free_port
 from registry.broker import hooks, service
@@ -34,7 +35,7 @@ def test_gateway_reaches_the_collector_only_on_its_own_topics(
 ) -> None:
     password = service.provision_gateway(dynsec, "gw-a")
     service.provision_gateway(dynsec, "gw-b")
-    gateway = peers(secure_mosquitto.port, "gw-a", password, "gw-a")
+    gateway = peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a"))
     assert gateway.connected
 
     assert not gateway.publish(contract.telemetry_topic("gw-a"), b"own").is_failure
@@ -56,7 +57,7 @@ def test_gateway_may_subscribe_to_nothing(
     secure_mosquitto: MosquittoServer, dynsec: DynsecClient, peers: Callable[..., Peer]
 ) -> None:
     password = service.provision_gateway(dynsec, "gw-a")
-    gateway = peers(secure_mosquitto.port, "gw-a", password, "gw-a")
+    gateway = peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a"))
     for topic in ("#", contract.TELEMETRY_SUBSCRIPTION, contract.gateway_topic_filter("gw-a"), SHARED):
         assert [str(code) for code in gateway.subscribe(topic)] == ["Not authorized"], topic
 
@@ -82,20 +83,20 @@ def test_revoking_kicks_the_connected_gateway_and_refuses_it(
     secure_mosquitto: MosquittoServer, dynsec: DynsecClient, collector: Peer, peers: Callable[..., Peer]
 ) -> None:
     password = service.provision_gateway(dynsec, "gw-a")
-    gateway = peers(secure_mosquitto.port, "gw-a", password, "gw-a")
+    gateway = peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a"))
     gateway.client.reconnect_delay_set(60, 60)  # no automatic reconnect muddying the picture
     assert gateway.connected
 
     assert service.revoke_gateway(dynsec, "gw-a")
     assert wait_for(lambda: bool(gateway.disconnects), timeout=2), "revoked gateway still connected"
     assert gateway.disconnects[0] == "Administrative action"
-    again = peers(secure_mosquitto.port, "gw-a", password, "gw-a-again")
+    again = peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a-again"))
     assert not again.connected
     assert str(again.connack) == "Not authorized"
 
     # Re-enabling restores the same password; unknown gateways are reported as such.
     assert service.restore_gateway(dynsec, "gw-a")
-    assert peers(secure_mosquitto.port, "gw-a", password, "gw-a-back").connected
+    assert peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a-back")).connected
     assert not service.revoke_gateway(dynsec, "never-provisioned")
 
 
@@ -103,13 +104,13 @@ def test_deleting_removes_identity_and_role(
     secure_mosquitto: MosquittoServer, dynsec: DynsecClient, peers: Callable[..., Peer]
 ) -> None:
     password = service.provision_gateway(dynsec, "gw-a")
-    gateway = peers(secure_mosquitto.port, "gw-a", password, "gw-a")
+    gateway = peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a"))
     gateway.client.reconnect_delay_set(60, 60)
     service.delete_gateway(dynsec, "gw-a")
     assert wait_for(lambda: bool(gateway.disconnects), timeout=2)
     assert dynsec.get_client("gw-a") is None
     assert dynsec.get_role("i5g-gateway-gw-a") is None
-    assert not peers(secure_mosquitto.port, "gw-a", password, "gw-a-2").connected
+    assert not peers(secure_mosquitto.port, broker_username("gw-a"), password, broker_username("gw-a-2")).connected
     service.delete_gateway(dynsec, "gw-a")  # idempotent
 
 
@@ -119,8 +120,8 @@ def test_provisioning_again_rotates_the_password(
     first = service.provision_gateway(dynsec, "gw-a")
     second = service.provision_gateway(dynsec, "gw-a")
     assert first != second and len(second) >= 32
-    assert not peers(secure_mosquitto.port, "gw-a", first, "gw-a-1").connected
-    assert peers(secure_mosquitto.port, "gw-a", second, "gw-a-2").connected
+    assert not peers(secure_mosquitto.port, broker_username("gw-a"), first, broker_username("gw-a-1")).connected
+    assert peers(secure_mosquitto.port, broker_username("gw-a"), second, broker_username("gw-a-2")).connected
 
 
 def test_pinned_client_id_stops_session_takeover(
@@ -129,8 +130,8 @@ def test_pinned_client_id_stops_session_takeover(
     service.provision_gateway(dynsec, "gw-a", pin_client_id=True)
     password_b = service.provision_gateway(dynsec, "gw-b", pin_client_id=True)
     # gw-b's credentials with gw-a's client id would otherwise disconnect gw-a's session.
-    assert not peers(secure_mosquitto.port, "gw-b", password_b, "gw-a").connected
-    assert peers(secure_mosquitto.port, "gw-b", password_b, "gw-b").connected
+    assert not peers(secure_mosquitto.port, broker_username("gw-b"), password_b, broker_username("gw-a")).connected
+    assert peers(secure_mosquitto.port, broker_username("gw-b"), password_b, broker_username("gw-b")).connected
 
 
 def test_invalid_gateway_id_is_refused_before_the_broker(dynsec: DynsecClient) -> None:
@@ -150,14 +151,14 @@ def test_hooks_follow_the_gateway_lifecycle(
 ) -> None:
     def can_log_in(password: str) -> bool:
         # Client id = gateway id: the hooks pin it, as the agent uses it.
-        peer = peers(secure_mosquitto.port, "gw-hook", password, "gw-hook")
+        peer = peers(secure_mosquitto.port, broker_username("gw-hook"), password, broker_username("gw-hook"))
         peer.stop()
         return peer.connack is not None and not peer.connack.is_failure
 
     password = hooks.gateway_created("gw-hook", broker_settings)
     assert password
     assert can_log_in(password)
-    assert not peers(secure_mosquitto.port, "gw-hook", password, "other-client-id").connected
+    assert not peers(secure_mosquitto.port, broker_username("gw-hook"), password, "other-client-id").connected
     hooks.gateway_disabled("gw-hook", broker_settings)
     assert not can_log_in(password)
     assert hooks.gateway_enabled("gw-hook", broker_settings) is None  # same password again

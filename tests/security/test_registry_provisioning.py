@@ -6,9 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
 from i5g.stack.process import free_port
 from tests.security.conftest import Peer, wait_for
+
+USER = broker_username("gw-reg-1")
 
 
 @pytest.fixture
@@ -35,27 +38,28 @@ def test_created_gateway_gets_credentials_once_and_disable_kicks_it(
     )
     assert created.status_code == 201, created.text
     password = created.json()["broker_password"]
+    assert created.json()["broker_username"] == USER  # the gateway namespace, not the plain id
     assert password and len(password) >= 32
     # Shown once: reading the gateway again does not reveal it.
     assert registry.request("GET", "/api/v1/gateways/gw-reg-1").json()["broker_password"] is None
 
-    gateway = peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1")
+    gateway = peers(secure_mosquitto.port, USER, password, USER)
     gateway.client.reconnect_delay_set(60, 60)
     assert gateway.connected
 
     disabled = registry.request("PATCH", "/api/v1/gateways/gw-reg-1", json={"enabled": False})
     assert disabled.status_code == 200, disabled.text
     assert wait_for(lambda: bool(gateway.disconnects), timeout=2), "disabled gateway still connected"
-    assert not peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1").connected
+    assert not peers(secure_mosquitto.port, USER, password, USER).connected
 
     enabled = registry.request("PATCH", "/api/v1/gateways/gw-reg-1", json={"enabled": True})
     assert enabled.status_code == 200 and enabled.json()["broker_password"] is None  # the same password works
-    back = peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1")
+    back = peers(secure_mosquitto.port, USER, password, USER)
     assert back.connected
     back.stop()
 
     assert registry.request("DELETE", "/api/v1/gateways/gw-reg-1").status_code == 204
-    assert not peers(secure_mosquitto.port, "gw-reg-1", password, "gw-reg-1").connected
+    assert not peers(secure_mosquitto.port, USER, password, USER).connected
 
 
 def test_unreachable_broker_fails_the_create_and_saves_nothing(

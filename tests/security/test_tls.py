@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
 from i5g.stack.process import free_port
 from i5g.stack.tls import make_pki
@@ -27,6 +28,9 @@ def tls_broker(tmp_path: Path) -> Iterator[tuple[MosquittoServer, Path]]:
     server.stop()
 
 
+USER = broker_username("gw-tls")
+
+
 def test_gateway_connects_over_tls_with_the_private_ca(
     tls_broker: tuple[MosquittoServer, Path], peers: Callable[..., Peer]
 ) -> None:
@@ -36,7 +40,14 @@ def test_gateway_connects_over_tls_with_the_private_ca(
         "127.0.0.1", server.tls.port, server.admin.username, server.admin.password, tls=True, ca_file=ca
     ) as dynsec:
         password = service.provision_gateway(dynsec, "gw-tls")
-    gateway = peers(server.tls.port, "gw-tls", password, "gw-tls", ca_certs=str(ca), cert_reqs=ssl.CERT_REQUIRED)
+    gateway = peers(
+        server.tls.port,
+        USER,
+        password,
+        USER,
+        ca_certs=str(ca),
+        cert_reqs=ssl.CERT_REQUIRED,
+    )
     assert gateway.connected
     assert not gateway.publish("i5g/v1/gw-tls/telemetry", b"x").is_failure
 

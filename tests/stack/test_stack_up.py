@@ -28,7 +28,8 @@ from i5g.stack.fleet import gateway_id_for
 from i5g.stack.influxdb import query
 from i5g.stack.process import free_port, port_is_open
 from i5g.stack.settings import StackSettings
-from i5g.stack.stack import SUPERVISOR
+from i5g.stack.stack import SUPERVISOR, influx_auth
+from i5g.stack.state import StackState
 from tests.security.conftest import wait_for
 
 READY_LINE = "The stack is up"
@@ -114,7 +115,9 @@ def get_json(url: str) -> dict:
 
 def samples_by_gateway(env: dict[str, str], since_ms: int = 0) -> dict[str, int]:
     url = f"http://127.0.0.1:{env['I5G_STACK_INFLUX_PORT']}"
-    result = query(url, f"SELECT count(seq) FROM kpi WHERE time >= {since_ms}ms GROUP BY gateway", DATABASE_DEFAULT)
+    reader = influx_auth(StackState(Path(env["I5G_STACK_STATE_DIR"])).secrets()).reader  # InfluxDB runs with auth
+    q = f"SELECT count(seq) FROM kpi WHERE time >= {since_ms}ms GROUP BY gateway"
+    result = query(url, q, DATABASE_DEFAULT, credentials=reader)
     series = result["results"][0].get("series", [])
     return {item["tags"]["gateway"]: item["values"][0][1] for item in series}
 

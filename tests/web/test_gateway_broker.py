@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
 from registry.gateways.models import Gateway
 from tests.web.conftest import Registry, csrf_of, login
@@ -18,8 +19,8 @@ from tests.web.conftest import Registry, csrf_of, login
 def _connects(port: int, gateway_id: str, password: str) -> bool:
     result: list[object] = []
     done = threading.Event()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=gateway_id)
-    client.username_pw_set(gateway_id, password)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=broker_username(gateway_id))
+    client.username_pw_set(broker_username(gateway_id), password)
     client.on_connect = lambda _c, _u, _f, reason, _p: (result.append(reason), done.set())
     client.connect("127.0.0.1", port)
     client.loop_start()

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
+from i5g.contract import broker_username
 from registry.accounts.csrf import require_csrf
 from registry.broker.hooks import BrokerFailure
 from registry.db_session import SessionDep
@@ -43,13 +44,15 @@ def _approved(use_case: UseCase) -> UseCase:
 
 def one_time_credentials(created: Any) -> tuple[Any, str | None, str | None]:
     """(gateway, username, password) from what create_gateway returned: a Gateway today; a result carrying
-    broker credentials once provisioning is hooked in (attribute names below, or a (gateway, password) pair)."""
+    broker credentials once provisioning is hooked in (attribute names below, or a (gateway, password) pair).
+    The username is the gateway's broker account, `gw.<id>` (i5g.contract.broker_username)."""
     if isinstance(created, tuple):
         gateway, password = created[0], created[1]
-        return gateway, getattr(gateway, "id", None), password
-    gateway = getattr(created, "gateway", created)
-    password = getattr(created, "broker_password", None) or getattr(created, "password", None)
-    username = getattr(created, "broker_username", None) or getattr(gateway, "id", None)
+    else:
+        gateway = getattr(created, "gateway", created)
+        password = getattr(created, "broker_password", None) or getattr(created, "password", None)
+    gateway_id = getattr(gateway, "id", None)
+    username = broker_username(gateway_id) if gateway_id else None
     return gateway, username, password if isinstance(password, str) else None
 
 
