@@ -297,6 +297,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    # sign-up answers the same whether or not the e-mail already has an account (no account enumeration)
+    "signup.received": (
+        "注册已提交。请用注册时填写的邮箱和密码登录；如该邮箱此前已注册，请使用原有密码。",
+        "Sign-up received. Log in with the e-mail and password you entered; if that e-mail was registered"
+        " before, use its existing password.",
+    ),
 }
 
 
