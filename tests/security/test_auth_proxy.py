@@ -34,7 +34,7 @@ def served_registry(
     env = {
         "I5G_DATABASE_URL": database_url,
         "I5G_WEB_LOGIN_ADDRESS_MAX_FAILURES": str(ADDRESS_LIMIT),
-        "PATH": "/usr/bin:/bin",
+        "PATH": "/usr/bin:/bin",  # no I5G_* from the test run (I5G_ALLOWED_HOSTS): the defaults are served
     }
     url = f"http://127.0.0.1:{port}"
     process = ManagedProcess(
@@ -54,6 +54,8 @@ def served_registry(
 
 def test_rotating_x_forwarded_for_does_not_reset_the_address_limit(served_registry: str) -> None:
     with httpx.Client(base_url=served_registry, timeout=10) as client:
+        # By default the served registry also refuses a Host it does not know (item 13).
+        assert client.get("/my/usecases", headers={"Host": "evil.example"}).status_code == 400
         statuses = []
         for n in range(ADDRESS_LIMIT + 2):
             forged = {"X-Forwarded-For": f"192.0.2.{n + 1}"}
