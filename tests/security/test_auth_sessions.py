@@ -4,12 +4,13 @@ browser) is replayed to prove it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 from registry.web.setup import SESSION_COOKIE
-from tests.security.auth_support import ENTERPRISE_EMAIL, database_url_of, logged_in, login
+from tests.security.auth_support import ENTERPRISE_EMAIL, STAFF_EMAIL, database_url_of, logged_in, login
 from tests.web.conftest import PASSWORD, Registry, csrf_of
 
 NEW_PASSWORD = "a-brand-new-password-2"
@@ -62,3 +63,19 @@ def test_sessions_are_shared_by_registry_workers(
     assert logged_in(on_other)
     user.post("/logout", data={"csrf_token": csrf_of(user.get("/account/password").text)})
     assert not logged_in(on_other)
+
+
+def test_staff_password_reset_ends_the_accounts_sessions(browser_at: Callable[..., TestClient]) -> None:
+    owner, reviewer = browser_at("198.51.100.7"), browser_at("198.51.100.20")
+    assert login(owner, ENTERPRISE_EMAIL).status_code == 303
+    assert login(reviewer, STAFF_EMAIL).status_code == 303
+    accounts = reviewer.get("/staff/accounts").text
+    action = re.search(rf'action="([^"]+)" data-reset-for="{re.escape(ENTERPRISE_EMAIL)}"', accounts)
+    assert action, "no reset button for the account"
+    handover = reviewer.post(action.group(1), data={"csrf_token": csrf_of(accounts)})
+    assert handover.status_code == 200
+    new_password = re.search(r'id="account-password">([^<]+)<', handover.text).group(1)
+    assert not logged_in(owner), "the account's session survived the staff reset"
+    assert logged_in(reviewer)
+    assert login(browser_at("198.51.100.8"), ENTERPRISE_EMAIL, PASSWORD).status_code == 401
+    assert login(browser_at("198.51.100.9"), ENTERPRISE_EMAIL, new_password).status_code == 303
