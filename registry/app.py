@@ -19,6 +19,7 @@ from registry.db import make_engine, make_sessionmaker
 from registry.enterprises.api import router as enterprises_router
 from registry.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from registry.gateways.api import router as gateways_router
+from registry.hosts import install_host_guards
 from registry.scenarios.api import router as scenarios_router
 from registry.settings import RegistrySettings
 from registry.usecases.api import router as usecases_router
@@ -80,4 +81,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__})
 
     include_routers(app)
+    install_host_guards(app, settings)
     return app

@@ -75,7 +75,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, i.e. from any local
+    # client; the app reads forwarded headers itself, from I5G_TRUSTED_PROXIES only (registry/web/client_address.py).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
     return 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 
 from i5g.settings import I5GSettings
 
@@ -25,3 +25,10 @@ class RegistrySettings(I5GSettings):
     grafana_url: str | None = None
     # Echo SQL statements (debugging only).
     sql_echo: bool = False
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. ["10.0.0.0/8"]). Empty: no proxy is
+    # trusted and the client address is always the TCP peer, so a client cannot pick its own address for the
+    # login limits by sending the header itself.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Host header values the registry answers (Starlette's TrustedHostMiddleware; "*.example.cn" wildcards
+    # allowed, "*" switches the check off). The default fits the local stack; a deployment lists its own names.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])

@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # the registry extra is only imported by the fixture that nee
     from tests.registry.support import RegistryServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Starlette's TestClient sends "Host: testserver"; the registry answers only I5G_ALLOWED_HOSTS (default: the
+# local names), so the in-process tests add that name. Tests of the Host guard set their own list.
+os.environ.setdefault("I5G_ALLOWED_HOSTS", '["localhost", "127.0.0.1", "::1", "testserver"]')
 # CI puts shared/ beside the checkout; a developer's worktree may sit elsewhere, so it can be overridden.
 SHARED_DIR = Path(os.environ.get("I5G_SHARED_DIR", REPO_ROOT.parent / "shared"))
 

@@ -54,3 +54,31 @@ class User(RoleChecks, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enterprise: Mapped[Enterprise | None] = relationship()
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie carries a random session id; only its SHA-256 is stored, so the table
+    cannot be replayed. Deleting the row ends the session at once, whatever copies of the cookie exist."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """Failed password checks counted under one key: an (account, address) pair, an address, or an account.
+    Keys are stored as SHA-256 (what was typed as an e-mail may be a password). In the database rather than in
+    process memory so every registry worker sees the same counts."""
+
+    __tablename__ = "login_throttles"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Pair keys only: the account logged in from this address; such an address is spared the per-account limit.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

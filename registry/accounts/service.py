@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import EMAIL_MAX, User, UserRole
 from registry.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from registry.accounts.sessions import end_user_sessions
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 
@@ -81,9 +82,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """The new password ends every session of the user: whoever knew the old one is logged out everywhere
+    (the web page that changed it opens a fresh session for its own browser)."""
     if problem := password_problem(password):
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id)
 
 
 def count_staff(session: Session) -> int:

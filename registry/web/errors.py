@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -55,5 +56,6 @@ def install_page_error_handlers(app: FastAPI) -> None:
         from registry.web.templating import current_path
 
         flash.add(request, "info", "login.required")
-        target = request.url_for("login_form").include_query_params(next=current_path(request))
+        # A path, never an absolute URL: nothing of the request's Host header may reach the Location.
+        target = URL(request.url_for("login_form").path).include_query_params(next=current_path(request))
         return RedirectResponse(str(target), status_code=303)

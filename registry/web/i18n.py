@@ -297,6 +297,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    # sign-up answers the same whether or not the e-mail already has an account (no account enumeration)
+    # staff reset an enterprise account's password: a generated one, shown once; the account's sessions end
+    "accounts.reset": ("重置密码", "Reset password"),
+    "accounts.reset_done": (
+        "密码已重置，该账号的所有登录会话均已结束。",
+        "Password reset; every session of this account has ended.",
+    ),
+    "signup.received": (
+        "注册已提交。请用注册时填写的邮箱和密码登录；如该邮箱此前已注册，请使用原有密码。",
+        "Sign-up received. Log in with the e-mail and password you entered; if that e-mail was registered"
+        " before, use its existing password.",
+    ),
 }
 
 

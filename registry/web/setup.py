@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from registry.accounts.ratelimit import LoginRateLimiter
+from registry.accounts.throttle import PasswordThrottle
 from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
 from registry.web.pages import (
@@ -47,7 +47,7 @@ def install_web(app: FastAPI, web_settings: WebSettings | None = None) -> None:
     web_settings = web_settings or WebSettings.load()
     registry_settings = app.state.settings
     app.state.web_settings = web_settings
-    app.state.login_limiter = LoginRateLimiter(web_settings.login_max_failures, web_settings.login_window_seconds)
+    app.state.login_throttle = PasswordThrottle(web_settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=registry_settings.secret_key.get_secret_value(),

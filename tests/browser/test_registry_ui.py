@@ -91,6 +91,9 @@ def test_signup_submit_review_publish(context, live_registry: LiveRegistry) -> N
     }.items():
         page.fill(f"#f-{field}", value)
     page.click("form[action='/signup'] button[type=submit]")
+    # Sign-up never logs in (its answer must not tell whether the e-mail was taken): log in with the new account.
+    page.wait_for_url(re.compile(r"/login$"))
+    _login(page, ENTERPRISE_EMAIL, ENTERPRISE_PASSWORD)
     page.wait_for_url(re.compile(r"/my/usecases$"))
     assert "常州精密轴承有限公司" in page.inner_text("main")
 

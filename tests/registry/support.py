@@ -206,7 +206,8 @@ class RegistryServer(RegistryClient):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(RegistrySettings(database_url=database_url))
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", proxy_headers=False)
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="registry-uvicorn", daemon=True)
         staff, collector = make_tokens(database_url)
         super().__init__(httpx.Client(base_url=self.url, timeout=10), staff, collector)

@@ -106,3 +106,12 @@ def broker_settings(secure_mosquitto: MosquittoServer) -> BrokerSettings:
 def dynsec(broker_settings: BrokerSettings) -> Iterator[DynsecClient]:
     with DynsecClient.from_settings(broker_settings) as client:
         yield client
+
+
+# The web login/session tests' fixtures (real registry app on a fresh database, clients at chosen addresses).
+from tests.security.auth_support import (  # noqa: E402, F401
+    auth_registry,
+    browser_at,
+    make_registry,
+    template_databases,
+)

@@ -1,4 +1,5 @@
-"""Sign up (enterprise + its first user), log in (rate-limited), log out."""
+"""Sign up (enterprise + its first user), log in (password guesses throttled), log out (ends the session on the
+server)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from sqlalchemy import select
 from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf, rotate_csrf_token
-from registry.accounts.models import User, UserRole
-from registry.accounts.passwords import password_problem
-from registry.accounts.ratelimit import LoginRateLimiter
-from registry.accounts.service import authenticate, create_user, new_email_problem, normalize_email
+from registry.accounts.models import UserRole
+from registry.accounts.passwords import hash_password, password_problem
+from registry.accounts.service import authenticate, create_user, email_problem, find_by_email, normalize_email
 from registry.db_session import SessionDep
 from registry.enterprises import models as enterprise_models
 from registry.enterprises.models import Enterprise
@@ -18,8 +18,9 @@ from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.errors import Conflict
 from registry.web import flash
-from registry.web.deps import SESSION_USER_KEY, OptionalUser
+from registry.web.deps import OptionalUser, end_browser_session, start_session
 from registry.web.forms import form_values, validate
+from registry.web.password_guard import PasswordGuard, too_many
 from registry.web.redirects import home_for, safe_next, see_other
 from registry.web.templating import render, translator_for
 
@@ -32,24 +33,6 @@ LIMITS = {
     "industry": enterprise_models.INDUSTRY_MAX,
     "contact": enterprise_models.CONTACT_MAX,
 }
-
-
-def _limiter(request: Request) -> LoginRateLimiter:
-    return request.app.state.login_limiter
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def start_session(request: Request, user: User) -> None:
-    """A fresh session for the user: nothing from before the login (flashes aside) survives it."""
-    pending = request.session.get(flash.SESSION_KEY)
-    request.session.clear()
-    if pending:
-        request.session[flash.SESSION_KEY] = pending
-    request.session[SESSION_USER_KEY] = user.id
-    rotate_csrf_token(request)
 
 
 @router.get("/login", name="login_form", response_class=HTMLResponse)
@@ -65,26 +48,26 @@ async def login(request: Request, session: SessionDep) -> Response:
     values = form_values(form, ("email", "password", "next"))
     email = normalize_email(values["email"])
     t = translator_for(request)
-    limiter = _limiter(request)
+    guard = PasswordGuard(request, session, email)
     context = {"values": {"email": values["email"]}, "next_url": safe_next(values["next"], "")}
 
-    wait = limiter.retry_after(_client(request), email)
-    if wait:
+    if wait := guard.wait():
         context["form_error"] = t("login.rate_limited", seconds=wait)
-        return render(request, "login.html", context, status_code=429)
+        return too_many(render(request, "login.html", context, status_code=429), wait)
     user = authenticate(session, email, values["password"])
     if user is None:
-        limiter.record_failure(_client(request), email)
+        guard.failed()
         context["form_error"] = t("login.failed")
         return render(request, "login.html", context, status_code=401)
-    limiter.reset(_client(request), email)
-    start_session(request, user)
+    guard.succeeded()
+    start_session(request, session, user)
     flash.add(request, "ok", "login.welcome", email=user.email)
     return see_other(safe_next(values["next"], home_for(request, user)))
 
 
 @router.post("/logout", name="logout", dependencies=[Depends(require_csrf)])
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    end_browser_session(request, session)
     request.session.clear()
     rotate_csrf_token(request)
     flash.add(request, "info", "logout.done")
@@ -114,7 +97,8 @@ async def signup(request: Request, session: SessionDep) -> Response:
     )
     errors = dict(result.errors)
     email = normalize_email(values["email"])
-    if problem := new_email_problem(session, email):
+    # Only the e-mail's form is checked here: whether it is taken must not show in the answer (see below).
+    if problem := email_problem(email):
         errors["email"] = t(problem)
     if problem := password_problem(values["password"]):
         errors["password"] = t(problem)
@@ -128,7 +112,13 @@ async def signup(request: Request, session: SessionDep) -> Response:
         name_taken = session.scalar(select(Enterprise.id).where(Enterprise.name == result.data.name)) is not None
         field = "name" if name_taken else "credit_code"
         return _signup_page(request, values, {field: t("err.enterprise_taken")}, status_code=409)
-    user = create_user(session, email, values["password"], UserRole.enterprise, enterprise.id)
-    start_session(request, user)
-    flash.add(request, "ok", "login.welcome", email=user.email)
-    return see_other(str(request.url_for("my_usecases").path))
+    # A taken e-mail gets exactly the answer a new one gets (same redirect, same page, one argon2 hash each),
+    # so sign-up cannot tell anyone which e-mails, staff's included, have accounts. The enterprise is
+    # registered either way; staff can open an account for it. Nobody is logged in by signing up: the new
+    # owner logs in with the password just chosen.
+    if find_by_email(session, email) is None:
+        create_user(session, email, values["password"], UserRole.enterprise, enterprise.id)
+    else:
+        hash_password(values["password"])
+    flash.add(request, "ok", "signup.received")
+    return see_other(str(request.url_for("login_form").path))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf
-from registry.accounts.models import UserRole
+from registry.accounts.models import User, UserRole
 from registry.accounts.passwords import initial_password
 from registry.accounts.service import (
     AccountError,
@@ -21,10 +21,12 @@ from registry.accounts.service import (
     enterprise_accounts,
     new_email_problem,
     normalize_email,
+    set_password,
 )
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.web.deps import StaffUser
+from registry.web.errors import PageError
 from registry.web.forms import form_values
 from registry.web.templating import render, translator_for
 
@@ -70,5 +72,22 @@ async def staff_account_create(request: Request, session: SessionDep, _staff: St
         user = create_user(session, email, password, UserRole.enterprise, enterprise.id)
     except AccountError as exc:  # taken between the check and the insert
         return _page(request, session, values, {exc.field: t(exc.key)}, status_code=409)
-    context = {"account_email": user.email, "enterprise": enterprise, "password": password, "nav": "accounts"}
-    return render(request, "account_created.html", context)
+    return _handover(request, user.email, enterprise, password, "accounts.created")
+
+
+def _handover(request: Request, email: str, enterprise: Enterprise, password: str, heading: str) -> HTMLResponse:
+    """The page that shows a generated password once, for staff to hand over."""
+    context = {"account_email": email, "enterprise": enterprise, "password": password, "heading": heading}
+    return render(request, "account_created.html", {**context, "nav": "accounts"})
+
+
+@router.post("/staff/accounts/{user_id}/reset", name="staff_account_reset", dependencies=[Depends(require_csrf)])
+def staff_account_reset(request: Request, session: SessionDep, _staff: StaffUser, user_id: int) -> Response:
+    """A new generated password for an enterprise account (its owner forgot it, or it may be known to someone
+    else): every session of the account ends with the old password."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_enterprise or user.enterprise is None:
+        raise PageError(404, "err.not_found")
+    password = initial_password()
+    set_password(session, user, password)
+    return _handover(request, user.email, user.enterprise, password, "accounts.reset_done")
