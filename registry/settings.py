@@ -25,3 +25,8 @@ class RegistrySettings(I5GSettings):
     grafana_url: str | None = None
     # Echo SQL statements (debugging only).
     sql_echo: bool = False
+    # Request bodies larger than this are refused with 413 before they are read (registry/bodylimit.py).
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Larger limits for the routes that legitimately take more, by exact path (I5G_ROUTE_BODY_LIMITS as JSON).
+    # The collector's status report may carry 10 000 entries with ids of up to 200 characters.
+    route_body_limits: dict[str, int] = Field(default_factory=lambda: {"/api/v1/gateways/status": 16 * 1_048_576})

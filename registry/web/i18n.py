@@ -297,6 +297,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    # sec-input (issue 16): request limits and malformed addresses answered with a page
+    "err.too_large": ("提交的内容过大。", "What was sent is too large."),
+    "err.bad_request": ("地址或参数无效。", "The address or one of its parameters is not valid."),
 }
 
 
