@@ -166,11 +166,12 @@ class Pipeline:
             self._process_telemetry(delivery, batch)
 
     def _resolve(self, gateway: str) -> GatewayInfo | Rejection:
+        # A registered gateway's samples are stored whatever its administrative state (disabled, or its use
+        # case back in review): the broker is what keeps a disabled gateway out, and whatever it measured before
+        # the cut, or spooled and drains after re-enabling, is real data (issues 16.6 and 18).
         info = self._directory.lookup(gateway)
         if info is None:
             return Rejection(Reason.UNKNOWN_GATEWAY, f"gateway {gateway!r} is not in the registry directory")
-        if not info.enabled:
-            return Rejection(Reason.DISABLED_GATEWAY, f"gateway {gateway!r} is disabled in the registry")
         return info
 
     def _process_telemetry(self, delivery: Delivery, batch: Batch) -> None:

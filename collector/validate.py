@@ -53,7 +53,6 @@ class Reason:
     CTX = "bad_ctx"
     STATUS = "bad_status"
     UNKNOWN_GATEWAY = "unknown_gateway"  # not in the registry directory (collector/enrich.py)
-    DISABLED_GATEWAY = "gateway_disabled"
     REFUSED = "refused_by_influxdb"  # InfluxDB rejected the line itself (e.g. a field type conflict)
     INTERNAL = "internal_error"  # a bug in this module; the message is still dead-lettered, never lost silently
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from i5g import __version__
+from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router
 from registry.db import make_engine, make_sessionmaker
 from registry.enterprises.api import router as enterprises_router
@@ -82,4 +83,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
 
     include_routers(app)
     install_host_guards(app, settings)
+    # Added last, so it is the outermost middleware: no layer below it can read an oversized body.
+    app.add_middleware(
+        BodyLimitMiddleware, default_limit=settings.max_body_bytes, route_limits=settings.route_body_limits
+    )
     return app

@@ -96,6 +96,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _declared("The token's role may not do this"),
     404: _declared("No such resource"),
     409: _declared("Conflicts with what is stored (duplicate, still referenced, not approved)"),
+    413: _declared("The request body is larger than this route's limit (refused before it was read)"),
     422: _declared("Invalid input; `fields` names each bad field and why"),
     503: _declared("A dependency (the MQTT broker) is unavailable; nothing was stored"),
 }

@@ -32,3 +32,8 @@ class RegistrySettings(I5GSettings):
     # Host header values the registry answers (Starlette's TrustedHostMiddleware; "*.example.cn" wildcards
     # allowed, "*" switches the check off). The default fits the local stack; a deployment lists its own names.
     allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
+    # Request bodies larger than this are refused with 413 before they are read (registry/bodylimit.py).
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Larger limits for the routes that legitimately take more, by exact path (I5G_ROUTE_BODY_LIMITS as JSON).
+    # The collector's status report may carry 10 000 entries with ids of up to 200 characters.
+    route_body_limits: dict[str, int] = Field(default_factory=lambda: {"/api/v1/gateways/status": 16 * 1_048_576})

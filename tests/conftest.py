@@ -4,7 +4,8 @@
   `tls_mosquitto`: anonymous, with a TLS listener (self-signed certificate) beside the plain one.
 - `influxdb`: Debian's InfluxDB 1.x, with `influxdb.v2_url` pointing at a /api/v2/write translating proxy.
 - PostgreSQL for the registry lives in tests/registry/conftest.py.
-- `registry_server`: the real registry under uvicorn with a temp SQLite database, tokens and API helpers.
+- `registry_server`: the real registry under uvicorn with a temp SQLite database, tokens and API helpers;
+  `registry_with_broker`: the same, provisioning gateways on `secure_mosquitto`.
 """
 
 from __future__ import annotations
@@ -150,6 +151,18 @@ def registry_server(tmp_path: Path) -> Iterator[RegistryServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def registry_with_broker(
+    registry_server: RegistryServer, secure_mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch
+) -> RegistryServer:
+    # The registry runs in this process (uvicorn thread) and reads the broker settings at each change.
+    assert secure_mosquitto.admin is not None
+    monkeypatch.setenv("I5G_BROKER_ADMIN_URL", f"mqtt://127.0.0.1:{secure_mosquitto.port}")
+    monkeypatch.setenv("I5G_BROKER_ADMIN_USERNAME", secure_mosquitto.admin.username)
+    monkeypatch.setenv("I5G_BROKER_ADMIN_PASSWORD", secure_mosquitto.admin.password)
+    return registry_server
 
 
 @pytest.fixture

@@ -4,27 +4,37 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from registry.auth.deps import StaffPrincipal
+from registry.auth.deps import OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.enterprises import service
-from registry.enterprises.schemas import EnterpriseCreate, EnterpriseOut, EnterpriseUpdate
+from registry.enterprises.schemas import EnterpriseCreate, EnterpriseOut, EnterprisePublic, EnterpriseUpdate
 from registry.pagination import Page, PageRequest, page_of, page_request
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
 
+# Staff see every enterprise with its contact details; everyone else sees the enterprises that have an approved
+# use case, with their public fields only (issue 16.7).
+EnterpriseView = EnterpriseOut | EnterprisePublic
 
-@router.get("", response_model=Page[EnterpriseOut])
+
+def _view(principal: OptionalPrincipal) -> type[EnterpriseOut] | type[EnterprisePublic]:
+    return EnterpriseOut if sees_everything(principal) else EnterprisePublic
+
+
+@router.get("", response_model=Page[EnterpriseView], summary="List enterprises (anonymous: public fields only)")
 def list_enterprises(
     session: SessionDep,
+    principal: OptionalPrincipal,
     page: Annotated[PageRequest, Depends(page_request)],
     city: str | None = None,
     province: str | None = None,
     industry: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="free text over the names")] = None,
-) -> Page[EnterpriseOut]:
-    filters = service.EnterpriseFilters(city=city, province=province, industry=industry, q=q)
+) -> Page[EnterpriseView]:
+    public_only = not sees_everything(principal)
+    filters = service.EnterpriseFilters(city=city, province=province, industry=industry, q=q, public_only=public_only)
     rows, total = service.list_enterprises(session, filters, page)
-    return page_of(EnterpriseOut, rows, total, page)
+    return page_of(_view(principal), rows, total, page)
 
 
 @router.post("", response_model=EnterpriseOut, status_code=status.HTTP_201_CREATED)
@@ -32,9 +42,10 @@ def create_enterprise(session: SessionDep, _staff: StaffPrincipal, body: Enterpr
     return EnterpriseOut.model_validate(service.create_enterprise(session, body))
 
 
-@router.get("/{enterprise_id}", response_model=EnterpriseOut)
-def get_enterprise(session: SessionDep, enterprise_id: int) -> EnterpriseOut:
-    return EnterpriseOut.model_validate(service.get_enterprise(session, enterprise_id))
+@router.get("/{enterprise_id}", response_model=EnterpriseView)
+def get_enterprise(session: SessionDep, principal: OptionalPrincipal, enterprise_id: int) -> EnterpriseView:
+    enterprise = service.get_enterprise(session, enterprise_id, public_only=not sees_everything(principal))
+    return _view(principal).model_validate(enterprise)
 
 
 @router.patch("/{enterprise_id}", response_model=EnterpriseOut)

@@ -50,6 +50,8 @@ class EnterpriseUpdate(PartialUpdate, _OptionalFields):
 
 
 class EnterpriseSummary(BaseModel):
+    """The public fields of an enterprise: what anyone may see (also inside every use case)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -60,7 +62,16 @@ class EnterpriseSummary(BaseModel):
     industry: str
 
 
+class EnterprisePublic(EnterpriseSummary):
+    """What anonymous and collector callers get from /api/v1/enterprises: public fields only. Extra keys are
+    refused so that the staff view (EnterpriseOut) can never be answered under this name by mistake."""
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid", title="EnterprisePublic")
+
+
 class EnterpriseOut(EnterpriseSummary):
+    """The staff view: contact details and the credit code too."""
+
     credit_code: str | None
     contact: str | None
     created_at: datetime

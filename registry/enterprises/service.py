@@ -4,12 +4,14 @@ does), raise registry.errors on bad requests."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Exists, Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+from registry.enums import ReviewStatus
 from registry.errors import Conflict, NotFound
 from registry.pagination import PageRequest, fetch_page
 from registry.search import like_pattern
@@ -22,10 +24,20 @@ class EnterpriseFilters:
     province: str | None = None
     industry: str | None = None
     q: str | None = None
+    # Anonymous callers: only enterprises with at least one approved use case (one that only signed up is
+    # nobody's business but staff's).
+    public_only: bool = False
+
+
+def _has_approved_use_case(enterprise_id: Any) -> Exists:
+    """`enterprise_id`: a column (correlated, in a listing) or a value."""
+    return exists().where(UseCase.enterprise_id == enterprise_id, UseCase.review_status == ReviewStatus.approved)
 
 
 def _filtered(filters: EnterpriseFilters) -> Select[tuple[Enterprise]]:
     stmt = select(Enterprise)
+    if filters.public_only:
+        stmt = stmt.where(_has_approved_use_case(Enterprise.id))
     for column, value in (
         (Enterprise.city, filters.city),
         (Enterprise.province, filters.province),
@@ -45,9 +57,9 @@ def list_enterprises(session: Session, filters: EnterpriseFilters, page: PageReq
     return fetch_page(session, _filtered(filters).order_by(Enterprise.name, Enterprise.id), page)
 
 
-def get_enterprise(session: Session, enterprise_id: int) -> Enterprise:
+def get_enterprise(session: Session, enterprise_id: int, *, public_only: bool = False) -> Enterprise:
     enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
+    if enterprise is None or (public_only and not session.scalar(select(_has_approved_use_case(enterprise_id)))):
         raise NotFound("enterprise", enterprise_id)
     return enterprise
 

@@ -78,7 +78,10 @@ class GatewayOut(BaseModel):
 
 class DirectoryEntry(BaseModel):
     id: str
-    enabled: bool = Field(description="false when the gateway is disabled or its use case is not approved")
+    enabled: bool = Field(
+        description="false when the gateway is disabled or its use case is not approved; informational: the "
+        "collector stores the samples of every registered gateway (the broker is what keeps a disabled one out)"
+    )
     use_case_id: int
     use_case: str
     scenario: str

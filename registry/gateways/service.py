@@ -91,6 +91,10 @@ def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate) -> Ga
         gateway.broker_password = broker_hooks.gateway_enabled(gateway.id)  # type: ignore[attr-defined]
     elif was_enabled and not gateway.enabled:
         broker_hooks.gateway_disabled(gateway.id)
+        # The broker has just kicked it and refuses it from now on: it is offline at once, whatever the
+        # collector reported before (its last will may never come, and a status report still on its way must
+        # not bring it back: see apply_statuses).
+        gateway.online = False
     return gateway
 
 
@@ -152,7 +156,8 @@ def apply_statuses(session: Session, statuses: Iterable[GatewayStatus]) -> tuple
         seen = _as_utc(report.last_seen) if report.last_seen else None
         if seen is not None and gateway.last_seen_at is not None and seen < gateway.last_seen_at:
             continue  # stale report (e.g. a replayed batch)
-        gateway.online = report.online
+        # A disabled gateway cannot be connected (the broker refuses it): a report of it online is stale.
+        gateway.online = report.online and gateway.enabled
         if seen is not None:
             gateway.last_seen_at = seen
         updated += 1

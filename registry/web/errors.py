@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -21,9 +26,28 @@ class LoginRequired(Exception):
     """Raised by page dependencies: redirects to the login page and back afterwards."""
 
 
+_PAGE_MESSAGES = {404: "err.not_found", 405: "err.not_found", 413: "err.too_large"}
+
+
+def is_page_route(request: Request) -> bool:
+    """The request was routed to one of the web UI's pages (registry/web/pages/)."""
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    return getattr(endpoint, "__module__", "").startswith("registry.web.")
+
+
 def wants_html(request: Request) -> bool:
-    """A browser asking for a page (not an API client, not the API's own paths)."""
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    """A page route, or a browser asking for HTML; never the API's own paths, which always answer JSON."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return is_page_route(request) or "text/html" in request.headers.get("accept", "")
+
+
+def _bad_address_status(exc: Exception) -> int:
+    # An id beyond what the database holds, or a path parameter that is not one, names no page: 404.
+    # A bad query parameter is a bad request.
+    if isinstance(exc, RequestValidationError):
+        return 404 if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()) else 400
+    return 404
 
 
 def install_page_error_handlers(app: FastAPI) -> None:
@@ -37,8 +61,23 @@ def install_page_error_handlers(app: FastAPI) -> None:
         if api_http_handler is not None and not wants_html(request):
             return await api_http_handler(request, exc)
         t = translator_for(request)
-        message = t("err.not_found") if exc.status_code in (404, 405) else t("err.title")
+        message = t(_PAGE_MESSAGES.get(exc.status_code, "err.title"))
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)
+
+    # Out-of-range or malformed ids and parameters: the API answers 422 JSON, a page route the error page.
+    def bad_address_handler(api_handler: Any) -> Callable[[Request, Exception], Awaitable[Response]]:
+        async def handle(request: Request, exc: Exception) -> Response:
+            if api_handler is not None and not wants_html(request):
+                return await api_handler(request, exc)
+            status_code = _bad_address_status(exc)
+            t = translator_for(request)
+            message = t("err.not_found" if status_code == 404 else "err.bad_request")
+            return render(request, "error.html", {"message": message}, status_code=status_code)
+
+        return handle
+
+    for exc_type in (RequestValidationError, OverflowError, DataError):
+        app.add_exception_handler(exc_type, bad_address_handler(app.exception_handlers.get(exc_type)))
 
     @app.exception_handler(PageError)
     async def _on_page_error(request: Request, exc: PageError) -> HTMLResponse:

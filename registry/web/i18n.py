@@ -309,6 +309,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sign-up received. Log in with the e-mail and password you entered; if that e-mail was registered"
         " before, use its existing password.",
     ),
+    # sec-input (issue 16): request limits and malformed addresses answered with a page
+    "err.too_large": ("提交的内容过大。", "What was sent is too large."),
+    "err.bad_request": ("地址或参数无效。", "The address or one of its parameters is not valid."),
 }
 
 

@@ -68,7 +68,9 @@ def test_enterprise_crud(api: RegistryClient) -> None:
     assert response.status_code == 200
     assert response.json()["contact"] == "李四"
     assert response.json()["name"] == "常州天合光能"
-    assert api.request("GET", f"/api/v1/enterprises/{enterprise['id']}", token=None).json()["contact"] == "李四"
+    assert api.request("GET", f"/api/v1/enterprises/{enterprise['id']}").json()["contact"] == "李四"
+    # Anonymous callers do not see an enterprise without an approved use case (see test_input_public_views.py).
+    assert api.request("GET", f"/api/v1/enterprises/{enterprise['id']}", token=None).status_code == 404
 
 
 def test_scenarios_are_served_with_profiles(api: RegistryClient) -> None:

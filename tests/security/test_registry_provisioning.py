@@ -14,16 +14,6 @@ from tests.security.conftest import Peer, wait_for
 USER = broker_username("gw-reg-1")
 
 
-@pytest.fixture
-def registry_with_broker(registry_server, secure_mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch):
-    # The registry runs in this process (uvicorn thread) and reads the broker settings at each change.
-    assert secure_mosquitto.admin is not None
-    monkeypatch.setenv("I5G_BROKER_ADMIN_URL", f"mqtt://127.0.0.1:{secure_mosquitto.port}")
-    monkeypatch.setenv("I5G_BROKER_ADMIN_USERNAME", secure_mosquitto.admin.username)
-    monkeypatch.setenv("I5G_BROKER_ADMIN_PASSWORD", secure_mosquitto.admin.password)
-    return registry_server
-
-
 def _use_case(registry) -> int:
     return registry.create_use_case("agv")["id"]
 
