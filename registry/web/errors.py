@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -38,6 +39,19 @@ def install_page_error_handlers(app: FastAPI) -> None:
         t = translator_for(request)
         message = t("err.not_found") if exc.status_code in (404, 405) else t("err.title")
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)
+
+    api_operational_handler = app.exception_handlers.get(OperationalError)
+
+    @app.exception_handler(OperationalError)
+    async def _on_operational(request: Request, exc: OperationalError) -> Response:
+        from registry.errors import BUSY_RETRY_AFTER_S, database_busy
+
+        if api_operational_handler is not None and not (wants_html(request) and database_busy(exc)):
+            return await api_operational_handler(request, exc)
+        t = translator_for(request)
+        response = render(request, "error.html", {"message": t("err.busy")}, status_code=503)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
 
     @app.exception_handler(PageError)
     async def _on_page_error(request: Request, exc: PageError) -> HTMLResponse:

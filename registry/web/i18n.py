@@ -297,6 +297,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    "err.busy": (
+        "系统繁忙，未保存任何内容，请稍后重新提交。",
+        "The registry is busy and nothing was saved; submit the form again in a moment.",
+    ),
 }
 
 
