@@ -160,6 +160,15 @@ def migrate(url: str, revision: str = "heads") -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Passed as an attribute, not a main option: configparser would choke on '%' in passwords.
     config.attributes["database_url"] = url
+    from alembic.script import ScriptDirectory
+
+    from registry.migrations.history import drop_superseded_versions
+
+    engine = make_engine(url)
+    try:
+        drop_superseded_versions(ScriptDirectory.from_config(config), engine)
+    finally:
+        engine.dispose()
     command.upgrade(config, revision)
 
 
