@@ -1,4 +1,4 @@
-"""`i5g broker collector|provision|revoke|restore|delete`: broker identities by hand (operations, compose).
+"""`i5g broker collector|provision|revoke|restore|delete|reconcile`: broker identities by hand (operations, compose).
 
 The admin connection comes from I5G_BROKER_ADMIN_URL / _USERNAME / _PASSWORD (or the [broker] table).
 Normally the registry provisions gateways itself; these commands are for the collector's identity, for
@@ -16,7 +16,9 @@ from typing import Any
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("broker", help="MQTT broker identities (Mosquitto dynamic security)")
     parser.set_defaults(parser_for_help=parser)
-    actions = parser.add_subparsers(dest="broker_action", metavar="{collector,provision,revoke,restore,delete}")
+    actions = parser.add_subparsers(
+        dest="broker_action", metavar="{collector,provision,revoke,restore,delete,reconcile}"
+    )
 
     collector = actions.add_parser("collector", help="create or update the collector's identity (idempotent)")
     collector.add_argument("--username", default="i5g-collector")
@@ -34,6 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action = actions.add_parser(name, help=text)
         action.add_argument("gateway_id")
         action.set_defaults(handler=_gateway_action, parser_for_help=action, action_name=name)
+
+    reconcile = actions.add_parser(
+        "reconcile",
+        help="make the broker's gateway identities match the registry (after restoring a backup); "
+        "prints new passwords once",
+    )
+    reconcile.add_argument("--dry-run", action="store_true", help="only print what would change")
+    reconcile.set_defaults(handler=_reconcile, parser_for_help=reconcile)
 
 
 def _run(work: Any) -> Any:
@@ -88,4 +98,30 @@ def _gateway_action(args: argparse.Namespace) -> int:
     else:
         _run(lambda dynsec: service.delete_gateway(dynsec, gateway_id))
     print(f"{gateway_id}: {args.action_name} done")
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from registry.broker.reconcile import reconcile, registry_gateways
+    from registry.db import make_engine, make_sessionmaker, transaction
+    from registry.settings import RegistrySettings
+
+    engine = make_engine(RegistrySettings.load().database_url)
+    try:
+        for session in transaction(make_sessionmaker(engine), writes=False):
+            gateways = registry_gateways(session)
+    finally:
+        engine.dispose()
+    result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run))
+    would = "would be " if args.dry_run else ""
+    for label, ids in (("deleted", result.deleted), ("disabled", result.disabled), ("enabled", result.enabled)):
+        for gateway_id in ids:
+            print(f"{gateway_id}: {would}{label}")
+    for gateway_id, password in result.created.items():
+        # Printed once, stored nowhere: put it on the gateway (docs/operations.md, "Rotating a password").
+        print(f"{gateway_id}: {would}created" + (f", new password: {password}" if password else ""))
+    for gateway_id in result.missing_disabled:
+        print(f"{gateway_id}: disabled in the registry and absent at the broker; gets a password when enabled")
+    print(f"{result.changes} change(s){' needed' if args.dry_run else ''}; "
+          f"{len(result.others)} other broker account(s) left alone")  # fmt: skip
     return 0
