@@ -7,14 +7,18 @@ rolls back on any exception, before the response is sent. Nothing is half-writte
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -58,13 +62,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Execution option naming a unit of work that may write: on SQLite it begins with BEGIN IMMEDIATE.
+WRITES = "i5g_writes"
+SQLITE_BUSY_TIMEOUT_S = 5.0
+# One writer at a time per SQLite engine, queued in the process: SQLite's own busy handler polls with
+# growing sleeps (up to 100 ms), so under a burst the lock sits free while waiters sleep and some time out.
+_sqlite_writer_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite would open its own deferred transaction lazily, just before the first write; SQLAlchemy's
+    # documented recipe takes that over (driver in autocommit, `_sqlite_begin` emits BEGIN itself).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster than FULL
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")  # other processes' writers
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A deferred transaction that reads, then writes after another writer committed, fails at once with
+    SQLITE_BUSY_SNAPSHOT ("database is locked"), which no busy timeout can wait out. A unit of work that may
+    write therefore takes the write lock when it begins (waiting up to busy_timeout for it); readers stay
+    deferred and never block anybody in WAL mode."""
+    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITES) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -83,6 +107,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        _sqlite_writer_locks[engine] = threading.Lock()
     return engine
 
 
@@ -91,13 +117,20 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
     """One unit of work: commit on normal exit, roll back on any exception (then re-raise).
 
+    `writes=False` for a unit of work that only reads (a GET request): on SQLite it then takes no write lock.
     A generator for FastAPI's dependency system. Outside a request use `session_scope`: leaving a
     `for session in transaction(...)` loop early (return, break) closes the generator and rolls back."""
+    writer_lock = _sqlite_writer_locks.get(factory.kw.get("bind")) if writes else None  # type: ignore[arg-type]
+    if writer_lock is not None and not writer_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
+        # What SQLite itself raises when busy_timeout runs out; answered 503 + Retry-After (registry/errors.py).
+        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
     session = factory()
     try:
+        if writes:
+            session.connection(execution_options={WRITES: True})  # begins now, holding the write lock on SQLite
         yield session
         session.commit()
     except BaseException:
@@ -105,6 +138,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        if writer_lock is not None:
+            writer_lock.release()
 
 
 @contextmanager
@@ -125,6 +160,15 @@ def migrate(url: str, revision: str = "heads") -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Passed as an attribute, not a main option: configparser would choke on '%' in passwords.
     config.attributes["database_url"] = url
+    from alembic.script import ScriptDirectory
+
+    from registry.migrations.history import drop_superseded_versions
+
+    engine = make_engine(url)
+    try:
+        drop_superseded_versions(ScriptDirectory.from_config(config), engine)
+    finally:
+        engine.dispose()
     command.upgrade(config, revision)
 
 

@@ -15,9 +15,13 @@ from sqlalchemy.orm import Session
 
 from registry.db import transaction
 
+# Methods that never write: their transactions stay deferred (on SQLite, readers take no lock).
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def request_session(request: Request) -> Iterator[Session]:
-    yield from transaction(request.app.state.sessionmaker)
+    writes = request.method not in READ_ONLY_METHODS
+    yield from transaction(request.app.state.sessionmaker, writes=writes)
 
 
 SessionDep = Annotated[Session, Depends(request_session, scope="function")]

@@ -3,7 +3,7 @@
     {"error": {"code": "validation_error", "message": "...", "fields": [{"field": "body.title", "message": "..."}]}}
 
 `code` is stable (validation_error, malformed_json, not_found, conflict, unauthorized, forbidden,
-method_not_allowed, http_error, internal_error); `fields` is present for validation errors only.
+method_not_allowed, http_error, unavailable, internal_error); `fields` is present for validation errors only.
 Service functions raise the domain errors below and never know about HTTP; `install_error_handlers` maps them.
 """
 
@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,29 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _declared("Conflicts with what is stored (duplicate, still referenced, not approved)"),
     413: _declared("The request body is larger than this route's limit (refused before it was read)"),
     422: _declared("Invalid input; `fields` names each bad field and why"),
-    503: _declared("A dependency (the MQTT broker) is unavailable; nothing was stored"),
+    503: _declared(
+        "A dependency (the MQTT broker, or the database under a write overload) is unavailable; nothing was "
+        "stored. Retry after the seconds given in the Retry-After header"
+    ),
 }
+
+# Seconds a client is asked to wait when the database is busy: writers hold the lock for milliseconds.
+BUSY_RETRY_AFTER_S = 1
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy": the write lock was not free within busy_timeout.
+    An overload to answer with 503 + Retry-After, not a server fault."""
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def busy_response() -> JSONResponse:
+    return JSONResponse(
+        error_body("unavailable", "the database is busy; nothing was stored, retry shortly"),
+        status_code=503,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+    )
 
 
 def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -163,6 +184,14 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("conflict", f"conflicts with existing data: {str(exc.orig).splitlines()[0]}"),
             status_code=409,
         )
+
+    @app.exception_handler(OperationalError)
+    async def _on_operational(_request: Request, exc: OperationalError) -> JSONResponse:
+        if database_busy(exc):
+            log.warning("database busy, answered 503: %s", exc.orig)
+            return busy_response()
+        log.exception("database error", exc_info=exc)
+        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

@@ -1,4 +1,4 @@
-"""`i5g broker collector|provision|revoke|restore|delete`: broker identities by hand (operations, compose).
+"""`i5g broker collector|provision|revoke|restore|delete|reconcile`: broker identities by hand (operations, compose).
 
 The admin connection comes from I5G_BROKER_ADMIN_URL / _USERNAME / _PASSWORD (or the [broker] table).
 Normally the registry provisions gateways itself; these commands are for the collector's identity, for
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("broker", help="MQTT broker identities (Mosquitto dynamic security)")
     parser.set_defaults(parser_for_help=parser)
     actions = parser.add_subparsers(
-        dest="broker_action", metavar="{collector,provision,revoke,restore,delete,migrate-file}"
+        dest="broker_action", metavar="{collector,provision,revoke,restore,delete,migrate-file,reconcile}"
     )
 
     collector = actions.add_parser("collector", help="create or update the collector's identity (idempotent)")
@@ -43,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     migrate.add_argument("dynsec_file", type=Path, help="the plugin's dynamic-security.json")
     migrate.set_defaults(handler=_migrate_file, parser_for_help=migrate)
+    reconcile = actions.add_parser(
+        "reconcile",
+        help="make the broker's gateway identities match the registry (after restoring a backup); "
+        "prints new passwords once",
+    )
+    reconcile.add_argument("--dry-run", action="store_true", help="only print what would change")
+    reconcile.set_defaults(handler=_reconcile, parser_for_help=reconcile)
 
 
 def _run(work: Any) -> Any:
@@ -115,4 +122,29 @@ def _migrate_file(args: argparse.Namespace) -> int:
     for stripped in report.roles_stripped:
         print(f"removed gateway role from service account {stripped}")
     print("nothing to migrate" if not report.changed else f"{args.dynsec_file} migrated")
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from registry.broker.reconcile import reconcile, registry_gateways
+    from registry.db import make_engine, make_sessionmaker, transaction
+    from registry.settings import RegistrySettings
+
+    engine = make_engine(RegistrySettings.load().database_url)
+    try:
+        for session in transaction(make_sessionmaker(engine), writes=False):
+            gateways = registry_gateways(session)
+    finally:
+        engine.dispose()
+    result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run))
+    would = "would be " if args.dry_run else ""
+    for label, ids in (("deleted", result.deleted), ("disabled", result.disabled), ("enabled", result.enabled)):
+        for gateway_id in ids:
+            print(f"{gateway_id}: {would}{label}")
+    for gateway_id, password in result.created.items():
+        # Printed once, stored nowhere: put it on the gateway (docs/operations.md, "Rotating a password").
+        print(f"{gateway_id}: {would}created" + (f", new password: {password}" if password else ""))
+    for gateway_id in result.missing_disabled:
+        print(f"{gateway_id}: disabled in the registry and absent at the broker; gets a password when enabled")
+    print(f"{result.changes} change(s){' needed' if args.dry_run else ''}; "
+          f"{len(result.others)} other broker account(s) left alone")  # fmt: skip
     return 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -78,6 +78,18 @@ def install_page_error_handlers(app: FastAPI) -> None:
 
     for exc_type in (RequestValidationError, OverflowError, DataError):
         app.add_exception_handler(exc_type, bad_address_handler(app.exception_handlers.get(exc_type)))
+    api_operational_handler = app.exception_handlers.get(OperationalError)
+
+    @app.exception_handler(OperationalError)
+    async def _on_operational(request: Request, exc: OperationalError) -> Response:
+        from registry.errors import BUSY_RETRY_AFTER_S, database_busy
+
+        if api_operational_handler is not None and not (wants_html(request) and database_busy(exc)):
+            return await api_operational_handler(request, exc)
+        t = translator_for(request)
+        response = render(request, "error.html", {"message": t("err.busy")}, status_code=503)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
 
     @app.exception_handler(PageError)
     async def _on_page_error(request: Request, exc: PageError) -> HTMLResponse:

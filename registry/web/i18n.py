@@ -312,6 +312,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # sec-input (issue 16): request limits and malformed addresses answered with a page
     "err.too_large": ("提交的内容过大。", "What was sent is too large."),
     "err.bad_request": ("地址或参数无效。", "The address or one of its parameters is not valid."),
+    "err.busy": (
+        "系统繁忙，未保存任何内容，请稍后重新提交。",
+        "The registry is busy and nothing was saved; submit the form again in a moment.",
+    ),
 }
 
 

@@ -134,6 +134,16 @@ class TemplateDatabases:
             return url
         raise ValueError(kind)
 
+    def empty(self, kind: str) -> str:
+        """A database without any schema (for tests that build an old one themselves)."""
+        name = f"e_{secrets.token_hex(5)}"
+        if kind == "sqlite":
+            return f"sqlite:///{self.root / f'{name}.db'}"
+        if kind == "postgresql" and self.postgres_admin_url is not None:
+            self._created.append(name)
+            return _create_pg_database(self.postgres_admin_url, name)
+        raise ValueError(kind)
+
     def drop_all(self) -> None:
         if self.postgres_admin_url is None:
             return
