@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_create_staff(actions)
 
     seed = actions.add_parser("seed", help="load the curated seed data (idempotent)")
-    seed.add_argument("--seeds-dir", default="seeds", help="directory of seed files (default: seeds)")
+    seed.add_argument(
+        "--seeds-dir", default=None, help="directory of seed files (default: the catalog shipped with the package)"
+    )
     seed.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     seed.set_defaults(handler=_seed, parser_for_help=seed)
 
