@@ -4,7 +4,7 @@ config file."""
 from __future__ import annotations
 
 import secrets
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
@@ -25,3 +25,13 @@ class RegistrySettings(I5GSettings):
     grafana_url: str | None = None
     # Echo SQL statements (debugging only).
     sql_echo: bool = False
+
+    # "production" (set it on every real deployment): I5G_SECRET_KEY must be given explicitly, and the API
+    # documentation pages are off unless api_docs is set. "development" (the default) suits a laptop or tests.
+    environment: Literal["development", "production"] = "development"
+    # /docs, /redoc and /openapi.json. None: on in development, off in production.
+    api_docs: bool | None = None
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
