@@ -339,6 +339,13 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
         influx.stop()
 
 
+def test_the_docs_show_every_install_script() -> None:
+    """docs/operations.md quotes each script the install test runs, so the procedure has one text."""
+    doc = (REPO / "docs" / "operations.md").read_text()
+    missing = [path.name for path in sorted(INSTALL.glob("*.sh")) if f"deploy/install/{path.name}" not in doc]
+    assert not missing, f"docs/operations.md does not show {missing}"
+
+
 def _ok(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2).status_code == 200
