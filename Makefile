@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps system-deps-demo venv
+.PHONY: demo test lint format clean system-deps system-deps-demo venv dist
 
 demo: system-deps-demo $(STAMP)
 	$(BIN)/i5g stack up
@@ -36,5 +36,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[all,dev]'
 	touch $(STAMP)
 
+# The release: sdist + wheel in dist/ (docs/operations.md "Release").
+dist: $(STAMP)
+	scripts/build-release dist
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info .i5g
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info .i5g

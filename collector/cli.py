@@ -30,6 +30,10 @@ def _run(args: argparse.Namespace) -> int:
         settings = CollectorSettings.load(args.config)
     except SettingsError as exc:
         raise CommandError(str(exc)) from None
+    from i5g.secret_policy import refuse_weak_secrets
+
+    password = settings.mqtt_password.get_secret_value() if settings.mqtt_password else None
+    refuse_weak_secrets([("I5G_COLLECTOR_MQTT_PASSWORD", password)])
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

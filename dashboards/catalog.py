@@ -7,6 +7,14 @@ from pathlib import Path
 from typing import Any
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "dashboards.md"
+
+
+def in_checkout() -> bool:
+    """True in a source checkout (docs/ beside the package); an installed wheel has no docs/dashboards.md, so
+    the catalogue in it is neither refreshed nor compared there."""
+    return DOC_PATH.is_file()
+
+
 BEGIN = "<!-- BEGIN GENERATED CATALOGUE (i5g dashboards build) -->"
 END = "<!-- END GENERATED CATALOGUE -->"
 

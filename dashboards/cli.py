@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="{build,check,push}")
 
     build = actions.add_parser("build", help="generate the dashboard JSON (dashboards/generated/)")
-    build.add_argument("--out", type=Path, default=None, help="output directory (default: dashboards/generated)")
+    build.add_argument(
+        "--out", type=Path, default=None, help="output directory (default: the checkout's dashboards/generated)"
+    )
     build.set_defaults(handler=_build, parser_for_help=build)
 
     check = actions.add_parser(
@@ -79,7 +81,14 @@ def _settings(**overrides: object) -> DashboardsSettings:
 @_needs_extra
 def _build(args: argparse.Namespace) -> int:
     from dashboards import build
+    from i5g.cli import CommandError
 
+    checkout = build.catalog.in_checkout()
+    if args.out is None and not checkout:
+        # The installed package already ships the generated JSON; never rewrite files inside site-packages.
+        raise CommandError(
+            f"an installed package ships its dashboards in {build.GENERATED_DIR}; give --out DIR to write a copy"
+        )
     for path in build.write(args.out or build.GENERATED_DIR):
         print(path)
     if args.out is None:  # the catalogue documents the committed dashboards, not a scratch copy
@@ -96,7 +105,8 @@ def _check(args: argparse.Namespace) -> int:
     from i5g.cli import CommandError
 
     directory = args.dir or build.GENERATED_DIR
-    problems = build.differences(directory) + (build.doc_differences() if args.dir is None else [])
+    checks_doc = args.dir is None and build.catalog.in_checkout()
+    problems = build.differences(directory) + (build.doc_differences() if checks_doc else [])
     boards = dict(build.load_committed(directory))
     if args.schema:
         try:

@@ -26,8 +26,11 @@ def register(subparsers: Any) -> None:
     )
     run.set_defaults(handler=_run, parser_for_help=run)
 
-    check = actions.add_parser("check", help="validate the config and read every enabled source once")
+    check = actions.add_parser(
+        "check", help="validate the config, read every enabled source once and log in to the broker"
+    )
     check.add_argument("--config", type=Path, help="TOML file (default: $I5G_CONFIG_FILE, else env only)")
+    check.add_argument("--no-connect", action="store_true", help="skip the broker connection test")
     check.set_defaults(handler=_check, parser_for_help=check)
 
     sim = actions.add_parser("simulate", help="run N simulated gateways in one process (demo, load tests)")
@@ -135,6 +138,15 @@ def _check(args: argparse.Namespace) -> int:
         values = " ".join(f"{key}={value:g}" for key, value in sorted(reading.kpis.items()))
         context = " ".join(f"{key}={value}" for key, value in sorted(reading.ctx.items()))
         print(f"{name}: {values or '(no values)'}" + (f" [{context}]" if context else ""))
+    if not args.no_connect:
+        from edge_agent.preflight import check_connection
+
+        mqtt = resolved["mqtt"]
+        print(f"broker {mqtt['host']}:{mqtt['port']}{' (TLS)' if mqtt['tls']['enabled'] else ''}:")
+        steps = check_connection(mqtt, resolved["gateway_id"])
+        for step in steps:
+            print(f"  {step.line()}")
+        failed += sum(not step.ok for step in steps)
     return 1 if failed else 0
 
 

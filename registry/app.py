@@ -67,6 +67,10 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         version=__version__,
         description="Industrial 5G use cases, enterprises, gateways and scenario KPI profiles.",
         lifespan=lifespan,
+        # Off in production unless asked for (I5G_API_DOCS): the schema maps every endpoint for a visitor.
+        docs_url="/docs" if settings.api_docs_enabled else None,
+        redoc_url="/redoc" if settings.api_docs_enabled else None,
+        openapi_url="/openapi.json" if settings.api_docs_enabled else None,
     )
     app.state.settings = settings
     bind_database(app, settings.database_url, echo=settings.sql_echo)

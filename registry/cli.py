@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_create_staff(actions)
 
     seed = actions.add_parser("seed", help="load the curated seed data (idempotent)")
-    seed.add_argument("--seeds-dir", default="seeds", help="directory of seed files (default: seeds)")
+    seed.add_argument(
+        "--seeds-dir", default=None, help="directory of seed files (default: the catalog shipped with the package)"
+    )
     seed.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     seed.set_defaults(handler=_seed, parser_for_help=seed)
 
@@ -73,12 +75,39 @@ def _serve(args: argparse.Namespace) -> int:
     from registry.app import create_app
 
     settings = _settings()
+    _refuse_unsafe_start(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, i.e. from any local
     # client; the app reads forwarded headers itself, from I5G_TRUSTED_PROXIES only (registry/web/client_address.py).
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
     return 0
+
+
+def _refuse_unsafe_start(settings) -> None:  # settings: RegistrySettings
+    from i5g.cli import CommandError
+    from i5g.secret_policy import refuse_weak_secrets
+    from i5g.settings import SettingsError
+    from registry.broker.settings import BrokerSettings
+
+    if settings.environment == "production" and "secret_key" not in settings.model_fields_set:
+        raise CommandError(
+            "I5G_ENVIRONMENT=production needs I5G_SECRET_KEY (a random per-process key would log everyone out at "
+            "each restart and differ between registry processes)"
+        )
+    try:
+        broker = BrokerSettings.load()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+    refuse_weak_secrets(
+        [
+            (
+                "I5G_SECRET_KEY",
+                settings.secret_key.get_secret_value() if "secret_key" in settings.model_fields_set else None,
+            ),
+            ("I5G_BROKER_ADMIN_PASSWORD", broker.admin_password.get_secret_value() if broker.enabled else None),
+        ]
+    )
 
 
 def _create_token(args: argparse.Namespace) -> int:

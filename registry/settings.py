@@ -4,7 +4,7 @@ config file."""
 from __future__ import annotations
 
 import secrets
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, IPvAnyNetwork, SecretStr
 
@@ -37,3 +37,13 @@ class RegistrySettings(I5GSettings):
     # Larger limits for the routes that legitimately take more, by exact path (I5G_ROUTE_BODY_LIMITS as JSON).
     # The collector's status report may carry 10 000 entries with ids of up to 200 characters.
     route_body_limits: dict[str, int] = Field(default_factory=lambda: {"/api/v1/gateways/status": 16 * 1_048_576})
+
+    # "production" (set it on every real deployment): I5G_SECRET_KEY must be given explicitly, and the API
+    # documentation pages are off unless api_docs is set. "development" (the default) suits a laptop or tests.
+    environment: Literal["development", "production"] = "development"
+    # /docs, /redoc and /openapi.json. None: on in development, off in production.
+    api_docs: bool | None = None
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"

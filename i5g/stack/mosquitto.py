@@ -136,8 +136,10 @@ class MosquittoServer(ConfiguredServer):
     def _init_dynsec(self) -> None:
         assert self.admin is not None
         ctrl = require_binary("mosquitto_ctrl", "mosquitto-clients")
+        # The password goes in on stdin (mosquitto_ctrl asks twice), never in argv where `ps` shows it.
         result = subprocess.run(
-            [ctrl, "dynsec", "init", str(self.dynsec_path), self.admin.username, self.admin.password],
+            [ctrl, "dynsec", "init", str(self.dynsec_path), self.admin.username],
+            input=f"{self.admin.password}\n{self.admin.password}\n",
             capture_output=True,
             text=True,
             check=False,

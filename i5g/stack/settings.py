@@ -33,7 +33,7 @@ class StackSettings(I5GSettings):
 
     rate_hz: float = Field(1.0, gt=0, le=100)  # samples per second per simulated gateway
     max_gateways: int | None = Field(None, ge=1)  # None: one per approved seeded use case
-    seeds_dir: Path = REPO_ROOT / "seeds"
+    seeds_dir: Path = REPO_ROOT / "registry" / "seeding" / "catalog"  # the packaged catalog (seeds/ links here)
     mosquitto_policy_dir: Path = REPO_ROOT / "deploy" / "mosquitto" / "conf.d"
     start_timeout_s: float = Field(90.0, gt=0)
 

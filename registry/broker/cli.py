@@ -81,6 +81,9 @@ def _collector(args: argparse.Namespace) -> int:
         password = os.environ.get("I5G_BROKER_COLLECTOR_PASSWORD", "")
     if not password:
         raise CommandError("no collector password: use --password-file or I5G_BROKER_COLLECTOR_PASSWORD")
+    from i5g.secret_policy import refuse_weak_secrets
+
+    refuse_weak_secrets([("the collector password", password)])
     _run(lambda dynsec: ensure_collector(dynsec, args.username, password))
     print(f"collector identity {args.username!r} ready")
     return 0

@@ -244,9 +244,10 @@ def run_seed(args: argparse.Namespace) -> int:
     from i5g.cli import CommandError
     from i5g.settings import SettingsError
     from registry.db import make_engine, make_sessionmaker, prepare_database
+    from registry.seeding import packaged_catalog_dir
     from registry.settings import RegistrySettings
 
-    seeds_dir = getattr(args, "seeds_dir", "seeds")
+    seeds_dir = getattr(args, "seeds_dir", None) or packaged_catalog_dir()
     dry_run = bool(getattr(args, "dry_run", False))
     try:
         catalog = schema.load_catalog_dir(seeds_dir)

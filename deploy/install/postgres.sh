@@ -1,0 +1,16 @@
+#!/bin/sh
+# The registry's PostgreSQL role and database (owner i5g, password from $I5G_ETC/postgres-password).
+#   sudo -u postgres env I5G_ETC=/etc/i5g deploy/install/postgres.sh
+# Connects the libpq way (PGHOST, PGPORT, PGUSER; default: the local socket as the calling user). Re-running
+# only resets the role's password.
+set -eu
+etc=${I5G_ETC:-/etc/i5g}
+password=$(cat "$etc/postgres-password")
+# The password travels in the script on stdin, not in psql's argv (visible in ps).
+psql -v ON_ERROR_STOP=1 -q -d postgres <<END
+\\set password '$password'
+SELECT 'CREATE ROLE i5g LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'i5g') \gexec
+ALTER ROLE i5g WITH LOGIN PASSWORD :'password';
+SELECT 'CREATE DATABASE i5g OWNER i5g ENCODING ''UTF8''' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'i5g') \gexec
+END
+echo "PostgreSQL role and database i5g ready"
