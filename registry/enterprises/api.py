@@ -19,10 +19,13 @@ def list_enterprises(
     page: Annotated[PageRequest, Depends(page_request)],
     city: str | None = None,
     province: str | None = None,
-    industry: str | None = None,
+    industry: Annotated[str | None, Query(description="the industry as worded in the source")] = None,
+    industry_code: Annotated[str | None, Query(description="GB/T 4754-2017 division code, e.g. C36")] = None,
     q: Annotated[str | None, Query(max_length=200, description="free text over the names")] = None,
 ) -> Page[EnterpriseOut]:
-    filters = service.EnterpriseFilters(city=city, province=province, industry=industry, q=q)
+    filters = service.EnterpriseFilters(
+        city=city, province=province, industry=industry, industry_code=industry_code, q=q
+    )
     rows, total = service.list_enterprises(session, filters, page)
     return page_of(EnterpriseOut, rows, total, page)
 

@@ -297,6 +297,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    # evidence-ui: industry classification (GB/T 4754-2017)
+    "industry.unclassified": ("未分类", "Unclassified"),
+    "field.industry_wording": ("行业（原文表述）", "Industry (as worded)"),
+    "field.industry_class": ("行业分类（GB/T 4754-2017）", "Industry (GB/T 4754-2017)"),
+    "field.industry_wording_help": (
+        "可选：贵企业对所属行业的自述，例如“汽车及零部件”。",
+        'Optional: your own wording of the industry, e.g. "automotive parts".',
+    ),
 }
 
 
