@@ -297,6 +297,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    # evidence-ui: accessibility
+    "field.actions": ("操作", "Actions"),
     # evidence-ui: industry classification (GB/T 4754-2017)
     "industry.unclassified": ("未分类", "Unclassified"),
     "field.industry_wording": ("行业（原文表述）", "Industry (as worded)"),
