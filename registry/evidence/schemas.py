@@ -142,7 +142,8 @@ class FleetEvidence(BaseModel):
     window: WindowName
     start: datetime = Field(serialization_alias="from")
     end: datetime = Field(serialization_alias="to")
-    rows: list[FleetRow] = Field(description="worst first: not compliant, then no data, then compliant; lower "
-                                 "availability first")
+    rows: list[FleetRow] = Field(
+        description="worst first: not compliant, then no data, then compliant; lower availability first"
+    )
 
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
