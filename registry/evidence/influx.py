@@ -118,15 +118,15 @@ def _parse_chunks(body: str) -> list[Series]:
             raise TelemetryUnavailable(f"InfluxDB error: {document['error']}")
         for result in document.get("results", []):
             if "error" in result:
-                if "database not found" in result["error"]:
-                    continue  # nothing written yet: no data, not an outage
+                if "database not found" in result["error"] or "retention policy not found" in result["error"]:
+                    continue  # nothing written (or rolled) yet: no data, not an outage
                 raise TelemetryUnavailable(f"InfluxQL error: {result['error']}")
             for raw in result.get("series", []):
                 tags = raw.get("tags") or {}
-                key = (result.get("statement_id", 0), raw["name"], tuple(sorted(tags.items())))
+                key = (result.get("statement_id", 0), raw.get("name", ""), tuple(sorted(tags.items())))
                 existing = merged.get(key)
                 if existing is None:
-                    merged[key] = Series(raw["name"], tags, raw["columns"], list(raw.get("values") or []))
+                    merged[key] = Series(raw.get("name", ""), tags, raw["columns"], list(raw.get("values") or []))
                 else:
                     existing.values.extend(raw.get("values") or [])
     return list(merged.values())
