@@ -70,3 +70,18 @@ def minute_ago(minutes: int) -> int:
     """A whole minute `minutes` before now, epoch ms."""
     now = int(time.time() * 1000)
     return now - now % 60_000 - minutes * 60_000
+
+
+def sample_lines(
+    gateway: str, use_case: int | str, scenario: str, points: list[tuple[int, dict[str, float]]]
+) -> list[str]:
+    """`kpi` points exactly as the collector writes them (its own line builders and SLA flags)."""
+    from collector.sla import sla_fields
+    from collector.writer import kpi_line, tag_set
+
+    tags = tag_set((("gateway", gateway), ("use_case", str(use_case)), ("scenario", scenario)))
+    return [kpi_line(tags, ts, seq, kpis, {}, sla_fields(scenario, kpis)) for seq, (ts, kpis) in enumerate(points)]
+
+
+def steady(t0: int, seconds: int, kpis: dict[str, float], step_ms: int = 1000) -> list[tuple[int, dict[str, float]]]:
+    return [(t0 + i, kpis) for i in range(0, seconds * 1000, step_ms)]
