@@ -60,6 +60,7 @@ class Collected:
     def add(self, key: Key, bucket: int, aggregate: MinuteAggregate) -> None:
         target = self.buckets.setdefault(key, {}).setdefault(bucket, MinuteAggregate(key[1], bucket))
         merge(target, aggregate)
+        target.last_ts = 0  # kept per gateway in last_ts: the rollup path reads it with max(), not in the sums
         if aggregate.last_ts:
             self.last_ts[key] = max(self.last_ts.get(key, 0), aggregate.last_ts)
 
