@@ -321,7 +321,17 @@ def fleet_evidence(
     profiles = {str(uc.id): compute.profile_of(uc.scenario_key) for uc in use_cases}
     # One bucket for the whole window and no use-case filter: a single pass over all telemetry.
     with InfluxClient(settings) as client:
-        collected = collect(client, start, end, bucket_ms=span, use_cases=None, profiles=profiles, now_ms=_ms(utcnow()))
+        collected = collect(
+            client,
+            start,
+            end,
+            bucket_ms=span,
+            use_cases=None,
+            profiles=profiles,
+            now_ms=_ms(utcnow()),
+            overview=True,
+        )
+    span = (collected.covered_until or end) - start
     by_use_case: dict[str, list[compute.MinuteAggregate]] = {}
     last: dict[str, int] = {}
     for (uc, _gw), buckets in collected.buckets.items():
@@ -354,7 +364,8 @@ def fleet_evidence(
             )
         )
     rows.sort(key=_worst_first)
-    return FleetEvidence(window=window.name, start=window.start, end=window.end, rows=rows)
+    # The overview ends where the rollups do (see store.collect): say so rather than pretend to cover the rest.
+    return FleetEvidence(window=window.name, start=window.start, end=_dt(start + span), rows=rows)
 
 
 def _worst_first(row: FleetRow) -> tuple[int, float, int]:

@@ -56,6 +56,7 @@ class Collected:
     unavailable: list[tuple[Key, MinuteAggregate]] = field(default_factory=list)
     last_ts: dict[Key, int] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
+    covered_until: int | None = None  # set by an overview that stopped at the rollup checkpoint
 
     def add(self, key: Key, bucket: int, aggregate: MinuteAggregate) -> None:
         target = self.buckets.setdefault(key, {}).setdefault(bucket, MinuteAggregate(key[1], bucket))
@@ -275,23 +276,26 @@ def rollup_buckets(
     origin: int,
     use_cases: Sequence[str] | None,
     into: Collected,
+    *,
+    counters_only: bool = False,
 ) -> None:
     """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for worst periods) and the last sample per gateway."""
+    minutes (for worst periods) and the last sample per gateway. `counters_only`: no KPI histograms and no
+    unavailable minutes (the fleet list needs neither)."""
     measurement = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
     where = _time_range(start, end) + _use_case_filter(use_cases)
     offset = origin % bucket_ms
-    sums = (
-        f"SELECT sum(*) FROM {measurement} WHERE {where} GROUP BY time({bucket_ms}ms, {offset}ms),"
-        ' "use_case", "gateway" fill(none)'
-    )
+    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in _COUNTERS)
+    grouping = f'GROUP BY time({bucket_ms}ms, {offset}ms), "use_case", "gateway" fill(none)'
+    sums = f"SELECT {selected if counters_only else 'sum(*)'} FROM {measurement} WHERE {where} {grouping}"
     last = f'SELECT max("last_ts") AS "last_ts" FROM {measurement} WHERE {where} GROUP BY "use_case", "gateway"'
     bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
     unavailable = (
         f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {measurement}'
         f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
     )
-    for series in client.query(f"{sums}; {last}; {unavailable}"):
+    statements = [sums, last] if counters_only else [sums, last, unavailable]
+    for series in client.query("; ".join(statements)):
         key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
         if "sum_samples" in series.columns:
             for row in series.rows():
@@ -320,16 +324,22 @@ def collect(
     use_cases: Sequence[str] | None,
     profiles: dict[str, Profile] | None,
     now_ms: int,
+    overview: bool = False,
 ) -> Collected:
     """Figures of [start, end) (whole minutes) in buckets of bucket_ms from start: rollups where the rollup job
     has covered the minutes, raw samples elsewhere. Raises WindowInvalid when raw samples would be needed
-    beyond raw retention."""
+    beyond raw retention. `overview` (the fleet list): once rollups exist, the window ends at the rollup checkpoint
+    (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples,
+    and KPI histograms are not read."""
     collected = Collected()
     checkpoint = read_checkpoint(client)
     rolled = (max(start, checkpoint.rolled_from), min(end, checkpoint.done_until)) if checkpoint else (end, end)
     raw_parts = (
         [(start, min(end, rolled[0])), (max(start, rolled[1]), end)] if rolled[0] < rolled[1] else [(start, end)]
     )
+    if overview and rolled[0] < rolled[1]:
+        raw_parts = [(start, rolled[0])]
+        collected.covered_until = rolled[1]
     raw_parts = [(a, b) for a, b in raw_parts if a < b]
     oldest_raw = now_ms - client.settings.raw_retention_days * 86_400_000
     for a, _ in raw_parts:
@@ -344,7 +354,7 @@ def collect(
                 f"from {_iso(oldest_raw)}) and {covered}; choose a window inside those ranges"
             )
     if rolled[0] < rolled[1]:
-        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, start, use_cases, collected)
+        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, start, use_cases, collected, counters_only=overview)
     for a, b in raw_parts:
         for key, minutes in raw_minutes(client, a, b, use_cases, profiles).items():
             collected.buckets.setdefault(key, {})
