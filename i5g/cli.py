@@ -22,6 +22,7 @@ PARTS: dict[str, str] = {
     "dashboards": "dashboards.cli",
     "stack": "i5g.stack.cli",
     "broker": "registry.broker.cli",
+    "evidence": "registry.evidence.cli",
 }
 
 
