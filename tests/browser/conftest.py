@@ -37,6 +37,7 @@ STAFF_PASSWORD = "reviewer-password-1"
 class LiveRegistry:
     url: str
     database_url: str
+    server: object = None  # tests.registry.support.RegistryServer: API helpers and the app itself
 
 
 def _i5g(*args: str, database_url: str) -> None:
@@ -63,7 +64,7 @@ def live_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveRegi
     _i5g("create-staff", "--email", STAFF_EMAIL, database_url=database_url)
     server = RegistryServer(database_url).start()
     try:
-        yield LiveRegistry(server.url, database_url)
+        yield LiveRegistry(server.url, database_url, server)
     finally:
         server.stop()
 
