@@ -5,12 +5,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format clean system-deps system-deps-demo venv dist
+.PHONY: demo test lint format clean system-deps system-deps-demo venv dist browser-deps
+# Test-only npm packages (axe-core for the accessibility checks); pages never load them.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 demo: system-deps-demo $(STAMP)
 	$(BIN)/i5g stack up
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -30,6 +32,12 @@ system-deps-demo:
 
 venv: $(STAMP)
 
+browser-deps: $(AXE)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(AXE)
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -41,4 +49,4 @@ dist: $(STAMP)
 	scripts/build-release dist
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info .i5g
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info .i5g tests/browser/node_modules

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from edge_agent.sources.simulated import Behaviour
 from edge_agent.status import config_hash
 from i5g import contract
 from i5g.scenarios import SCENARIOS
@@ -205,6 +206,8 @@ class SimulatedGateway(_Section):
     gateway_id: GatewayId
     password: str | None = Field(None, repr=False)
     scenario: ScenarioKey = "agv"
+    # edge_agent/sources/simulated.py BEHAVIOURS: the demo gives some gateways breaches or silence.
+    behaviour: Behaviour = "default"
 
 
 class SimulateSettings(I5GSettings):

@@ -21,7 +21,7 @@ from typing import Any
 
 from edge_agent.publisher import GatewayLink, StatusInfo, close_links
 from edge_agent.reactor import Reactor
-from edge_agent.sources.simulated import ScenarioStream, stable_seed
+from edge_agent.sources.simulated import stable_seed, stream_for
 from edge_agent.spool import Spool, now_ms
 from edge_agent.status import config_hash
 from i5g import __version__
@@ -39,6 +39,7 @@ class GatewaySpec:
     gateway_id: str
     scenario: str
     password: str | None = None
+    behaviour: str = "default"
 
 
 def read_credentials(path: Path) -> list[dict[str, Any]]:
@@ -61,7 +62,7 @@ def fleet(settings: Any) -> list[GatewaySpec]:
         from edge_agent.settings import SimulatedGateway  # validates each entry, naming the bad one
 
         entries = [SimulatedGateway(**entry) for entry in read_credentials(settings.credentials_file)]
-        specs = [GatewaySpec(e.gateway_id, settings.scenario or e.scenario, e.password) for e in entries]
+        specs = [GatewaySpec(e.gateway_id, settings.scenario or e.scenario, e.password, e.behaviour) for e in entries]
         return specs[: settings.gateways] if settings.gateways else specs
     keys = [settings.scenario] if settings.scenario else sorted(SCENARIOS)
     count = settings.gateways or 10
@@ -82,8 +83,8 @@ class FleetMember:
         self.spec = spec
         self.reactor = reactor
         self.period = 1.0 / settings.rate_hz
-        self.stream = ScenarioStream(
-            spec.scenario, stable_seed(settings.seed, spec.gateway_id), settings.degradation_rate
+        self.stream = stream_for(
+            spec.scenario, stable_seed(settings.seed, spec.gateway_id), spec.behaviour, settings.degradation_rate
         )
         self.spool = Spool(
             settings.state_dir / f"{spec.gateway_id}.sqlite",
@@ -101,6 +102,8 @@ class FleetMember:
 
     def start(self, offset: float) -> None:
         self.link.start()
+        if self.spec.behaviour == "silent":
+            return  # connected and online, but it never measures anything: "no data" in the evidence
         self._next = time.monotonic() + offset
         self.reactor.call_at(self._next, self._tick)
 

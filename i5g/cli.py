@@ -23,6 +23,7 @@ PARTS: dict[str, str] = {
     "stack": "i5g.stack.cli",
     "broker": "registry.broker.cli",
     "influx": "i5g.influx.cli",
+    "evidence": "registry.evidence.cli",
 }
 
 

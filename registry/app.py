@@ -19,6 +19,7 @@ from registry.cities.api import router as cities_router
 from registry.db import make_engine, make_sessionmaker
 from registry.enterprises.api import router as enterprises_router
 from registry.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from registry.evidence.api import router as evidence_router
 from registry.gateways.api import router as gateways_router
 from registry.hosts import install_host_guards
 from registry.scenarios.api import router as scenarios_router
@@ -30,7 +31,14 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for domain_router in (enterprises_router, usecases_router, gateways_router, scenarios_router, cities_router):
+    for domain_router in (
+        enterprises_router,
+        usecases_router,
+        gateways_router,
+        scenarios_router,
+        cities_router,
+        evidence_router,
+    ):
         router.include_router(domain_router)
     return router
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from typing import Any
+from typing import Any, Literal
 
 from edge_agent.sources.base import Reading, checked
 from i5g.scenarios import Requirement, bounds_for
@@ -48,12 +48,28 @@ _MAX_POINT, _MAX_CEILING = 0.4, 0.9  # "max" bounds: around 40 % of the bound, c
 _MIN_POINT, _MIN_FLOOR = 2.5, 1.1  # "min" bounds: around 2.5x the bound, clamped at 110 %
 
 
+# How a simulated gateway behaves (the demo fleet shows every verdict of the deployment evidence):
+# behaviour -> (degradation rate per reading, or None for the configured one; episode length in readings).
+# "silent" gateways take no readings at all (edge_agent/simulate.py): connected, online, no data.
+BEHAVIOURS: dict[str, tuple[float | None, tuple[int, int]]] = {
+    "default": (None, (3, 10)),
+    "steady": (0.0, (3, 10)),  # inside every bound, always
+    "brief_breaches": (1 / 240, (1, 1)),  # a single out-of-bound reading every few minutes
+    "sustained_breach": (1 / 60, (60, 240)),  # out of bounds for minutes at a time, most of the time
+    "silent": (0.0, (3, 10)),
+}
+Behaviour = Literal["default", "steady", "brief_breaches", "sustained_breach", "silent"]
+
+
 class ScenarioStream:
-    def __init__(self, scenario: str, seed: int, degradation_rate: float = 0.01) -> None:
+    def __init__(
+        self, scenario: str, seed: int, degradation_rate: float = 0.01, episode: tuple[int, int] = (3, 10)
+    ) -> None:
         self.scenario = scenario
         self.bounds: dict[str, Requirement] = {r.kpi: r for r in bounds_for(scenario) if r.kpi}
         self.rng = random.Random(seed)
         self.degradation_rate = degradation_rate
+        self.episode = episode
         self.degraded_left = 0
         self.cell = self.rng.choice(((78, 627264), (41, 504990), (28, 154810)))
         self.pci = self.rng.randrange(0, 1008)
@@ -76,7 +92,7 @@ class ScenarioStream:
 
     def next(self) -> Reading:
         if self.degraded_left == 0 and self.rng.random() < self.degradation_rate:
-            self.degraded_left = self.rng.randint(3, 10)
+            self.degraded_left = self.rng.randint(*self.episode)
         degraded = self.degraded_left > 0
         if degraded:
             self.degraded_left -= 1
@@ -107,6 +123,11 @@ class ScenarioStream:
                 values[kpi] = values[kpi] * factor * rng.uniform(0.8, 1.2)
         values["rsrp_dbm"] = rng.uniform(-120.0, -110.0)
         values["sinr_db"] = rng.uniform(-5.0, 3.0)
+
+
+def stream_for(scenario: str, seed: int, behaviour: str, configured_rate: float) -> ScenarioStream:
+    rate, episode = BEHAVIOURS[behaviour]
+    return ScenarioStream(scenario, seed, configured_rate if rate is None else rate, episode)
 
 
 class SimulatedSource:

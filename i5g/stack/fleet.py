@@ -24,15 +24,31 @@ API = "/api/v1"
 PAGE_SIZE = 200
 
 
+# The demo must show every verdict of the deployment evidence within minutes (README "Deployment evidence"):
+# the use cases with the lowest ids get these behaviours (edge_agent/sources/simulated.py BEHAVIOURS), in
+# this order; every other gateway stays inside its profile ("steady": meets).
+DEMO_BEHAVIOURS = ("sustained_breach", "brief_breaches", "silent")
+
+
+def demo_behaviour(rank: int) -> str:
+    return DEMO_BEHAVIOURS[rank] if rank < len(DEMO_BEHAVIOURS) else "steady"
+
+
 @dataclass(frozen=True)
 class FleetGateway:
     gateway_id: str
     use_case_id: int
     scenario: str
     password: str
+    behaviour: str = "steady"
 
     def credentials(self) -> dict[str, Any]:
-        return {"gateway_id": self.gateway_id, "password": self.password, "scenario": self.scenario}
+        return {
+            "gateway_id": self.gateway_id,
+            "password": self.password,
+            "scenario": self.scenario,
+            "behaviour": self.behaviour,
+        }
 
 
 def gateway_id_for(use_case_id: int, scenario: str) -> str:
@@ -70,11 +86,11 @@ def register_fleet(
 ) -> list[FleetGateway]:
     """Register (or find) one gateway per approved use case; write and return their credentials."""
     saved = saved_passwords(credentials_path)
-    use_cases = approved_use_cases(registry_url, staff_token)
+    use_cases = sorted(approved_use_cases(registry_url, staff_token), key=lambda u: u["id"])
     if limit:
         use_cases = use_cases[:limit]
     fleet: list[FleetGateway] = []
-    for use_case in use_cases:
+    for rank, use_case in enumerate(use_cases):
         gateway_id = gateway_id_for(use_case["id"], use_case["scenario"])
         body = {"id": gateway_id, "use_case_id": use_case["id"], "site_name": f"demo site of use case {use_case['id']}"}
         password: str | None = None
@@ -85,8 +101,7 @@ def register_fleet(
             if exc.status != 409:  # 409: registered by an earlier `up`
                 raise
             password = saved.get(gateway_id)
-        fleet.append(
-            FleetGateway(gateway_id, use_case["id"], use_case["scenario"], password or rotate_password(gateway_id))
-        )
+        password = password or rotate_password(gateway_id)
+        fleet.append(FleetGateway(gateway_id, use_case["id"], use_case["scenario"], password, demo_behaviour(rank)))
     write_private(credentials_path, [gateway.credentials() for gateway in fleet])
     return fleet

@@ -28,11 +28,18 @@ def list_enterprises(
     page: Annotated[PageRequest, Depends(page_request)],
     city: str | None = None,
     province: str | None = None,
-    industry: str | None = None,
+    industry: Annotated[str | None, Query(description="the industry as worded in the source")] = None,
+    industry_code: Annotated[str | None, Query(description="GB/T 4754-2017 division code, e.g. C36")] = None,
     q: Annotated[str | None, Query(max_length=200, description="free text over the names")] = None,
 ) -> Page[EnterpriseView]:
-    public_only = not sees_everything(principal)
-    filters = service.EnterpriseFilters(city=city, province=province, industry=industry, q=q, public_only=public_only)
+    filters = service.EnterpriseFilters(
+        city=city,
+        province=province,
+        industry=industry,
+        industry_code=industry_code,
+        q=q,
+        public_only=not sees_everything(principal),
+    )
     rows, total = service.list_enterprises(session, filters, page)
     return page_of(_view(principal), rows, total, page)
 

@@ -7,6 +7,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, UTCDateTime, utcnow
+from registry.enterprises.industry_class import CODE_LEN as INDUSTRY_CODE_LEN
 
 if TYPE_CHECKING:
     from registry.usecases.models import UseCase
@@ -27,7 +28,11 @@ class Enterprise(Base):
     name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
     city: Mapped[str] = mapped_column(String(PLACE_MAX), index=True)
     province: Mapped[str] = mapped_column(String(PLACE_MAX), index=True)
+    # The wording of the source document or of the enterprise itself ("汽车及零部件"), kept as given.
     industry: Mapped[str] = mapped_column(String(INDUSTRY_MAX), index=True)
+    # GB/T 4754-2017 division (enterprises/industry_class.py): what filters and counts group by. None only for
+    # rows nobody has classified yet (the sources do not say, e.g. seed 光轩公司).
+    industry_code: Mapped[str | None] = mapped_column(String(INDUSTRY_CODE_LEN), index=True)
     # Unified social credit code (统一社会信用代码, GB 32100-2015); checked in enterprises/creditcode.py.
     credit_code: Mapped[str | None] = mapped_column(String(CREDIT_CODE_LEN), unique=True)
     contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Exists, Select, exists, or_, select
 from sqlalchemy.orm import Session
 
+from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
 from registry.enums import ReviewStatus
@@ -23,6 +24,7 @@ class EnterpriseFilters:
     city: str | None = None
     province: str | None = None
     industry: str | None = None
+    industry_code: str | None = None
     q: str | None = None
     # Anonymous callers: only enterprises with at least one approved use case (one that only signed up is
     # nobody's business but staff's).
@@ -42,6 +44,7 @@ def _filtered(filters: EnterpriseFilters) -> Select[tuple[Enterprise]]:
         (Enterprise.city, filters.city),
         (Enterprise.province, filters.province),
         (Enterprise.industry, filters.industry),
+        (Enterprise.industry_code, filters.industry_code),
     ):
         if value:
             stmt = stmt.where(column == value)
@@ -77,7 +80,9 @@ def _check_unique(session: Session, name: str | None, credit_code: str | None, e
 
 def create_enterprise(session: Session, data: EnterpriseCreate, *, seed_key: str | None = None) -> Enterprise:
     _check_unique(session, data.name, data.credit_code, None)
-    enterprise = Enterprise(**data.model_dump(), seed_key=seed_key)
+    values = data.model_dump()
+    values["industry_code"] = values["industry_code"] or industry_class.code_for_wording(data.industry)
+    enterprise = Enterprise(**values, seed_key=seed_key)
     session.add(enterprise)
     session.flush()
     return enterprise

@@ -90,6 +90,7 @@ def _enterprise_values(catalog: schema.Catalog, record: schema.Enterprise) -> di
         "city": city.name,
         "province": city.province,
         "industry": record.industry,
+        "industry_code": record.industry_code,
     }
 
 

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from i5g import scenarios
+from registry.enterprises import industry_class
 from registry.enums import LifecycleStage, NetworkMode, Operator
 
 SeedKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,198}[a-z0-9]$")]
@@ -90,6 +91,16 @@ class Enterprise(_Record):
     city: SeedKey
     industry: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     industry_basis: Literal["stated", "inferred"]
+    # Required, but may be null: leaving an enterprise unclassified must be a visible choice in the seed file.
+    industry_code: str | None
+
+    @field_validator("industry_code")
+    @classmethod
+    def _known_division(cls, value: str | None) -> str | None:
+        if value is not None and (problem := industry_class.code_problem(value)):
+            raise ValueError(problem)
+        return value
+
     role: str | None = None
 
 

@@ -25,6 +25,7 @@ class UseCaseFilters:
     city: str | None = None
     province: str | None = None
     industry: str | None = None
+    industry_code: str | None = None
     scenario: str | None = None
     stage: LifecycleStage | None = None
     review_status: ReviewStatus | None = None
@@ -39,6 +40,7 @@ def _conditions(session: Session, filters: UseCaseFilters) -> tuple[list[ColumnE
     """The WHERE conditions for the filters, and whether they need the enterprises joined."""
     enterprise_values = [(Enterprise.city, filters.city), (Enterprise.province, filters.province)]
     enterprise_values.append((Enterprise.industry, filters.industry))
+    enterprise_values.append((Enterprise.industry_code, filters.industry_code))
     use_case_values: list[tuple[Any, Any]] = [
         (UseCase.scenario_key, filters.scenario),
         (UseCase.stage, filters.stage),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, ReviewStatus
 from registry.usecases.models import UseCase
@@ -56,9 +57,12 @@ class CatalogQuery:
         )
 
     def filters(self, *, approved_only: bool = True) -> UseCaseFilters:
+        # The menu offers GB/T 4754 divisions; an older link carrying a document's wording still works.
+        is_code = industry_class.get(self.industry) is not None
         return UseCaseFilters(
             city=self.city or None,
-            industry=self.industry or None,
+            industry_code=self.industry if is_code else None,
+            industry=self.industry if self.industry and not is_code else None,
             scenario=self.scenario or None,
             stage=LifecycleStage(self.stage) if self.stage else None,
             review_status=ReviewStatus(self.status) if self.status else None,

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from registry.accounts.throttle import PasswordThrottle
+from registry.evidence import web as evidence_pages
 from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
 from registry.web.pages import (
@@ -38,7 +39,8 @@ def page_router() -> APIRouter:
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
     enterprise_pages = (my_usecases, gateways)
     staff_pages = (review, staff_usecases, staff_accounts, export)
-    for module in (catalog, usecase_detail, accounts, password, language, *enterprise_pages, *staff_pages):
+    public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language)
+    for module in (*public_pages, *enterprise_pages, *staff_pages):
         router.include_router(module.router)
     return router
 

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 from i5g import scenarios
 from registry import enums
 from registry.accounts.csrf import csrf_token
+from registry.enterprises import industry_class
 from registry.web import flash
 from registry.web.i18n import Lang, negotiate, translator
 
@@ -51,6 +52,11 @@ def enum_label(enum_cls: type[StrEnum], value: object, lang: Lang) -> str:
         return str(value)
 
 
+def industry_label(code: str | None, lang: Lang) -> str:
+    division = industry_class.get(code)
+    return division.label(lang) if division else translator(lang)("industry.unclassified")
+
+
 def current_path(request: Request) -> str:
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
@@ -77,6 +83,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "operator_label": lambda v: enum_label(enums.Operator, v, lang),
         "stage_label": lambda v: enum_label(enums.LifecycleStage, v, lang),
         "status_label": lambda v: enum_label(enums.ReviewStatus, v, lang),
+        "industry_label": lambda code: industry_label(code, lang),
         "values": {},
         "errors": {},
         "nav": None,

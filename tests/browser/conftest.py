@@ -25,6 +25,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+# Test-only: `make browser-deps` installs it from npm (tests/browser/package.json); no page ever loads it.
+AXE_SOURCE = REPO_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+# The rules of WCAG 2.1 levels A and AA (axe-core's tag names).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 STAFF_EMAIL = "reviewer@bureau.gov.cn"
 STAFF_PASSWORD = "reviewer-password-1"
 
@@ -33,6 +37,7 @@ STAFF_PASSWORD = "reviewer-password-1"
 class LiveRegistry:
     url: str
     database_url: str
+    server: object = None  # tests.registry.support.RegistryServer: API helpers and the app itself
 
 
 def _i5g(*args: str, database_url: str) -> None:
@@ -59,7 +64,7 @@ def live_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveRegi
     _i5g("create-staff", "--email", STAFF_EMAIL, database_url=database_url)
     server = RegistryServer(database_url).start()
     try:
-        yield LiveRegistry(server.url, database_url)
+        yield LiveRegistry(server.url, database_url, server)
     finally:
         server.stop()
 
@@ -83,3 +88,28 @@ def screenshot(page: object, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
     return path
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_SOURCE.exists():
+        pytest.fail(f"{AXE_SOURCE} is missing: run `make browser-deps` (npm ci --prefix tests/browser)")
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: object, source: str) -> list[str]:
+    """WCAG 2.1 A/AA violations axe-core finds on the page, one line per rule and element.
+
+    Injected with page.evaluate (DevTools evaluation, outside the page's CSP), so the pages keep their
+    `script-src 'self'` policy and nothing of axe stays on them."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):  # type: ignore[attr-defined]
+        page.evaluate(source)  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "tags => window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} - {node['failureSummary'].splitlines()[-1].strip()}"
+        for v in result["violations"]
+        for node in v["nodes"]
+    ]

@@ -90,6 +90,7 @@ def test_signup_submit_review_publish(context, live_registry: LiveRegistry) -> N
         "contact": "张伟 0519-88886666",
     }.items():
         page.fill(f"#f-{field}", value)
+    page.select_option("#f-industry_code", "C34")
     page.click("form[action='/signup'] button[type=submit]")
     # Sign-up never logs in (its answer must not tell whether the e-mail was taken): log in with the new account.
     page.wait_for_url(re.compile(r"/login$"))

@@ -216,6 +216,7 @@ class RegistryServer(RegistryClient):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(RegistrySettings(database_url=database_url))
+        self.app = app  # tests may point app.state at their own servers (e.g. evidence_settings)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="registry-uvicorn", daemon=True)

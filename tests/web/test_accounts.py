@@ -23,6 +23,7 @@ SIGNUP = {
     "name_en": "Changzhou Precision",
     "province": "江苏",
     "city": "常州",
+    "industry_code": "C35",
     "industry": "装备制造",
     "credit_code": "",
     "contact": "李雷 0519-12345678",

@@ -48,7 +48,7 @@ def test_catalog_lists_only_approved(client: TestClient, catalog: dict[str, int]
     ("query", "expected"),
     [
         ({"city": "常州"}, {"钢板表面缺陷视觉检测", "炼钢车间AGV物流"}),
-        ({"industry": "装备制造"}, {"挖掘机远程操控", "规划中的数字孪生"}),
+        ({"industry": "装备制造"}, {"挖掘机远程操控", "规划中的数字孪生"}),  # an old link with the wording
         ({"scenario": "agv"}, {"炼钢车间AGV物流"}),
         ({"stage": "planned"}, {"规划中的数字孪生"}),
         ({"q": "天车"}, {"炼钢车间AGV物流"}),  # free text reaches the description

@@ -12,6 +12,7 @@ from registry.accounts.models import UserRole
 from registry.accounts.passwords import hash_password, password_problem
 from registry.accounts.service import authenticate, create_user, email_problem, find_by_email, normalize_email
 from registry.db_session import SessionDep
+from registry.enterprises import industry_class
 from registry.enterprises import models as enterprise_models
 from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate
@@ -20,13 +21,14 @@ from registry.errors import Conflict
 from registry.web import flash
 from registry.web.deps import OptionalUser, end_browser_session, start_session
 from registry.web.forms import form_values, validate
+from registry.web.i18n import negotiate
 from registry.web.password_guard import PasswordGuard, too_many
 from registry.web.redirects import home_for, safe_next, see_other
 from registry.web.templating import render, translator_for
 
 router = APIRouter()
 
-ENTERPRISE_FIELDS = ("name", "name_en", "province", "city", "industry", "credit_code", "contact")
+ENTERPRISE_FIELDS = ("name", "name_en", "province", "city", "industry_code", "industry", "credit_code", "contact")
 LIMITS = {
     "name": enterprise_models.NAME_MAX,
     "place": enterprise_models.PLACE_MAX,
@@ -76,7 +78,13 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 def _signup_page(request: Request, values: dict, errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
     shown = {k: v for k, v in values.items() if k != "password"}  # a password is never sent back
-    context = {"values": shown, "errors": errors, "limits": LIMITS, "nav": "signup"}
+    context = {
+        "values": shown,
+        "errors": errors,
+        "limits": LIMITS,
+        "industries": industry_class.options(negotiate(request)),
+        "nav": "signup",
+    }
     return render(request, "signup.html", context, status_code=status_code)
 
 
@@ -92,10 +100,16 @@ async def signup(request: Request, session: SessionDep) -> Response:
     form = await request.form()
     values = form_values(form, ("email", "password", *ENTERPRISE_FIELDS))
     t = translator_for(request)
+    enterprise_input = {k: values[k] for k in ENTERPRISE_FIELDS}
+    division = industry_class.get(values["industry_code"])
+    if division and not values["industry"].strip():
+        enterprise_input["industry"] = division.zh  # the own wording is optional on the form
     result = validate(
-        EnterpriseCreate, {k: values[k] for k in ENTERPRISE_FIELDS}, t, {"credit_code": "err.credit_code"}
+        EnterpriseCreate, enterprise_input, t, {"credit_code": "err.credit_code", "industry_code": "err.invalid_choice"}
     )
     errors = dict(result.errors)
+    if not values["industry_code"].strip():
+        errors["industry_code"] = t("err.required")  # the API may derive it; a person chooses it
     email = normalize_email(values["email"])
     # Only the e-mail's form is checked here: whether it is taken must not show in the answer (see below).
     if problem := email_problem(email):

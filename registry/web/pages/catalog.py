@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from registry.db_session import SessionDep
+from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.pagination import PageRequest
 from registry.usecases.service import list_use_cases
@@ -45,7 +46,7 @@ def catalog(request: Request, session: SessionDep) -> HTMLResponse:
         "city_counts": city_counts(session, filters),
         "enterprise_count": enterprise_count(session, filters),
         "cities": distinct_values(session, Enterprise.city),
-        "industries": distinct_values(session, Enterprise.industry),
+        "industries": industry_class.options(lang, distinct_values(session, Enterprise.industry_code)),
         "scenario_options": scenario_options(lang),
         "stages": enum_options("LifecycleStage", lang),
         "export_params": urlencode(query.params(page=1)),

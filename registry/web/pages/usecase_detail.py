@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse
 
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
+from registry.evidence.web import evidence_view
 from registry.gateways.models import Gateway
 from registry.usecases.models import UseCase
 from registry.web.i18n import negotiate
@@ -45,5 +46,6 @@ def usecase_detail(request: Request, use_case_id: int, session: SessionDep) -> H
         "is_owner": is_owner(user, use_case),
         "approved": approved,
         "nav": "catalog",
+        **evidence_view(request, session, use_case),
     }
     return render(request, "usecase_detail.html", context)

@@ -1,0 +1,375 @@
+"""Reading telemetry for evidence and writing/reading the 1-minute rollups (storage layout: docs/evidence.md).
+
+`collect` answers "the per-gateway figures of these use cases over [start, end) in chart buckets", reading
+rollups for the minutes the rollup job has covered and raw samples for the rest, so callers never care which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from collector.writer import format_field, tag_set
+from i5g import scenarios
+from i5g.contract import (
+    FIELD_SLA_OK,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    sla_flag_field,
+)
+from registry.evidence.compute import (
+    MINUTE_MS,
+    KpiAggregate,
+    MinuteAggregate,
+    Profile,
+    RawSample,
+    StatusEvent,
+    floor_minute,
+    minute_aggregates,
+    profile_of,
+)
+from registry.evidence.errors import WindowInvalid
+from registry.evidence.influx import InfluxClient, Series, any_of, ident
+
+ROLLUP_MEASUREMENT = "kpi_1m"
+STATE_MEASUREMENT = "rollup_state"
+_COUNTERS = ("samples", "avail_ms", "unavail_ms", "online_ms", "status_ms", "dead_letters")
+_HIST = "_h"  # histogram field: <kpi>_h<bucket key>, e.g. rtt_ms_h+312
+
+Key = tuple[str, str]  # (use_case, gateway)
+
+
+@cache
+def bounded_kpis() -> tuple[str, ...]:
+    """Every KPI any scenario bounds: what the rollup job reads from raw samples."""
+    names = {r.kpi for s in scenarios.SCENARIOS.values() for r in s.bounds() if r.kpi}
+    return tuple(sorted(names))
+
+
+@dataclass
+class Collected:
+    """Per (use_case, gateway): bucket start -> summed aggregate; the unavailable minutes; the last sample."""
+
+    buckets: dict[Key, dict[int, MinuteAggregate]] = field(default_factory=dict)
+    unavailable: list[tuple[Key, MinuteAggregate]] = field(default_factory=list)
+    last_ts: dict[Key, int] = field(default_factory=dict)
+    sources: set[str] = field(default_factory=set)
+    covered_until: int | None = None  # set by an overview that stopped at the rollup checkpoint
+
+    def add(self, key: Key, bucket: int, aggregate: MinuteAggregate) -> None:
+        target = self.buckets.setdefault(key, {}).setdefault(bucket, MinuteAggregate(key[1], bucket))
+        merge(target, aggregate)
+        target.last_ts = 0  # kept per gateway in last_ts: the rollup path reads it with max(), not in the sums
+        if aggregate.last_ts:
+            self.last_ts[key] = max(self.last_ts.get(key, 0), aggregate.last_ts)
+
+
+def merge(target: MinuteAggregate, other: MinuteAggregate) -> None:
+    for name in _COUNTERS:
+        setattr(target, name, getattr(target, name) + getattr(other, name))
+    target.last_ts = max(target.last_ts, other.last_ts)
+    for name, kpi in other.kpis.items():
+        target.kpis.setdefault(name, KpiAggregate()).add(kpi)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    rolled_from: int  # epoch ms: the first minute the rollups cover
+    done_until: int  # epoch ms: every minute before this is rolled
+
+
+# ------------------------------------------------------------------------------------------------- raw
+
+
+def _time_range(start: int, end: int) -> str:
+    return f"time >= {start}ms AND time < {end}ms"
+
+
+def read_raw(
+    client: InfluxClient, start: int, end: int, use_cases: Sequence[str] | None
+) -> tuple[dict[Key, list[RawSample]], dict[Key, str]]:
+    """Samples per (use_case, gateway) and each one's scenario tag."""
+    columns = [FIELD_SLA_OK]
+    for kpi in bounded_kpis():
+        columns += [kpi, sla_flag_field(kpi)]
+    where = _time_range(start, end) + _use_case_filter(use_cases)
+    measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_KPI)
+    statement = (
+        f"SELECT {', '.join(ident(c) for c in columns)} FROM {measurement}"
+        f' WHERE {where} GROUP BY "use_case", "gateway", "scenario"'
+    )
+    samples: dict[Key, list[RawSample]] = {}
+    scenario_of: dict[Key, str] = {}
+    for series in client.query(statement):
+        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        scenario_of[key] = series.tags.get("scenario", "")
+        target = samples.setdefault(key, [])
+        index = {name: i for i, name in enumerate(series.columns)}
+        for row in series.values:
+            values: dict[str, float] = {}
+            flags: dict[str, bool] = {}
+            for kpi in bounded_kpis():
+                value = row[index[kpi]]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    values[kpi] = float(value)
+                flag = row[index[sla_flag_field(kpi)]]
+                if isinstance(flag, bool):
+                    flags[kpi] = flag
+            ok = row[index[FIELD_SLA_OK]]
+            target.append(RawSample(int(row[0]), ok if isinstance(ok, bool) else None, values, flags))
+    return samples, scenario_of
+
+
+def _use_case_filter(use_cases: Sequence[str] | None) -> str:
+    return "" if use_cases is None else " AND " + any_of("use_case", use_cases)
+
+
+def read_status(
+    client: InfluxClient, start: int, end: int, use_cases: Sequence[str] | None
+) -> dict[Key, list[StatusEvent]]:
+    measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_GATEWAY_STATUS)
+    lookback = start - client.settings.raw_retention_days * 86_400_000
+    flt = _use_case_filter(use_cases)
+    before = (
+        f'SELECT last("online") AS "online" FROM {measurement} WHERE {_time_range(lookback, start)}{flt}'
+        ' GROUP BY "use_case", "gateway"'
+    )
+    inside = f'SELECT "online" FROM {measurement} WHERE {_time_range(start, end)}{flt} GROUP BY "use_case", "gateway"'
+    events: dict[Key, list[StatusEvent]] = {}
+    for series in client.query(f"{before}; {inside}"):
+        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        for ts, online in series.values:
+            if isinstance(online, bool):
+                events.setdefault(key, []).append(StatusEvent(int(ts), online))
+    return events
+
+
+def read_dead_letters(
+    client: InfluxClient, start: int, end: int, gateways: Iterable[str]
+) -> dict[str, list[tuple[int, int]]]:
+    names = sorted(set(gateways))
+    if not names:
+        return {}
+    measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_DEAD_LETTER)
+    statement = (
+        f'SELECT "count" FROM {measurement} WHERE {_time_range(start, end)} AND {any_of("gateway", names)}'
+        ' GROUP BY "gateway"'
+    )
+    result: dict[str, list[tuple[int, int]]] = {}
+    for series in client.query(statement):
+        gateway = series.tags.get("gateway", "")
+        result[gateway] = [(int(ts), int(count or 0)) for ts, count in series.values]
+    return result
+
+
+def raw_minutes(
+    client: InfluxClient,
+    start: int,
+    end: int,
+    use_cases: Sequence[str] | None,
+    profiles: dict[str, Profile] | None = None,
+) -> dict[Key, dict[int, MinuteAggregate]]:
+    """Minute aggregates computed from raw samples for [start, end) (whole minutes). `profiles` maps use case ->
+    profile (the registry's scenario); otherwise each gateway's scenario tag decides."""
+    gap = round(client.settings.no_data_after_s * 1000)
+    survival = max((p.survival_ms for p in scenario_profiles().values()), default=0.0)
+    context_before = gap + int(survival) + 1
+    samples, scenario_of = read_raw(client, start - context_before, end + gap, use_cases)
+    status = read_status(client, start, end, use_cases)
+    dead = read_dead_letters(client, start, end, [gateway for _, gateway in {*samples, *status}])
+    result: dict[Key, dict[int, MinuteAggregate]] = {}
+    for key in {*samples, *status}:
+        use_case, gateway = key
+        profile = (profiles or {}).get(use_case) or profile_of(scenario_of.get(key, ""))
+        result[key] = minute_aggregates(
+            gateway,
+            samples.get(key, []),
+            start=start,
+            end=end,
+            profile=profile,
+            gap_ms=gap,
+            status=status.get(key, []),
+            dead_letters=dead.get(gateway, []),
+        )
+    return result
+
+
+@cache
+def scenario_profiles() -> dict[str, Profile]:
+    return {key: profile_of(key) for key in scenarios.SCENARIOS}
+
+
+# -------------------------------------------------------------------------------------------- rollups
+
+
+def rollup_lines(key: Key, scenario: str, aggregates: Iterable[MinuteAggregate]) -> list[str]:
+    """Line protocol for minute aggregates. Counters are always written (a re-roll must be able to lower one
+    to zero); histogram buckets only grow with late data, so only non-empty ones are written."""
+    tags = tag_set((("use_case", key[0]), ("gateway", key[1]), ("scenario", scenario)))
+    lines = []
+    for aggregate in aggregates:
+        fields: dict[str, int] = {name: getattr(aggregate, name) for name in _COUNTERS}
+        fields["last_ts"] = aggregate.last_ts
+        fields["unavail_start"] = aggregate.unavail_start
+        fields["unavail_end"] = aggregate.unavail_end
+        for name, kpi in aggregate.kpis.items():
+            fields[f"{name}_n"] = kpi.n
+            fields[f"{name}_ok"] = kpi.ok
+            fields[f"{name}_bad"] = kpi.bad
+            for bucket, count in kpi.hist.items():
+                fields[f"{name}{_HIST}{bucket}"] = count
+        body = ",".join(f"{_field_key(name)}={format_field(value)}" for name, value in fields.items())
+        lines.append(f"{ROLLUP_MEASUREMENT}{tags} {body} {aggregate.minute}")
+    return lines
+
+
+def _field_key(name: str) -> str:
+    return name.replace(",", r"\,").replace("=", r"\=").replace(" ", r"\ ")
+
+
+def _aggregate_from_row(gateway: str, minute: int, row: dict[str, object], prefix: str = "") -> MinuteAggregate:
+    def number(name: str) -> int:
+        value = row.get(prefix + name)
+        return int(value) if isinstance(value, int | float) else 0
+
+    aggregate = MinuteAggregate(gateway, minute)
+    for name in _COUNTERS:
+        setattr(aggregate, name, number(name))
+    aggregate.last_ts = number("last_ts")
+    aggregate.unavail_start = number("unavail_start")
+    aggregate.unavail_end = number("unavail_end")
+    for column, value in row.items():
+        if not column.startswith(prefix) or not isinstance(value, int | float) or not value:
+            continue
+        name = column[len(prefix) :]
+        for kpi in bounded_kpis():
+            if name.startswith(kpi + _HIST):
+                bucket = name[len(kpi) + len(_HIST) :]
+                aggregate.kpis.setdefault(kpi, KpiAggregate()).hist[bucket] = int(value)
+            elif name in (f"{kpi}_n", f"{kpi}_ok", f"{kpi}_bad"):
+                setattr(aggregate.kpis.setdefault(kpi, KpiAggregate()), name[len(kpi) + 1 :], int(value))
+    return aggregate
+
+
+def read_checkpoint(client: InfluxClient) -> Checkpoint | None:
+    measurement = client.rp(client.settings.rollup_retention_policy, STATE_MEASUREMENT)
+    for series in client.query(f'SELECT last("done_until") AS "done_until", "rolled_from" FROM {measurement}'):
+        for row in series.rows():
+            if row.get("done_until") and row.get("rolled_from"):
+                return Checkpoint(int(row["rolled_from"]), int(row["done_until"]))  # type: ignore[arg-type]
+    return None
+
+
+def checkpoint_line(checkpoint: Checkpoint, now_ms: int) -> str:
+    fields = {"rolled_from": checkpoint.rolled_from, "done_until": checkpoint.done_until}
+    body = ",".join(f"{name}={format_field(value)}" for name, value in fields.items())
+    return f"{STATE_MEASUREMENT} {body} {now_ms}"
+
+
+def rollup_buckets(
+    client: InfluxClient,
+    start: int,
+    end: int,
+    bucket_ms: int,
+    origin: int,
+    use_cases: Sequence[str] | None,
+    into: Collected,
+    *,
+    counters_only: bool = False,
+) -> None:
+    """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
+    minutes (for worst periods) and the last sample per gateway. `counters_only`: no KPI histograms and no
+    unavailable minutes (the fleet list needs neither)."""
+    measurement = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
+    where = _time_range(start, end) + _use_case_filter(use_cases)
+    offset = origin % bucket_ms
+    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in _COUNTERS)
+    grouping = f'GROUP BY time({bucket_ms}ms, {offset}ms), "use_case", "gateway" fill(none)'
+    sums = f"SELECT {selected if counters_only else 'sum(*)'} FROM {measurement} WHERE {where} {grouping}"
+    last = f'SELECT max("last_ts") AS "last_ts" FROM {measurement} WHERE {where} GROUP BY "use_case", "gateway"'
+    bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
+    unavailable = (
+        f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {measurement}'
+        f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
+    )
+    statements = [sums, last] if counters_only else [sums, last, unavailable]
+    for series in client.query("; ".join(statements)):
+        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        if "sum_samples" in series.columns:
+            for row in series.rows():
+                aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
+                aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
+                into.add(key, int(row["time"]), aggregate)
+        elif series.columns == ["time", "last_ts"]:
+            for row in series.rows():
+                if row["last_ts"]:
+                    into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
+        else:
+            for row in series.rows():
+                into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
+    into.sources.add("rollup")
+
+
+# -------------------------------------------------------------------------------------------- collect
+
+
+def collect(
+    client: InfluxClient,
+    start: int,
+    end: int,
+    *,
+    bucket_ms: int,
+    use_cases: Sequence[str] | None,
+    profiles: dict[str, Profile] | None,
+    now_ms: int,
+    overview: bool = False,
+) -> Collected:
+    """Figures of [start, end) (whole minutes) in buckets of bucket_ms from start: rollups where the rollup job
+    has covered the minutes, raw samples elsewhere. Raises WindowInvalid when raw samples would be needed
+    beyond raw retention. `overview` (the fleet list): once rollups exist, the window ends at the rollup checkpoint
+    (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples,
+    and KPI histograms are not read."""
+    collected = Collected()
+    checkpoint = read_checkpoint(client)
+    rolled = (max(start, checkpoint.rolled_from), min(end, checkpoint.done_until)) if checkpoint else (end, end)
+    raw_parts = (
+        [(start, min(end, rolled[0])), (max(start, rolled[1]), end)] if rolled[0] < rolled[1] else [(start, end)]
+    )
+    if overview and rolled[0] < rolled[1]:
+        raw_parts = [(start, rolled[0])]
+        collected.covered_until = rolled[1]
+    raw_parts = [(a, b) for a, b in raw_parts if a < b]
+    oldest_raw = now_ms - client.settings.raw_retention_days * 86_400_000
+    for a, _ in raw_parts:
+        if a < floor_minute(oldest_raw):
+            covered = (
+                f"rollups cover {_iso(checkpoint.rolled_from)} to {_iso(checkpoint.done_until)}"
+                if checkpoint
+                else "no rollups exist (run `i5g evidence rollup`)"
+            )
+            raise WindowInvalid(
+                f"window starts {_iso(start)}, before raw retention ({client.settings.raw_retention_days} d, i.e. "
+                f"from {_iso(oldest_raw)}) and {covered}; choose a window inside those ranges"
+            )
+    if rolled[0] < rolled[1]:
+        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, start, use_cases, collected, counters_only=overview)
+    for a, b in raw_parts:
+        for key, minutes in raw_minutes(client, a, b, use_cases, profiles).items():
+            collected.buckets.setdefault(key, {})
+            for minute, aggregate in minutes.items():
+                collected.add(key, start + (minute - start) // bucket_ms * bucket_ms, aggregate)
+                if aggregate.unavail_ms:
+                    collected.unavailable.append((key, aggregate))
+        collected.sources.add("raw")
+    return collected
+
+
+def _iso(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+__all__ = ["MINUTE_MS", "Checkpoint", "Collected", "Series", "collect", "raw_minutes", "rollup_lines"]
