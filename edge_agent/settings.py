@@ -180,6 +180,9 @@ class AgentSettings(I5GSettings):
     state_dir: Path = Path("/var/lib/i5g-agent")  # the spool lives here (systemd StateDirectory=)
     status_interval_s: float = Field(60.0, gt=0)  # how often a status with `dropped` may be republished
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # When the wall clock may stamp samples (edge_agent/clock.py): auto, kernel, file or trust.
+    clock_sync: Literal["auto", "kernel", "file", "trust"] = "auto"
+    clock_synced_file: Path = Path("/run/systemd/timesync/synchronized")
     mqtt: MqttSettings = MqttSettings()
     spool: SpoolSettings = SpoolSettings()
     sources: SourcesSettings = SourcesSettings()
