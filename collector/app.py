@@ -8,6 +8,7 @@ import signal
 import threading
 from typing import Any
 
+from collector.arrivals import ArrivalLedger
 from collector.enrich import GatewayDirectory
 from collector.intake import Delivery, MqttIntake
 from collector.metrics import CollectorMetrics, MetricsServer, prometheus_text
@@ -56,6 +57,7 @@ class Collector:
             flush_interval_ms=s.flush_interval_ms,
             receive_maximum=s.receive_maximum,
             metrics_interval_s=s.metrics_interval_s,
+            arrivals=ArrivalLedger(s.state_dir / "dead_letter_arrivals.sqlite"),
         )
         self.http = MetricsServer(s.metrics_host, s.metrics_port, self.prometheus, self.health)
         self._stopped = False
@@ -97,6 +99,7 @@ class Collector:
         self.status.stop()
         self.http.stop()
         self.writer.close()
+        self.pipeline.close()
         self.registry.close()
         log.info("collector %s stopped", self.settings.replica)
 

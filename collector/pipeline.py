@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from collector.arrivals import ArrivalLedger, dead_letter_key
 from collector.enrich import GatewayDirectory, GatewayInfo
 from collector.intake import Delivery
 from collector.metrics import CollectorMetrics
@@ -66,8 +67,10 @@ class Pipeline:
         flush_interval_ms: int,
         receive_maximum: int,
         metrics_interval_s: float,
+        arrivals: ArrivalLedger | None = None,
     ) -> None:
         self._replica = replica
+        self._arrivals = arrivals or ArrivalLedger(":memory:")
         self._deliveries = deliveries
         self._directory = directory
         self._writer = writer
@@ -176,9 +179,7 @@ class Pipeline:
 
     def _process_telemetry(self, delivery: Delivery, batch: Batch) -> None:
         decoded = decode_telemetry(delivery.topic, delivery.payload, delivery.received_ms)
-        # A rejected sample with a usable ts is recorded at that ts, so a redelivered message rewrites the same
-        # dead-letter point instead of adding one; rejections sharing (reason, ts) become one record with their
-        # count, since two points there would overwrite each other.
+        # Rejections sharing (reason, sample ts) become one record with their count.
         at_sample_ts: dict[tuple[str, int], list[Rejection]] = {}
         for rejection in decoded.rejections:
             if rejection.ts is None:
@@ -187,14 +188,15 @@ class Pipeline:
                 at_sample_ts.setdefault((rejection.reason, rejection.ts), []).append(rejection)
         for (reason, ts), group in at_sample_ts.items():
             detail = group[0].detail if len(group) == 1 else f"{group[0].detail} (+{len(group) - 1} more at this ts)"
-            self._dead_letter(batch, delivery, decoded.gateway, Rejection(reason, detail, ts), count=len(group), at=ts)
+            self._dead_letter(batch, delivery, decoded.gateway, Rejection(reason, detail, ts), count=len(group))
         if not decoded.samples:
             return
         info = self._resolve(decoded.gateway)
         if isinstance(info, Rejection):
-            # One record for the message's samples, at its first sample's ts: a redelivery rewrites it.
+            # One record for the message's samples.
             first_ts = min(sample.ts for sample in decoded.samples)
-            self._dead_letter(batch, delivery, decoded.gateway, info, count=len(decoded.samples), at=first_ts)
+            rejection = Rejection(info.reason, info.detail, first_ts)
+            self._dead_letter(batch, delivery, decoded.gateway, rejection, count=len(decoded.samples))
             return
         tags = cached_tag_set(info.tags)
         for sample in decoded.samples:
@@ -236,21 +238,22 @@ class Pipeline:
         rejection: Rejection,
         *,
         count: int = 1,
-        at: int | None = None,
     ) -> None:
-        """Record a rejection. `at`: a timestamp the message itself determines (idempotent under redelivery);
-        without one, the arrival time, made unique per millisecond so that two records in the same series
-        never overwrite each other (a redelivered message is then recorded again: at least once)."""
-        if at is not None:
-            ts = at
-        else:
-            ts = max(delivery.received_ms, self._last_dead_letter_ms + 1)
-            self._last_dead_letter_ms = ts
-        batch.lines.append(dead_letter_line(gateway, rejection.reason, ts, rejection.detail, delivery.topic, count))
+        """Record a rejection at the time its message first arrived (collector/arrivals.py): visible in the
+        time range when it came, and a redelivery rewrites the same point instead of adding one. The rejected
+        sample's own ts, when it has one, is kept in the `sample_ts` field."""
+        key = dead_letter_key(delivery.topic, delivery.payload, rejection.reason, rejection.ts)
+        ts = self._arrivals.first_arrival(key, delivery.received_ms)
+        batch.lines.append(
+            dead_letter_line(gateway, rejection.reason, ts, rejection.detail, delivery.topic, count, rejection.ts, key)
+        )
         batch.dead_letters += count
         log.warning(
             "dead letter: gateway=%s reason=%s count=%d detail=%s", gateway, rejection.reason, count, rejection.detail
         )
+
+    def close(self) -> None:
+        self._arrivals.close()
 
     # ------------------------------------------------------------------------------------------ flushing
 

@@ -91,9 +91,25 @@ def gateway_status_line(
     return line(MEASUREMENT_GATEWAY_STATUS, tags, fields, ts_ms)
 
 
-def dead_letter_line(gateway: str, reason: str, ts_ms: int, detail: str, topic: str, count: int = 1) -> str:
+def dead_letter_line(
+    gateway: str,
+    reason: str,
+    ts_ms: int,
+    detail: str,
+    topic: str,
+    count: int = 1,
+    sample_ts: int | None = None,
+    key: str | None = None,
+) -> str:
+    """A dead letter at `ts_ms` (its first arrival); `sample_ts`: the rejected sample's own ts, `key`: the
+    message hash that made the arrival time stable under redelivery (fields, not tags: no series per message)."""
     tags = tag_set((("gateway", gateway), ("reason", reason)))
-    return line(MEASUREMENT_DEAD_LETTER, tags, {"count": count, "detail": detail[:500], "topic": topic[:300]}, ts_ms)
+    fields: dict[str, FieldValue] = {"count": count, "detail": detail[:500], "topic": topic[:300]}
+    if sample_ts is not None:
+        fields["sample_ts"] = sample_ts
+    if key is not None:
+        fields["key"] = key
+    return line(MEASUREMENT_DEAD_LETTER, tags, fields, ts_ms)
 
 
 def collector_line(replica: str, ts_ms: int, fields: dict[str, FieldValue]) -> str:

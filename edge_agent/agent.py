@@ -17,9 +17,11 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from edge_agent.clock import RELEASE_FLOOR_MS, StampingClock, boot_id, monotonic_ms, synchronised_check
 from edge_agent.publisher import GatewayLink, StatusInfo, close_links
 from edge_agent.reactor import Reactor
 from edge_agent.sources import GuardedSource, build_sources, read_all
@@ -43,11 +45,21 @@ def open_spool(resolved: dict[str, Any], path: Path | None = None) -> Spool:
 
 
 class Agent:
-    def __init__(self, resolved: dict[str, Any], reactor: Reactor) -> None:
+    def __init__(
+        self, resolved: dict[str, Any], reactor: Reactor, synchronised: Callable[[], bool] | None = None
+    ) -> None:
         self.gateway_id: str = resolved["gateway_id"]
         self.interval = float(resolved["interval_s"])
         self.reactor = reactor
         self.spool = open_spool(resolved)
+        mode = resolved.get("clock_sync", "auto")
+        marker = Path(resolved.get("clock_synced_file", "/run/systemd/timesync/synchronized"))
+        self.clock = StampingClock(
+            mode,
+            synchronised or synchronised_check(mode, marker),
+            max(RELEASE_FLOOR_MS, self.spool.last_ts),
+        )
+        self.boot = boot_id()
         self.sources: list[GuardedSource] = build_sources(resolved["sources"], self.gateway_id)
         status = StatusInfo(__version__, enabled_sources(resolved), resolved["config_hash"])
         self.link = GatewayLink(
@@ -79,7 +91,14 @@ class Agent:
         reading = read_all(self.sources)
         if not reading.kpis:
             return None  # every source failed this tick; a sample needs at least one KPI
-        seq = self.spool.append(now_ms(), reading.kpis, reading.ctx)
+        wall = now_ms()
+        if not self.clock.trusted(wall):
+            self.spool.hold(self.boot, monotonic_ms(), reading.kpis, reading.ctx)
+            return None
+        if self.spool.held:
+            stamped, dropped = self.spool.stamp_held(self.boot, wall - monotonic_ms())
+            log.info("clock trusted: %d held samples restamped, %d of an earlier boot dropped", stamped, dropped)
+        seq = self.spool.append(wall, reading.kpis, reading.ctx)
         self.link.pump()
         return seq
 

@@ -94,17 +94,11 @@ class HostSource(_Section):
 
 class ProbeSource(_Section):
     enabled: bool = False
-    targets: list[str] = ["127.0.0.1:22"]  # host:port for TCP connect timing; a bare host for ICMP
+    # host:port for TCP connect timing; a bare host for ICMP. Empty: the MQTT broker the agent talks to.
+    targets: list[str] = []
     method: Literal["tcp", "icmp", "auto"] = "auto"  # auto: ICMP where unprivileged ping is allowed, else TCP
     count: int = Field(3, ge=1, le=100)  # attempts per target per reading
     timeout_s: float = Field(1.0, gt=0, le=30)
-
-    @field_validator("targets")
-    @classmethod
-    def _non_empty(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one target")
-        return value
 
 
 class ModemManagerSource(_Section):
@@ -181,13 +175,32 @@ class AgentSettings(I5GSettings):
     state_dir: Path = Path("/var/lib/i5g-agent")  # the spool lives here (systemd StateDirectory=)
     status_interval_s: float = Field(60.0, gt=0)  # how often a status with `dropped` may be republished
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # When the wall clock may stamp samples (edge_agent/clock.py): auto, kernel, file or trust.
+    clock_sync: Literal["auto", "kernel", "file", "trust"] = "auto"
+    clock_synced_file: Path = Path("/run/systemd/timesync/synchronized")
     mqtt: MqttSettings = MqttSettings()
     spool: SpoolSettings = SpoolSettings()
     sources: SourcesSettings = SourcesSettings()
 
     def resolved(self) -> dict[str, Any]:
-        """Plain JSON-able config for the runtime, with the password read from password_file."""
+        """Plain JSON-able config for the runtime, with the password read from password_file.
+
+        No [agent.sources] at all: what every gateway has is sampled (host, and a probe of its broker). Sources
+        configured but none enabled: refused, since such an agent would connect and publish nothing."""
         data = self.model_dump(mode="json")
+        sources = data["sources"]
+        if "sources" not in self.model_fields_set:
+            sources["host"]["enabled"] = sources["probe"]["enabled"] = True
+        elif not any(section["enabled"] for section in sources.values()):
+            names = ", ".join(sources)
+            raise SettingsError(
+                "agent.sources: no source is enabled, so the agent would publish nothing. Enable one with "
+                "`enabled = true` in its table, e.g. [agent.sources.host] (CPU, memory, disk, network of the "
+                f"gateway) or [agent.sources.probe] (round trip to the broker); sources: {names}. "
+                "Or remove [agent.sources] entirely to sample host and probe by default."
+            )
+        if not sources["probe"]["targets"]:
+            sources["probe"]["targets"] = [f"{self.mqtt.host}:{self.mqtt.port}"]
         mqtt = data["mqtt"]
         if self.mqtt.password_file is not None:
             try:

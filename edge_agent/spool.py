@@ -5,6 +5,8 @@ SQLite in WAL mode, one file per gateway. `seq` is the table's INTEGER PRIMARY K
 seq order; the newest row (or `meta.next_seq`, written when a delete empties the table) keeps seq strictly
 increasing across restarts, and
 `meta.dropped` keeps the count of samples dropped (spool full or too old) until a status message reports it.
+`held` keeps samples taken while the wall clock was not trusted (edge_agent/clock.py), with the boot id and
+the monotonic time; `stamp_held` gives them a ts and a seq once it is (never published before).
 
 synchronous=FULL (default): each commit is fsynced before `append` returns. With NORMAL, WAL commits since
 the last checkpoint may be lost on power loss, taking `next_seq` back with them; a sample that had been
@@ -28,7 +30,10 @@ from typing import Any
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 0), ('dropped', 0);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 0), ('dropped', 0), ('last_ts', 0);
+CREATE TABLE IF NOT EXISTS held (
+    id INTEGER PRIMARY KEY, boot TEXT NOT NULL, mono_ms INTEGER NOT NULL, body TEXT NOT NULL
+);
 """
 
 
@@ -69,6 +74,9 @@ class Spool:
         self._dropped = self._meta("dropped")
         self.in_flight_upto = -1  # set by the publisher: highest seq handed to the broker in this process
         self._count = int(self._db.execute("SELECT count(*) FROM samples").fetchone()[0])
+        self.held = int(self._db.execute("SELECT count(*) FROM held").fetchone()[0])
+        newest_ts = self._db.execute("SELECT max(ts) FROM samples").fetchone()[0]
+        self._last_ts = max(self._meta("last_ts"), newest_ts or 0)
         self._next_age_check_ms = 0
 
     def _meta(self, key: str) -> int:
@@ -81,25 +89,68 @@ class Spool:
     def __len__(self) -> int:
         return self._count
 
-    def append(self, ts: int, kpis: dict[str, float], ctx: dict[str, str] | None = None) -> int:
-        """Commit one sample (durable when this returns) and return its seq. Enforces the bounds.
+    @property
+    def last_ts(self) -> int:
+        """The newest sample ts this spool has stamped (kept when the table empties): no clock is behind it."""
+        return self._last_ts
 
-        The common case is one INSERT in autocommit mode; the newest row carries next_seq (see __init__),
-        so meta.next_seq is only written when a delete empties the table."""
+    def hold(self, boot: str, mono_ms: int, kpis: dict[str, float], ctx: dict[str, str] | None = None) -> None:
+        """Keep a sample taken while the wall clock is not trusted (no ts, no seq yet). Bounded by max_samples:
+        beyond it the oldest held sample is dropped."""
+        body = json.dumps({"kpis": kpis, "ctx": ctx or {}}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        with self._transaction():
+            self._db.execute("INSERT INTO held (boot, mono_ms, body) VALUES (?, ?, ?)", (boot, mono_ms, body))
+            self.held += 1
+            if self.held > self.max_samples:
+                self._db.execute("DELETE FROM held WHERE id = (SELECT min(id) FROM held)")
+                self._db.execute("UPDATE meta SET value = value + 1 WHERE key = 'dropped'")
+                self.held -= 1
+                self._dropped += 1
+
+    def stamp_held(self, boot: str, offset_ms: int) -> tuple[int, int]:
+        """Give held samples of `boot` ts = mono_ms + offset_ms and seqs, in the order they were taken; drop
+        those of other boots (their monotonic time cannot be placed). Returns (stamped, dropped)."""
+        if not self.held:
+            return 0, 0
+        stamped = dropped = 0
+        with self._transaction():
+            rows = self._db.execute("SELECT boot, mono_ms, body FROM held ORDER BY id").fetchall()
+            for row_boot, mono_ms, body in rows:
+                if row_boot != boot:
+                    dropped += 1
+                    continue
+                item = json.loads(body)
+                self._insert(mono_ms + offset_ms, item["kpis"], item["ctx"] or None)
+                stamped += 1
+            self._db.execute("DELETE FROM held")
+            if dropped:
+                self._db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped'", (dropped,))
+                self._dropped += dropped
+        self.held = 0
+        return stamped, dropped
+
+    def _insert(self, ts: int, kpis: dict[str, float], ctx: dict[str, str] | None) -> int:
         seq = self._next_seq
         item: dict[str, Any] = {"ts": ts, "seq": seq, "kpis": kpis}
         if ctx:
             item["ctx"] = ctx
         body = json.dumps(item, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        insert = ("INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)", (seq, ts, body))
+        self._db.execute("INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)", (seq, ts, body))
+        self._next_seq, self._count = seq + 1, self._count + 1
+        self._last_ts = max(self._last_ts, ts)
+        return seq
+
+    def append(self, ts: int, kpis: dict[str, float], ctx: dict[str, str] | None = None) -> int:
+        """Commit one sample (durable when this returns) and return its seq. Enforces the bounds.
+
+        The common case is one INSERT in autocommit mode; the newest row carries next_seq (see __init__),
+        so meta.next_seq is only written when a delete empties the table."""
         if self._count + 1 > self.max_samples or ts >= self._next_age_check_ms:
             with self._transaction():  # insert and drop atomically: the bound holds even across kill -9
-                self._db.execute(*insert)
-                self._next_seq, self._count = seq + 1, self._count + 1
+                seq = self._insert(ts, kpis, ctx)
                 self._enforce_bounds(ts)
         else:
-            self._db.execute(*insert)
-            self._next_seq, self._count = seq + 1, self._count + 1
+            seq = self._insert(ts, kpis, ctx)
         return seq
 
     def _enforce_bounds(self, now_ms: int) -> None:
@@ -131,6 +182,7 @@ class Spool:
         if self._count <= 0:
             self._count = 0
             self._db.execute("UPDATE meta SET value = ? WHERE key = 'next_seq'", (self._next_seq,))
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'last_ts'", (self._last_ts,))
 
     def read_after(self, after_seq: int, limit: int) -> list[SpooledSample]:
         """The oldest `limit` samples with seq > after_seq, in seq order."""

@@ -168,6 +168,9 @@ CTX_KEYS: dict[str, str] = {
     "band": "band of the serving cell, e.g. n78 or B3",
     "cell_id": "serving cell id (hex as the modem prints it)",
     "operator": "PLMN as MCC-MNC, e.g. 460-00",
+    "service": "modem service state: none (searching), limited (camped, not registered), idle, connected",
+    "anchor_band": "EN-DC: band of the LTE anchor (the NR values are the NR5G-NSA leg's)",
+    "anchor_cell_id": "EN-DC: cell id of the LTE anchor",
 }
 
 

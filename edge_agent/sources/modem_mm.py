@@ -1,16 +1,24 @@
 """5G/LTE signal from ModemManager: `mmcli -m N --signal-get --output-keyvalue`.
 
-ModemManager reports SNR, not SINR; it goes to sinr_db (the contract's description says so). 5G values win
-over LTE ones (on EN-DC both are present; the NR leg carries the data). "--" marks a missing value, and
-values outside the contract's 3GPP ranges are dropped.
+ModemManager reports SNR, not SINR; it goes to sinr_db (the contract's description says so). Both the 5G and
+the LTE sections are read: on EN-DC the 5G section is reported (labelled NR5G) and only its own values - an
+LTE value never fills a 5G gap; with no valid 5G value the LTE section is reported, labelled LTE. "--" marks a
+missing value, and values outside the contract's 3GPP ranges are dropped.
+
+Signal polling (`--signal-setup`) lives in ModemManager's per-modem state: it is lost when the modem
+re-enumerates or ModemManager restarts, and `modem.signal.refresh.rate` then reads 0. The source re-arms it
+whenever that happens and after any failed mmcli call.
 """
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from typing import Any
 
 from edge_agent.sources.base import Reading, checked
+
+log = logging.getLogger(__name__)
 
 # mmcli key suffix -> KPI name
 _SIGNAL_KEYS = {"rsrp": "rsrp_dbm", "rsrq": "rsrq_db", "snr": "sinr_db"}
@@ -39,16 +47,18 @@ def _number(value: str | None) -> float | None:
 
 def parse_signal(text: str) -> Reading:
     pairs = parse_keyvalue(text)
-    reading = Reading()
     for tech, rat in _TECHNOLOGIES:
         values = {kpi: _number(pairs.get(f"modem.signal.{tech}.{key}")) for key, kpi in _SIGNAL_KEYS.items()}
         accepted = checked(values)
-        if not accepted:
-            continue
-        for name, value in accepted.items():
-            reading.kpis.setdefault(name, value)
-        reading.ctx.setdefault("rat", rat)
-    return reading
+        if accepted:
+            return Reading(accepted, {"rat": rat})
+    return Reading()
+
+
+def polling_armed(text: str) -> bool:
+    """Whether `--signal-get` output shows signal polling on (refresh rate above 0)."""
+    rate = _number(parse_keyvalue(text).get("modem.signal.refresh.rate"))
+    return rate is not None and rate > 0
 
 
 class ModemManagerSource:
@@ -57,8 +67,11 @@ class ModemManagerSource:
     def __init__(self, config: dict[str, Any]) -> None:
         self.base = [config["mmcli"], "-m", str(config["modem"])]
         self.timeout = float(config["timeout_s"])
-        # Signal polling is off until a refresh rate is set; once per start is enough.
-        self._run(f"--signal-setup={int(config['signal_rate_s'])}")
+        self.setup_arg = f"--signal-setup={int(config['signal_rate_s'])}"
+        self.armed = False
+        self.rearms = 0
+        # Arming at build: a modem that is not there yet fails the build, which GuardedSource retries slowly.
+        self._arm()
 
     def _run(self, *args: str) -> str:
         result = subprocess.run([*self.base, *args], capture_output=True, text=True, timeout=self.timeout, check=False)
@@ -66,8 +79,23 @@ class ModemManagerSource:
             raise RuntimeError(f"mmcli {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
         return result.stdout
 
+    def _arm(self) -> None:
+        self._run(self.setup_arg)
+        self.armed = True
+
     def read(self) -> Reading:
-        return parse_signal(self._run("--signal-get", "--output-keyvalue"))
+        try:
+            if not self.armed:
+                self._arm()
+            text = self._run("--signal-get", "--output-keyvalue")
+        except Exception:
+            self.armed = False  # the modem may have re-enumerated: arm again once it answers
+            raise
+        if not polling_armed(text):
+            self.rearms += 1
+            log.warning("modem_mm: signal polling was off (modem re-enumerated or ModemManager restarted); re-arming")
+            self._arm()
+        return parse_signal(text)
 
     def close(self) -> None:
         pass

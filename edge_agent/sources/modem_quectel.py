@@ -1,24 +1,38 @@
-"""Quectel RM5xxQ / RG50xQ serving cell over the AT port: `AT+QENG="servingcell"` (pyserial).
+"""Quectel serving cell over the AT port: `AT+QENG="servingcell"` (pyserial), read per module family.
 
-Formats (Quectel AT manual; docs/telemetry.md lists them):
+Formats (RG50xQ&RM5xxQ AT Commands Manual V1.2 §5.20; RG520N&RG525F&RG5x0F&RM5x0N manual V1.0.0 §5.20):
 - SA: `+QENG: "servingcell",<state>,"NR5G-SA",<duplex>,<MCC>,<MNC>,<cellID>,<PCID>,<TAC>,<ARFCN>,<band>,
-  <NR_DL_bandwidth>,<RSRP>,<RSRQ>,<SINR>,<scs>,<srxlev>...`
+  <NR_DL_bandwidth>,<RSRP>,<RSRQ>,<SINR>,<scs>,<srxlev>`
 - LTE only: `+QENG: "servingcell",<state>,"LTE",<is_tdd>,<MCC>,<MNC>,<cellID>,<PCID>,<earfcn>,<band>,
   <UL_bw>,<DL_bw>,<TAC>,<RSRP>,<RSRQ>,<RSSI>,<SINR>,<CQI>,<tx_power>,<srxlev>`
-- EN-DC/NSA, three lines: `+QENG: "servingcell",<state>`, then `+QENG: "LTE",...` (fields as above) and
-  `+QENG: "NR5G-NSA",<MCC>,<MNC>,<PCID>,<RSRP>,<SINR>,<RSRQ>,<ARFCN>,<band>,<NR_DL_bandwidth>,<scs>` - SINR
-  comes BEFORE RSRQ on this line.
-Firmware versions append or drop trailing fields, so fields are taken by position from the front and extra
-ones are ignored. "-" and -32768 mark invalid values; values outside the contract's 3GPP ranges are rejected.
-On NSA the NR leg's values win where valid (it carries the data), the LTE anchor's fill the gaps.
+- EN-DC/NSA: `+QENG: "servingcell",<state>`, `+QENG: "LTE",...` (the anchor, fields as above) and
+  `+QENG: "NR5G-NSA",<MCC>,<MNC>,<PCID>,<RSRP>,<SINR>,<RSRQ>,<ARFCN>,<band>,...` (SINR before RSRQ).
+
+The unit of `<SINR>` is not the same everywhere, and a wrong unit passes any range check, so it is read per
+family as its manual states it (docs/telemetry.md quotes the sections):
+- RG50xQ/RM5xxQ and RG520N/RM5x0N, LTE record: "Y = (1/5) x X x 10 - 20" dB, i.e. 2X - 20 (range -20..30 dB).
+- The same families, NR record: dB, range -20..30 (RM5xxQ) / -23..40 (RM5x0N). Early RM500Q firmware printed
+  other scales there (180 for 18.5 dB); a value outside the family's range is invalid, never rescaled.
+- Any other family (EC2x/EG2x included) and a module that could not be identified: no SINR at all.
+The module is identified once per opened port with ATI (model, revision), AT+GMR when ATI has no revision.
+
+EN-DC: NR-labelled KPIs come only from the NR5G-NSA line; when it is invalid or missing the anchor's values
+are reported labelled LTE. The anchor's band and cell id go to `anchor_band` / `anchor_cell_id`, never to the
+NR ones. `<state>` is reported as `ctx.service` (SEARCH -> none, LIMSRV -> limited, NOCONN -> idle,
+CONNECT -> connected): "no service" is a fact, not an empty reading.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.sources.base import Reading, checked, ctx_value
+
+log = logging.getLogger(__name__)
 
 INVALID_MARKERS = {"-", "", "-32768", "32767"}
 
@@ -26,6 +40,84 @@ INVALID_MARKERS = {"-", "", "-32768", "32767"}
 _SA = {"mcc": 1, "mnc": 2, "cell_id": 3, "pci": 4, "arfcn": 6, "band": 7, "rsrp": 9, "rsrq": 10, "sinr": 11}
 _LTE = {"mcc": 1, "mnc": 2, "cell_id": 3, "pci": 4, "arfcn": 5, "band": 6, "rsrp": 10, "rsrq": 11, "sinr": 13}
 _NSA = {"mcc": 0, "mnc": 1, "pci": 2, "rsrp": 3, "sinr": 4, "rsrq": 5, "arfcn": 6, "band": 7}
+
+# <state> (manual §5.20) -> ctx.service
+SERVICE_STATES = {"SEARCH": "none", "LIMSRV": "limited", "NOCONN": "idle", "CONNECT": "connected"}
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    manual: str
+    lte_sinr_scale: tuple[float, float] | None  # dB = raw * a + b as the manual states; None: unit not stated
+    lte_sinr_range_db: tuple[float, float] | None
+    nr_sinr_range_db: tuple[float, float] | None  # NR <SINR> is dB; None: no NR record / unit not stated
+
+    def lte_sinr_db(self, raw: float | None) -> float | None:
+        if raw is None or self.lte_sinr_scale is None or self.lte_sinr_range_db is None:
+            return None
+        scale, offset = self.lte_sinr_scale
+        return _inside(raw * scale + offset, self.lte_sinr_range_db)
+
+    def nr_sinr_db(self, raw: float | None) -> float | None:
+        if raw is None or self.nr_sinr_range_db is None:
+            return None
+        return _inside(raw, self.nr_sinr_range_db)
+
+
+def _inside(value: float, bounds: tuple[float, float]) -> float | None:
+    return value if bounds[0] <= value <= bounds[1] else None
+
+
+RM5XXQ = Family(
+    "RG50xQ/RM5xxQ",
+    "RG50xQ&RM5xxQ Series AT Commands Manual V1.2 (2021-08-09) §5.20",
+    (2.0, -20.0),
+    (-20, 30),
+    (-20, 30),
+)
+RM5X0N = Family(
+    "RG520N/RM5x0N",
+    "RG520N&RG525F&RG5x0F&RM5x0N Series AT Commands Manual V1.0.0 (2023-07-31) §5.20",
+    (2.0, -20.0),
+    (-20, 30),
+    (-23, 40),
+)
+EC2X = Family("EC2x/EG2x/EG9x/EM05", "EC2x&EG9x&EG2x-G&EM05 Series AT Commands Manual (not read)", None, None, None)
+UNKNOWN = Family("unknown", "-", None, None, None)
+
+# Model name (as ATI prints it) -> family. First match wins.
+_FAMILY_PATTERNS = (
+    (re.compile(r"^R[GM]50\dQ|^RM51\dQ"), RM5XXQ),
+    (re.compile(r"^RM5[23]0N|^RG5[23]0[NF]|^RG525F"), RM5X0N),
+    (re.compile(r"^E[CG]2\d|^EG9\d|^EM05"), EC2X),
+)
+
+
+@dataclass(frozen=True)
+class Module:
+    model: str | None
+    revision: str | None
+
+    @property
+    def family(self) -> Family:
+        for pattern, family in _FAMILY_PATTERNS:
+            if self.model and pattern.match(self.model.upper()):
+                return family
+        return UNKNOWN
+
+
+def parse_ati(text: str) -> Module:
+    """`ATI` -> model and revision: `Quectel` / `<model>` / `Revision: <rev>` (echo and OK ignored)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and line.strip() not in ("OK", "ATI")]
+    model = None
+    revision = None
+    for index, line in enumerate(lines):
+        if line.lower().startswith("revision:"):
+            revision = line.partition(":")[2].strip() or None
+        elif line.lower() == "quectel" and index + 1 < len(lines) and ":" not in lines[index + 1]:
+            model = lines[index + 1]
+    return Module(model, revision)
 
 
 def split_fields(line: str) -> list[str]:
@@ -51,13 +143,13 @@ def _number(fields: list[str], index: int | None) -> float | None:
         return None
 
 
-def _leg(fields: list[str], layout: dict[str, int], band_prefix: str) -> Reading:
+def _leg(fields: list[str], layout: dict[str, int], band_prefix: str, sinr_db: float | None) -> Reading:
     """KPIs and context of one serving-cell record (fields start after the record-type token)."""
     kpis = checked(
         {
             "rsrp_dbm": _number(fields, layout["rsrp"]),
             "rsrq_db": _number(fields, layout["rsrq"]),
-            "sinr_db": _number(fields, layout["sinr"]),
+            "sinr_db": sinr_db,
             "pci": _number(fields, layout["pci"]),
             "arfcn": _number(fields, layout["arfcn"]),
         }
@@ -75,39 +167,50 @@ def _leg(fields: list[str], layout: dict[str, int], band_prefix: str) -> Reading
     return Reading(kpis, ctx)
 
 
-def parse_servingcell(text: str) -> Reading:
-    """Parse the response to AT+QENG="servingcell" (any of the three formats)."""
+def _radio_kpis(leg: Reading) -> bool:
+    """Whether a record carries a radio measurement (not only its identity fields pci/arfcn)."""
+    return any(name in leg.kpis for name in ("rsrp_dbm", "rsrq_db", "sinr_db"))
+
+
+def parse_servingcell(text: str, module: Module | None = None) -> Reading:
+    """Parse the response to AT+QENG="servingcell" for `module` (None: not identified, so no SINR)."""
+    family = module.family if module else UNKNOWN
     nr: Reading | None = None
     lte: Reading | None = None
-    rat: str | None = None
+    sa = False
+    state: str | None = None
     for raw in text.splitlines():
         line = raw.strip()
         if not line.startswith("+QENG:"):
             continue
         fields = split_fields(line)
         if fields[0] == "servingcell":
-            if len(fields) > 2 and fields[2] == "NR5G-SA":
-                rat, nr = "NR5G-SA", _leg(fields[3:], _SA, "n")
-            elif len(fields) > 2 and fields[2] == "LTE":
-                rat, lte = "LTE", _leg(fields[3:], _LTE, "B")
-            # otherwise the first line of the NSA triple (state only), or SEARCH/LIMSRV with no cell
+            state = fields[1] if len(fields) > 1 else None
+            kind = fields[2] if len(fields) > 2 else None
+            if kind == "NR5G-SA":
+                sa = True
+                nr = _leg(fields[3:], _SA, "n", family.nr_sinr_db(_number(fields[3:], _SA["sinr"])))
+            elif kind == "LTE":
+                lte = _leg(fields[3:], _LTE, "B", family.lte_sinr_db(_number(fields[3:], _LTE["sinr"])))
         elif fields[0] == "LTE":
-            lte = _leg(fields[1:], _LTE, "B")
-            rat = rat or "LTE"
+            lte = _leg(fields[1:], _LTE, "B", family.lte_sinr_db(_number(fields[1:], _LTE["sinr"])))
         elif fields[0] == "NR5G-NSA":
-            nr = _leg(fields[1:], _NSA, "n")
-            if nr.kpis:
-                rat = "NR5G-NSA"
+            nr = _leg(fields[1:], _NSA, "n", family.nr_sinr_db(_number(fields[1:], _NSA["sinr"])))
     reading = Reading()
-    for leg in (nr, lte):  # NR first: its values win where valid
-        if leg is None:
-            continue
-        for name, value in leg.kpis.items():
-            reading.kpis.setdefault(name, value)
-        for key, value in leg.ctx.items():
-            reading.ctx.setdefault(key, value)
-    if rat and (reading.kpis or rat != "NR5G-NSA"):
-        reading.ctx["rat"] = rat
+    if state in SERVICE_STATES:
+        reading.ctx["service"] = SERVICE_STATES[state]
+    if nr is not None and _radio_kpis(nr):
+        reading.kpis.update(nr.kpis)
+        reading.ctx.update(nr.ctx)
+        reading.ctx["rat"] = "NR5G-SA" if sa else "NR5G-NSA"
+        if lte is not None:  # the EN-DC anchor, labelled as such
+            for key, anchor_key in (("band", "anchor_band"), ("cell_id", "anchor_cell_id")):
+                if key in lte.ctx:
+                    reading.ctx[anchor_key] = lte.ctx[key]
+    elif lte is not None and (_radio_kpis(lte) or lte.ctx):
+        reading.kpis.update(lte.kpis)
+        reading.ctx.update(lte.ctx)
+        reading.ctx["rat"] = "LTE"
     return reading
 
 
@@ -123,17 +226,19 @@ class QuectelSource:
         self.baudrate = int(config["baudrate"])
         self.timeout = float(config["timeout_s"])
         self._port: Any = None
+        self.module: Module | None = None  # identified once per opened port: re-enumeration may swap modules
+        self._service: str | None = None
 
     def _open(self) -> Any:
         if self._port is None:
             self._port = self._serial_module.Serial(self.port_name, self.baudrate, timeout=0.2)
         return self._port
 
-    def query(self) -> str:
+    def query(self, command: bytes = COMMAND) -> str:
         port = self._open()
         try:
             port.reset_input_buffer()  # unsolicited result codes from before are not our answer
-            port.write(self.COMMAND)
+            port.write(command)
             lines: list[str] = []
             deadline = time.monotonic() + self.timeout
             while time.monotonic() < deadline:
@@ -151,10 +256,31 @@ class QuectelSource:
             raise RuntimeError(f"{self.port_name}: {lines[-1]}")
         return "\n".join(lines)
 
+    def identify(self) -> Module:
+        if self.module is None:
+            module = parse_ati(self.query(b"ATI\r"))
+            if module.revision is None:
+                lines = [line for line in self.query(b"AT+GMR\r").splitlines() if line not in ("OK", "AT+GMR")]
+                module = Module(module.model, lines[0].strip() if lines else None)
+            self.module = module
+            family = module.family
+            log.info("modem_quectel: %s %s, family %s (%s)", module.model, module.revision, family.name, family.manual)
+            if family.lte_sinr_scale is None:
+                log.warning("modem_quectel: no SINR for %s: its manual's <SINR> unit is not known here", module.model)
+        return self.module
+
     def read(self) -> Reading:
-        return parse_servingcell(self.query())
+        module = self.identify()
+        reading = parse_servingcell(self.query(), module)
+        service = reading.ctx.get("service")
+        if service != self._service:
+            level = logging.WARNING if service in ("none", "limited") else logging.INFO
+            log.log(level, "modem_quectel: service %s (was %s)", service, self._service)
+            self._service = service
+        return reading
 
     def close(self) -> None:
+        self.module = None
         if self._port is not None:
             try:
                 self._port.close()

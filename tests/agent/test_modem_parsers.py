@@ -12,13 +12,24 @@ from pathlib import Path
 import pytest
 
 from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal
-from edge_agent.sources.modem_quectel import QuectelSource, parse_servingcell
+from edge_agent.sources.modem_quectel import (
+    EC2X,
+    RM5X0N,
+    RM5XXQ,
+    UNKNOWN,
+    Module,
+    QuectelSource,
+    parse_ati,
+    parse_servingcell,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def fixture(name: str) -> str:
-    return (FIXTURES / name).read_text()
+    """A fixture without its `#` source notes (a modem never prints a line starting with `#`)."""
+    lines = (FIXTURES / name).read_text().splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith("#"))
 
 
 def test_mmcli_5g_values_win_over_lte() -> None:
@@ -45,68 +56,123 @@ def test_mmcli_unit_suffix_is_tolerated() -> None:
     assert reading.kpis == {"rsrp_dbm": -90.5, "sinr_db": 3.0}
 
 
+QENG = b'AT+QENG="servingcell"\r'
+RM500Q = Module("RM500Q", None)  # the libqmi post names the model, not the firmware
+
+
+def test_rm500q_endc_nr_leg_only_and_lte_sinr_matches_qmicli() -> None:
+    """freedesktop/libqmi#2: qmicli read LTE SNR 30.0 dB, 5G RSRP -75 dBm / RSRQ -11 dB / SNR 18.5 dB."""
+    text = fixture("quectel_rm500q_nsa_libqmi_pr2.txt")
+    reading = parse_servingcell(text, RM500Q)
+    # NR-labelled values come only from the NR5G-NSA line; its SINR "180" (early firmware, not dB) is invalid,
+    # and the anchor's SINR is not borrowed in its place.
+    assert reading.kpis == {"rsrp_dbm": -75.0, "rsrq_db": -11.0, "pci": 500}
+    assert reading.ctx == {
+        "rat": "NR5G-NSA",
+        "operator": "1-01",
+        "service": "idle",
+        "anchor_band": "B3",
+        "anchor_cell_id": "1A2D001",
+    }
+    # Without the NR line, the anchor is what is reported, labelled LTE; its <SINR> 25 is 2*25-20 = 30 dB as
+    # the RM5xxQ manual's formula states - the same 30.0 dB qmicli read at that moment.
+    anchor_only = "\n".join(line for line in text.splitlines() if "NR5G-NSA" not in line)
+    lte = parse_servingcell(anchor_only, RM500Q)
+    assert lte.kpis == {"rsrp_dbm": -70.0, "rsrq_db": -9.0, "sinr_db": 30.0, "pci": 1, "arfcn": 1575}
+    assert lte.ctx == {"rat": "LTE", "band": "B3", "operator": "1-01", "cell_id": "1A2D001", "service": "idle"}
+
+
+def test_rm5xxq_manual_examples_lte_and_endc() -> None:
+    module = parse_ati(fixture("ati_rg500q_manual.txt"))
+    assert module == Module("RG500QEA", "RG500QEAAAR01A01M4G")
+    assert module.family is RM5XXQ
+    lte = parse_servingcell(fixture("quectel_manual_v1.2_examples.txt"), module)
+    assert lte.kpis == {"rsrp_dbm": -100.0, "rsrq_db": -12.0, "sinr_db": 2.0, "pci": 12, "arfcn": 1650}
+    assert lte.ctx["rat"] == "LTE" and lte.ctx["band"] == "B3"
+    endc = parse_servingcell(fixture("quectel_manual_v1.2_endc.txt"), module)
+    # SINR (13) comes before RSRQ (-11) on the NSA line; NR <SINR> is dB.
+    assert endc.kpis == {"rsrp_dbm": -71.0, "sinr_db": 13.0, "rsrq_db": -11.0, "pci": 747, "arfcn": 627264}
+    assert endc.ctx == {
+        "rat": "NR5G-NSA",
+        "band": "n78",
+        "operator": "460-01",
+        "service": "idle",
+        "anchor_band": "B3",
+        "anchor_cell_id": "5F1EA15",
+    }
+
+
+def test_rm520n_limited_service_is_reported() -> None:
+    """NVlabs/sionna-rk#18: an RM520N-GL camped on a lab gNB without registering (LIMSRV)."""
+    module = Module("RM520N-GL", None)
+    assert module.family is RM5X0N
+    reading = parse_servingcell(fixture("quectel_rm520n_sa_limsrv_sionna_rk18.txt"), module)
+    assert reading.kpis == {"rsrp_dbm": -72.0, "rsrq_db": -10.0, "sinr_db": 29.0, "pci": 0, "arfcn": 640320}
+    assert reading.ctx == {
+        "rat": "NR5G-SA",
+        "band": "n77",
+        "operator": "262-99",
+        "cell_id": "000BC614E",
+        "service": "limited",
+    }
+
+
+def test_unidentified_module_reports_no_sinr_and_qcainfo_agrees() -> None:
+    """luci-app-3ginfo-lite#57: the model is not in the post, so no SINR is reported; AT+QCAINFO in the same
+    response names the same carrier (ARFCN 620640, band 78, PCI 538)."""
+    reading = parse_servingcell(fixture("quectel_sa_3ginfo_lite_57.txt"), None)
+    assert reading.kpis == {"rsrp_dbm": -109.0, "rsrq_db": -12.0, "pci": 538, "arfcn": 620640}
+    assert reading.ctx == {
+        "rat": "NR5G-SA",
+        "band": "n78",
+        "operator": "515-66",
+        "cell_id": "100072000",
+        "service": "idle",
+    }
+
+
 @pytest.mark.parametrize(
-    ("name", "kpis", "ctx"),
+    ("module", "family"),
     [
-        (  # NR5G-SA, one line
-            "quectel_sa_rm500q.txt",
-            {"rsrp_dbm": -85.0, "rsrq_db": -11.0, "sinr_db": 15.0, "pci": 123, "arfcn": 627264},
-            {"rat": "NR5G-SA", "operator": "460-00", "band": "n78", "cell_id": "1A2B3C4D5"},
-        ),
-        (  # firmware that appends fields: parsed by position from the front
-            "quectel_sa_rm520n_extra_fields.txt",
-            {"rsrp_dbm": -92.0, "rsrq_db": -12.0, "sinr_db": 21.0, "pci": 512, "arfcn": 504990},
-            {"rat": "NR5G-SA", "operator": "460-01", "band": "n41", "cell_id": "8D4C2B001"},
-        ),
-        (  # EN-DC: NR values win; SINR (18) comes before RSRQ (-11) on the NSA line; cell id from the LTE line
-            "quectel_nsa.txt",
-            {"rsrp_dbm": -88.0, "sinr_db": 18.0, "rsrq_db": -11.0, "pci": 747, "arfcn": 627264},
-            {"rat": "NR5G-NSA", "operator": "460-01", "band": "n78", "cell_id": "5A1B2C3"},
-        ),
-        (  # EN-DC with "-" and -32768 on the NR leg: the LTE anchor's values
-            "quectel_nsa_nr_invalid.txt",
-            {"rsrp_dbm": -98.0, "rsrq_db": -10.0, "sinr_db": 14.0, "pci": 301, "arfcn": 1650},
-            {"rat": "LTE", "operator": "460-01", "band": "B3", "cell_id": "5A1B2C3"},
-        ),
-        (  # LTE only, with "-" markers in the trailing fields
-            "quectel_lte.txt",
-            {"rsrp_dbm": -104.0, "rsrq_db": -13.0, "sinr_db": 8.0, "pci": 62, "arfcn": 1300},
-            {"rat": "LTE", "operator": "460-00", "band": "B3", "cell_id": "1A2D001"},
-        ),
+        (Module("EP06-E", "EP06ELAR04A22M4G"), UNKNOWN),  # luci-app-3ginfo-lite#108
+        (parse_ati(fixture("ati_eg25g.txt")), EC2X),  # lukejenkins/cellular EG25-G output
     ],
 )
-def test_quectel_formats(name: str, kpis: dict[str, float], ctx: dict[str, str]) -> None:
-    reading = parse_servingcell(fixture(name))
-    assert reading.kpis == kpis
-    assert reading.ctx == ctx
+def test_families_whose_manual_unit_is_not_known_report_no_sinr(module: Module, family: object) -> None:
+    assert module.family is family
+    reading = parse_servingcell(fixture("quectel_ep06_lte_3ginfo_lite_108.txt"), module)
+    assert reading.kpis == {"rsrp_dbm": -84.0, "rsrq_db": -9.0, "pci": 28, "arfcn": 1500}
+    assert reading.ctx["rat"] == "LTE" and reading.ctx["band"] == "B3"
 
 
-def test_quectel_out_of_range_values_are_rejected() -> None:
-    reading = parse_servingcell(fixture("quectel_sa_out_of_range.txt"))
-    assert "rsrp_dbm" not in reading.kpis  # -20 dBm is above the -31 dBm ceiling
-    assert "rsrq_db" not in reading.kpis  # -60 dB is below -43 dB
-    assert reading.kpis["sinr_db"] == 15.0
-
-
-def test_quectel_searching_has_no_values() -> None:
-    reading = parse_servingcell(fixture("quectel_searching.txt"))
-    assert reading.kpis == {}
+def test_ati_identifies_rm5x0n() -> None:
+    module = parse_ati(fixture("ati_rg520n_manual.txt"))
+    assert module == Module("RG520NNA", "RG520NNAAAR01A01M4G")
+    assert module.family is RM5X0N
 
 
 @contextlib.contextmanager
-def emulated_modem(answer: bytes) -> Iterator[tuple[QuectelSource, list[bytes]]]:
-    """No modem can run here, so an emulated one answers on a pseudo-terminal (named as such): it reads one
-    command and writes `answer`. Yields a QuectelSource on the pty and the commands it received."""
+def emulated_modem(answers: dict[bytes, bytes]) -> Iterator[tuple[QuectelSource, list[bytes]]]:
+    """No modem can run here, so an emulated one answers on a pseudo-terminal (named as such): for each
+    command it reads it writes `answers[command]` (`ERROR` for any other). Yields a QuectelSource on the pty
+    and the commands it received."""
     master, slave = os.openpty()
     tty.setraw(slave)
     received: list[bytes] = []
+    stop = threading.Event()
 
     def respond() -> None:
         buffer = b""
-        while b"\r" not in buffer:
-            buffer += os.read(master, 1024)
-        received.append(buffer)
-        os.write(master, answer)
+        while not stop.is_set():
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:
+                return
+            buffer += chunk
+            while b"\r" in buffer:
+                command, _, buffer = buffer.partition(b"\r")
+                received.append(command + b"\r")
+                os.write(master, answers.get(command + b"\r", b"\r\nERROR\r\n"))
 
     thread = threading.Thread(target=respond, daemon=True)
     thread.start()
@@ -114,35 +180,83 @@ def emulated_modem(answer: bytes) -> Iterator[tuple[QuectelSource, list[bytes]]]
     try:
         yield source, received
     finally:
+        stop.set()
         source.close()
-        thread.join(5)
-        os.close(master)
         os.close(slave)
+        os.close(master)
+        thread.join(5)
 
 
-def test_quectel_source_over_a_pseudo_terminal() -> None:
-    with emulated_modem(fixture("quectel_nsa.txt").encode()) as (source, received):
+def at_answer(name: str) -> bytes:
+    return ("\r\n".join(fixture(name).splitlines()) + "\r\nOK\r\n").encode()
+
+
+def test_quectel_source_identifies_once_and_converts_per_family() -> None:
+    answers = {b"ATI\r": at_answer("ati_rg500q_manual.txt"), QENG: at_answer("quectel_manual_v1.2_examples.txt")}
+    with emulated_modem(answers) as (source, received):
+        first = source.read()
+        second = source.read()
+    assert received == [b"ATI\r", QENG, QENG]  # ATI once, cached while the port stays open
+    assert first.kpis["sinr_db"] == second.kpis["sinr_db"] == 2.0  # 2 x 11 - 20 (RM5xxQ manual §5.20)
+    assert source.module is None  # closed: a re-enumerated port may carry another module
+
+
+def test_quectel_source_asks_gmr_when_ati_has_no_revision() -> None:
+    answers = {
+        b"ATI\r": b"\r\nQuectel\r\nRM520N-GL\r\n\r\nOK\r\n",
+        b"AT+GMR\r": b"\r\nRM520NGLAAR03A03M4G\r\n\r\nOK\r\n",
+        QENG: at_answer("quectel_rm520n_sa_limsrv_sionna_rk18.txt"),
+    }
+    with emulated_modem(answers) as (source, received):
         reading = source.read()
-    assert received == [b'AT+QENG="servingcell"\r']
-    assert reading.kpis["rsrp_dbm"] == -88.0
+        module = source.module
+    assert received == [b"ATI\r", b"AT+GMR\r", QENG]
+    assert module == Module("RM520N-GL", "RM520NGLAAR03A03M4G")
+    assert reading.ctx["service"] == "limited"
 
 
 def test_quectel_source_error_result_is_raised() -> None:
-    with emulated_modem(b"\r\n+CME ERROR: 3\r\n") as (source, _), pytest.raises(RuntimeError, match="CME ERROR"):
+    answers = {b"ATI\r": at_answer("ati_eg25g.txt"), QENG: b"\r\n+CME ERROR: 3\r\n"}
+    with emulated_modem(answers) as (source, _), pytest.raises(RuntimeError, match="CME ERROR"):
         source.read()
 
 
-def test_modemmanager_source_runs_mmcli(tmp_path: Path) -> None:
-    """The subprocess path end to end. ModemManager cannot run without a modem, so an emulated `mmcli`
-    (a shell script, named as such) records its arguments and prints a fixture."""
-    calls = tmp_path / "calls.log"
+def emulated_mmcli(tmp_path: Path, fixture_name: str) -> tuple[Path, Path, Path]:
+    """ModemManager cannot run without a modem, so an emulated `mmcli` (a shell script, named as such) keeps the
+    signal refresh rate as ModemManager does (`--signal-setup` sets it; deleting the file is a ModemManager
+    restart) and prints the fixture's signal lines under that rate. Returns (mmcli, calls log, rate file)."""
+    calls, rate = tmp_path / "calls.log", tmp_path / "rate"
+    signal_lines = tmp_path / "signal.txt"
+    signal_lines.write_text(
+        "".join(line + "\n" for line in fixture(fixture_name).splitlines() if "refresh" not in line)
+    )
     mmcli = tmp_path / "mmcli"
     mmcli.write_text(
         f'#!/bin/sh\necho "$@" >> {calls}\n'
-        f'case "$*" in *--signal-get*) cat {FIXTURES / "mmcli_signal_5g_lte.txt"} ;; esac\n'
+        f'case "$*" in *--signal-setup=*) echo "${{*##*=}}" > {rate} ;;\n'
+        f'  *--signal-get*) echo "modem.signal.refresh.rate : $(cat {rate} 2>/dev/null || echo 0)"\n'
+        f"    cat {signal_lines} ;;\n"
+        "esac\n"
     )
     mmcli.chmod(0o755)
+    return mmcli, calls, rate
+
+
+def test_modemmanager_source_runs_mmcli(tmp_path: Path) -> None:
+    mmcli, calls, _ = emulated_mmcli(tmp_path, "mmcli_signal_5g_lte.txt")
     source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
     reading = source.read()
     assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -12.0, "sinr_db": 17.5}
     assert calls.read_text().splitlines() == ["-m 2 --signal-setup=5", "-m 2 --signal-get --output-keyvalue"]
+
+
+def test_modemmanager_signal_setup_is_rearmed_after_a_restart(tmp_path: Path) -> None:
+    mmcli, calls, rate = emulated_mmcli(tmp_path, "mmcli_signal_5g_lte.txt")
+    source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
+    source.read()
+    rate.unlink()  # ModemManager restarted (or the modem re-enumerated): polling is off again
+    source.read()
+    source.read()
+    setups = [line for line in calls.read_text().splitlines() if "--signal-setup" in line]
+    assert setups == ["-m 2 --signal-setup=5", "-m 2 --signal-setup=5"]
+    assert source.rearms == 1 and rate.read_text().strip() == "5"

@@ -80,9 +80,9 @@ def test_lines_influxdb_refuses_are_isolated_and_dead_lettered(
 def test_a_redelivered_message_rewrites_its_dead_letters_where_the_data_gives_a_timestamp(
     mosquitto, influxdb, tmp_path, start_collector, publisher
 ):
-    """Sample rejections are stored at the sample's ts and an unknown gateway's record at its first sample's
-    ts, so a redelivery (here: the same message sent again) rewrites the same points; a message with nothing
-    usable (bad JSON) can only be stamped on arrival and is recorded once per delivery (docs/telemetry.md)."""
+    """Dead letters are stamped when their message first arrived (collector/arrivals.py), keyed by a hash of the
+    message: a redelivery (here: the same message sent again) rewrites the same points, bad JSON included; the
+    rejected sample's own ts is kept in `sample_ts` (docs/telemetry.md)."""
     write_directory_cache(tmp_path / "state")
     collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
     now = int(time.time() * 1000)
@@ -101,13 +101,46 @@ def test_a_redelivered_message_rewrites_its_dead_letters_where_the_data_gives_a_
         publisher.wait_all([publisher.publish_raw(topic, payload) for topic, payload in messages])
     wait_for(lambda: collector.metrics.snapshot()["acked"] == 6, what="both rounds stored and acked")
 
-    rows = influxdb.series_values("SELECT reason, gateway, count FROM dead_letter")
+    rows = influxdb.series_values("SELECT reason, gateway, count, sample_ts FROM dead_letter")
     by_reason: dict[str, int] = {}
-    for _, reason, _, _ in rows:
+    for _, reason, _, _, _ in rows:
         by_reason[reason] = by_reason.get(reason, 0) + 1
-    assert by_reason == {Reason.KPI_RANGE: 1, Reason.UNKNOWN_KPI: 1, Reason.UNKNOWN_GATEWAY: 1, Reason.JSON: 2}
-    assert [(r[0], r[3]) for r in rows if r[1] == Reason.UNKNOWN_GATEWAY] == [(now - 1000, 1)]
-    assert [(r[0], r[3]) for r in rows if r[1] == Reason.KPI_RANGE] == [(now - 3000, 2)]
+    assert by_reason == {Reason.KPI_RANGE: 1, Reason.UNKNOWN_KPI: 1, Reason.UNKNOWN_GATEWAY: 1, Reason.JSON: 1}
+    assert [(r[3], r[4]) for r in rows if r[1] == Reason.UNKNOWN_GATEWAY] == [(1, now - 1000)]
+    assert [(r[3], r[4]) for r in rows if r[1] == Reason.KPI_RANGE] == [(2, now - 3000)]
+    assert all(r[0] >= now for r in rows), "stamped on arrival, after the samples were taken"
     # The counter counts what each delivery dead-lettered (samples, or 1 per whole message), not points.
     assert collector.metrics.snapshot()["dead_lettered"] == 2 * (3 + 1 + 1)
     assert count_points(influxdb.series_values) == 1
+
+
+def test_dead_letter_recorded_when_it_arrived_and_once_under_redelivery(
+    mosquitto, influxdb, tmp_path, start_collector, publisher
+):
+    """A gateway without a real-time clock stamped its sample 1970: the dead letter shows up in the recent
+    time range (when it arrived), keeps the sample's own ts, and the same message sent again - also after a
+    collector restart - rewrites that point instead of adding one."""
+    write_directory_cache(tmp_path / "state")
+    settings = settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state")
+    collector = start_collector(settings)
+    topic = telemetry_topic("gw-agv-1")
+    payload = encode_telemetry("gw-agv-1", [{"ts": 5_000, "seq": 1, "kpis": {"rtt_ms": 4}}])
+    before_ms = int(time.time() * 1000)
+    publisher.wait_all([publisher.publish_raw(topic, payload)])
+    recent = "WHERE time > now() - 10m"
+    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count", recent) == 1, what="dead letter")
+    rows = influxdb.series_values(f"SELECT count, sample_ts, reason FROM dead_letter {recent}")
+    assert [row[1:] for row in rows] == [[1, 5_000, Reason.TOO_OLD]]
+    first_time = rows[0][0]
+    assert first_time >= before_ms
+
+    publisher.wait_all([publisher.publish_raw(topic, payload)])  # sent again: the agent got no PUBACK
+    wait_for(lambda: collector.metrics.snapshot()["acked"] == 2, what="both deliveries acked")
+    collector.stop(drain_timeout_s=1)
+    restarted = start_collector(settings)
+    publisher.wait_all([publisher.publish_raw(topic, payload)])  # redelivered after a restart
+    wait_for(lambda: restarted.metrics.snapshot()["acked"] == 1, what="redelivery acked")
+    rows = influxdb.series_values(f"SELECT count, sample_ts FROM dead_letter {recent}")
+    assert [row[1:] for row in rows] == [[1, 5_000]], "counted once"
+    assert rows[0][0] == first_time
+    assert count_points(influxdb.series_values, "dead_letter", "count", "WHERE time < now() - 1d") == 0
