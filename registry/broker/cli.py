@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +92,13 @@ def _collector(args: argparse.Namespace) -> int:
 
 def _gateway_action(args: argparse.Namespace) -> int:
     from i5g.cli import CommandError
+    from i5g.contract import broker_username
     from registry.broker import service
 
     gateway_id = args.gateway_id
     if args.action_name == "provision":
         password = _run(lambda dynsec: service.provision_gateway(dynsec, gateway_id, pin_client_id=True))
+        print(f"MQTT username and client id: {broker_username(gateway_id)}", file=sys.stderr)
         print(password)
         return 0
     if args.action_name == "revoke":
