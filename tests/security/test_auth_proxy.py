@@ -20,7 +20,7 @@ from tests.security.auth_support import STAFF_EMAIL, login
 from tests.web.conftest import Registry, csrf_of
 
 WRONG = "not-the-password"
-ADDRESS_LIMIT = 4  # I5G_WEB_LOGIN_ADDRESS_MAX_FAILURES for these tests (small: each guess costs an argon2 hash)
+ADDRESS_LIMIT = 2  # I5G_WEB_LOGIN_ADDRESS_MAX_FAILURES for these tests (small: each guess costs an argon2 hash)
 
 
 @pytest.fixture
