@@ -1,1 +1,1 @@
-"""Web accounts: enterprise users and staff, password hashing, signed-cookie sessions, CSRF, login rate limits."""
+"""Web accounts: enterprise users and staff, password hashing, server-side sessions, CSRF, password-guess throttle."""

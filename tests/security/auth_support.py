@@ -17,7 +17,6 @@ from registry.accounts.models import UserRole
 from registry.accounts.throttle import PasswordThrottle
 from registry.app import bind_database, create_app
 from registry.settings import RegistrySettings
-from tests.registry.conftest import template_databases  # noqa: F401  (re-exported fixture)
 from tests.registry.support import TemplateDatabases
 from tests.web.conftest import PASSWORD, Registry, csrf_of
 
@@ -47,10 +46,15 @@ def _app_for(settings: RegistrySettings, in_use: list[FastAPI]) -> FastAPI:
     return app
 
 
+@pytest.fixture(scope="session")
+def auth_databases(tmp_path_factory: pytest.TempPathFactory) -> TemplateDatabases:
+    """Copies of one migrated SQLite template (these tests need no PostgreSQL server)."""
+    return TemplateDatabases(tmp_path_factory.mktemp("auth-db"))
+
+
 @pytest.fixture
 def make_registry(
-    template_databases: TemplateDatabases,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    auth_databases: TemplateDatabases, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., Registry]]:
     """`make_registry(**settings)`: the real app with those RegistrySettings, on a fresh database. Several
     apps on one database stand for several registry worker processes.
@@ -65,7 +69,7 @@ def make_registry(
     def make(database_url: str | None = None, **settings: Any) -> Registry:
         settings.setdefault("allowed_hosts", [TEST_HOST])
         settings.setdefault("secret_key", SECRET_KEY)
-        url = database_url or template_databases.fresh("sqlite")
+        url = database_url or auth_databases.fresh("sqlite")
         app = _app_for(RegistrySettings(database_url=url, **settings), apps)
         apps.append(app)
         return Registry(app)

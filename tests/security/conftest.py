@@ -110,8 +110,8 @@ def dynsec(broker_settings: BrokerSettings) -> Iterator[DynsecClient]:
 
 # The web login/session tests' fixtures (real registry app on a fresh database, clients at chosen addresses).
 from tests.security.auth_support import (  # noqa: E402, F401
+    auth_databases,
     auth_registry,
     browser_at,
     make_registry,
-    template_databases,
 )

@@ -27,6 +27,10 @@ def _redirects(client: TestClient, host: str) -> dict[str, str]:
     note("GET /review (anonymous)", client.get("/review", headers=headers))
     note("GET /my/usecases/ (trailing slash)", client.get("/my/usecases/", headers=headers))
     note("GET /lang/en", client.get("/lang/en", headers=headers))
+    signup = {"email": "someone@example.cn", "password": "a-long-password-1", "name": "主机头测试企业"}
+    signup |= {"province": "江苏", "city": "常州", "industry": "装备制造"}
+    signup["csrf_token"] = csrf_of(client.get("/signup").text)
+    note("POST /signup", client.post("/signup", data=signup, headers=headers))
     form = {"email": ENTERPRISE_EMAIL, "password": PASSWORD, "csrf_token": csrf_of(client.get("/login").text)}
     note("POST /login", client.post("/login", data=form, headers=headers))
     if not seen["POST /login"].startswith("3"):  # refused: log in under the right name to go on
@@ -34,6 +38,9 @@ def _redirects(client: TestClient, host: str) -> dict[str, str]:
     note("GET /login (logged in)", client.get("/login", headers=headers))
     note("GET /signup (logged in)", client.get("/signup", headers=headers))
     note("GET /review (enterprise)", client.get("/review", headers=headers))
+    token = csrf_of(client.get("/account/password").text)
+    change = {"current_password": PASSWORD, "new_password": PASSWORD, "repeat_password": PASSWORD, "csrf_token": token}
+    note("POST /account/password", client.post("/account/password", data=change, headers=headers))
     token = csrf_of(client.get("/account/password").text)
     note("POST /logout", client.post("/logout", data={"csrf_token": token}, headers=headers))
     return seen

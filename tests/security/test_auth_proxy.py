@@ -20,15 +20,15 @@ from tests.security.auth_support import STAFF_EMAIL, login
 from tests.web.conftest import Registry, csrf_of
 
 WRONG = "not-the-password"
-ADDRESS_LIMIT = 4  # I5G_WEB_LOGIN_ADDRESS_MAX_FAILURES for these tests (small: each guess costs an argon2 hash)
+ADDRESS_LIMIT = 2  # I5G_WEB_LOGIN_ADDRESS_MAX_FAILURES for these tests (small: each guess costs an argon2 hash)
 
 
 @pytest.fixture
 def served_registry(
-    tmp_path: Path, make_registry: Callable[..., Registry], template_databases: TemplateDatabases
+    tmp_path: Path, make_registry: Callable[..., Registry], auth_databases: TemplateDatabases
 ) -> Iterator[str]:
     """`i5g registry serve` as the local stack starts it (no proxy configured), on a database with a staff user."""
-    database_url = template_databases.fresh("sqlite")
+    database_url = auth_databases.fresh("sqlite")
     make_registry(database_url=database_url).user(STAFF_EMAIL, UserRole.staff)
     port = free_port()
     env = {

@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from registry.accounts.models import UserRole
 from registry.web.settings import WebSettings
+from tests.registry.conftest import template_databases  # noqa: F401  (PostgreSQL per session)
+from tests.registry.support import TemplateDatabases
 from tests.security.auth_support import ENTERPRISE_EMAIL, STAFF_EMAIL, database_url_of, logged_in, login
 from tests.web.conftest import PASSWORD, Registry, csrf_of
 
@@ -123,3 +126,24 @@ def test_password_change_form_is_throttled(auth_registry: Registry, browser_at: 
     assert logged_in(client)  # slowed, not logged out
     clock.advance(LIMITS.login_backoff_seconds)
     assert _change_password(client, PASSWORD).status_code == 303
+
+
+@pytest.mark.postgres
+def test_counters_and_sessions_on_postgresql(
+    template_databases: TemplateDatabases,  # noqa: F811
+    make_registry: Callable[..., Registry],
+    browser_at: Callable[..., TestClient],
+) -> None:
+    """Production runs PostgreSQL: the counters' row locks and savepoints, and the session rows, there too."""
+    registry = make_registry(database_url=template_databases.fresh("postgresql"))
+    registry.user(STAFF_EMAIL, UserRole.staff)
+    other_worker = make_registry(database_url=database_url_of(registry))
+    first, second = browser_at("203.0.113.9", registry=registry), browser_at("203.0.113.9", registry=other_worker)
+    for n in range(LIMITS.login_max_failures):
+        assert login(first if n % 2 else second, STAFF_EMAIL, WRONG).status_code == 401
+    assert login(second, STAFF_EMAIL).status_code == 429
+    reviewer = browser_at("198.51.100.20", registry=registry)
+    assert login(reviewer, STAFF_EMAIL).status_code == 303
+    assert logged_in(reviewer)
+    reviewer.post("/logout", data={"csrf_token": csrf_of(reviewer.get("/account/password").text)})
+    assert not logged_in(reviewer)

@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from registry.accounts.csrf import require_csrf, rotate_csrf_token
 from registry.accounts.models import UserRole
 from registry.accounts.passwords import hash_password, password_problem
-from registry.accounts.service import authenticate, create_user, email_problem, find_by_email, normalize_email
+from registry.accounts.service import AccountError, authenticate, create_user, email_problem, normalize_email
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
 from registry.enterprises import models as enterprise_models
@@ -130,9 +130,9 @@ async def signup(request: Request, session: SessionDep) -> Response:
     # so sign-up cannot tell anyone which e-mails, staff's included, have accounts. The enterprise is
     # registered either way; staff can open an account for it. Nobody is logged in by signing up: the new
     # owner logs in with the password just chosen.
-    if find_by_email(session, email) is None:
+    try:
         create_user(session, email, values["password"], UserRole.enterprise, enterprise.id)
-    else:
+    except AccountError:  # the e-mail is taken (create_user checked it): spend the hash a new account costs
         hash_password(values["password"])
     flash.add(request, "ok", "signup.received")
     return see_other(str(request.url_for("login_form").path))
