@@ -300,6 +300,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # sec-input (issue 16): request limits and malformed addresses answered with a page
     "err.too_large": ("提交的内容过大。", "What was sent is too large."),
     "err.bad_request": ("地址或参数无效。", "The address or one of its parameters is not valid."),
+    "mine.revision_saved": (
+        "修改已提交审核；审核通过前，公开的仍是已批准的版本，网关照常上报。",
+        "Change submitted for review; until it is approved the approved version stays public and gateways keep "
+        "reporting.",
+    ),
+    "review.revision": (
+        "对已发布案例的修改：决定前公开的仍是已批准的版本。",
+        "Change to a published case: the approved version stays public until you decide.",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""enterprises.name_key: names compared on their normalised form (issue 16.8)
+"""enterprises.name_key: names compared on their normalised form (issue 16.8); use_cases.pending_revision: an
+owner's edit of an approved use case waits for review beside the live version (issue 16.6)
 
 Revision ID: si01
 Revises: acc1
@@ -29,6 +30,8 @@ log = logging.getLogger("alembic.runtime.migration")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("use_cases") as batch:
+        batch.add_column(sa.Column("pending_revision", sa.JSON(none_as_null=True), nullable=True))
     with op.batch_alter_table("enterprises") as batch:
         batch.add_column(sa.Column("name_key", sa.Text(), nullable=True))
     bind = op.get_bind()
@@ -54,6 +57,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("use_cases") as batch:
+        batch.drop_column("pending_revision")
     with op.batch_alter_table("enterprises") as batch:
         batch.drop_constraint(op.f("uq_enterprises_name_key"), type_="unique")
         batch.drop_column("name_key")
