@@ -305,6 +305,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Change submitted for review; until it is approved the approved version stays public and gateways keep "
         "reporting.",
     ),
+    "form.revision_note": (
+        "该案例已发布：修改将送审，审核通过前公开的仍是当前版本。",
+        "This case is published: changes are reviewed, and the current version stays public until they are approved.",
+    ),
     "review.revision": (
         "对已发布案例的修改：决定前公开的仍是已批准的版本。",
         "Change to a published case: the approved version stays public until you decide.",
