@@ -8,9 +8,10 @@ surrogate cannot even be stored as UTF-8. The error type is `control_character`,
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 _SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -55,3 +56,37 @@ class PartialUpdate(BaseModel):
     def changes(self) -> dict[str, Any]:
         """Only the fields the client sent."""
         return self.model_dump(exclude_unset=True)
+
+
+# Invisible characters that are not format characters (Cf) but render as nothing: the combining grapheme
+# joiner, Hangul fillers, Khmer inherent vowels, Mongolian free variation selectors and the variation selectors.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0") | frozenset(
+    chr(code) for code in range(0xFE00, 0xFE10)
+)
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def clean_name(value: str) -> str:
+    """The display form of a name: NFC, without format characters (zero-width spaces and joiners, direction
+    marks and overrides, BOM, word joiner ...) or other invisible characters, whitespace runs collapsed to one
+    space, trimmed. What the user sees is what is stored."""
+    composed = unicodedata.normalize("NFC", value)
+    visible = "".join(c for c in composed if c not in _INVISIBLE and unicodedata.category(c) != "Cf")
+    return _WHITESPACE_RUN.sub(" ", visible).strip()
+
+
+def name_key(value: str) -> str:
+    """What two names are compared on for uniqueness: the cleaned name in NFKC (full-width and compatibility
+    forms folded: "ＡＢＣ" = "ABC"), case-folded. Names with the same key are the same name."""
+    # Cleaned again: NFKC can turn a character into spaces (U+2002 ...), and must not leave what clean_name drops.
+    return clean_name(unicodedata.normalize("NFKC", clean_name(value)).casefold())
+
+
+def _clean_if_text(value: Any) -> Any:
+    return clean_name(value) if isinstance(value, str) else value
+
+
+def name_text(max_length: int) -> type[str]:
+    """A name that must be unique (enterprise names): `text` of its cleaned display form (`clean_name`); the
+    model stores `name_key` beside it with a unique index."""
+    return Annotated[text(max_length), BeforeValidator(_clean_if_text)]  # type: ignore[return-value]

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.db import Base, UTCDateTime, utcnow
 from registry.enterprises.industry_class import CODE_LEN as INDUSTRY_CODE_LEN
+from registry.fields import name_key
 
 if TYPE_CHECKING:
     from registry.usecases.models import UseCase
@@ -25,6 +26,9 @@ class Enterprise(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    # registry.fields.name_key(name), kept by the model itself: two names that differ only by invisible
+    # characters, width or case are the same enterprise (unique index). Text: NFKC may lengthen a name.
+    name_key: Mapped[str] = mapped_column(Text, unique=True)
     name_en: Mapped[str | None] = mapped_column(String(NAME_MAX))
     city: Mapped[str] = mapped_column(String(PLACE_MAX), index=True)
     province: Mapped[str] = mapped_column(String(PLACE_MAX), index=True)
@@ -40,5 +44,10 @@ class Enterprise(Base):
     seed_key: Mapped[str | None] = mapped_column(String(SEED_KEY_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @validates("name")
+    def _keep_name_key(self, _attribute: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
 
     use_cases: Mapped[list[UseCase]] = relationship(back_populates="enterprise", passive_deletes="all")

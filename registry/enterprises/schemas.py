@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 from registry.enterprises import industry_class
 from registry.enterprises.creditcode import credit_code_problem
 from registry.enterprises.models import CONTACT_MAX, INDUSTRY_MAX, NAME_MAX, PLACE_MAX
-from registry.fields import PartialUpdate, text
+from registry.fields import PartialUpdate, name_text, text
 
 
 def _normalise_credit_code(value: str | None) -> str | None:
@@ -45,7 +45,7 @@ class _OptionalFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name_en: text(NAME_MAX) | None = None
+    name_en: name_text(NAME_MAX) | None = None
     credit_code: str | None = Field(None, description="unified social credit code, 18 characters (GB 32100-2015)")
     contact: text(CONTACT_MAX) | None = None
     industry_code: str | None = Field(None, description=INDUSTRY_CODE_DOC)
@@ -55,7 +55,7 @@ class _OptionalFields(BaseModel):
 
 
 class EnterpriseCreate(_OptionalFields):
-    name: text(NAME_MAX)
+    name: name_text(NAME_MAX)
     city: text(PLACE_MAX)
     province: text(PLACE_MAX)
     industry: text(INDUSTRY_MAX)
@@ -64,7 +64,7 @@ class EnterpriseCreate(_OptionalFields):
 class EnterpriseUpdate(PartialUpdate, _OptionalFields):
     """Partial update: only the fields sent are changed."""
 
-    name: text(NAME_MAX) = None  # type: ignore[assignment]
+    name: name_text(NAME_MAX) = None  # type: ignore[assignment]
     city: text(PLACE_MAX) = None  # type: ignore[assignment]
     province: text(PLACE_MAX) = None  # type: ignore[assignment]
     industry: text(INDUSTRY_MAX) = None  # type: ignore[assignment]

@@ -14,6 +14,7 @@ from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
 from registry.enums import ReviewStatus
 from registry.errors import Conflict, NotFound
+from registry.fields import name_key
 from registry.pagination import PageRequest, fetch_page
 from registry.search import like_pattern
 from registry.usecases.models import UseCase
@@ -69,7 +70,7 @@ def get_enterprise(session: Session, enterprise_id: int, *, public_only: bool = 
 
 def _check_unique(session: Session, name: str | None, credit_code: str | None, exclude_id: int | None) -> None:
     if name is not None:
-        other = session.scalar(select(Enterprise.id).where(Enterprise.name == name))
+        other = session.scalar(select(Enterprise.id).where(Enterprise.name_key == name_key(name)))
         if other is not None and other != exclude_id:
             raise Conflict(f"an enterprise named {name!r} already exists (id {other})")
     if credit_code is not None:

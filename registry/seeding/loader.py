@@ -21,6 +21,7 @@ import registry.models  # noqa: F401  (every mapped class, so relationships betw
 from registry.cities.models import CityFigure
 from registry.enterprises.models import Enterprise
 from registry.enums import NetworkMode, ReviewStatus
+from registry.fields import name_key
 from registry.scenarios.service import sync_scenarios
 from registry.seeding import schema
 from registry.usecases.models import UseCase
@@ -191,7 +192,9 @@ def load_catalog(
     report.scenarios_added, report.scenarios_updated = synced.added, synced.updated
 
     def adopt_enterprise(values: dict[str, Any]) -> Enterprise | None:
-        unclaimed = select(Enterprise).where(Enterprise.name == values["name"], Enterprise.seed_key.is_(None))
+        unclaimed = select(Enterprise).where(
+            Enterprise.name_key == name_key(values["name"]), Enterprise.seed_key.is_(None)
+        )
         return session.scalar(unclaimed)
 
     enterprises = _upsert(

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from i5g import scenarios
 from registry.enterprises import industry_class
 from registry.enums import LifecycleStage, NetworkMode, Operator
+from registry.fields import name_key, name_text
 
 SeedKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,198}[a-z0-9]$")]
 # Excerpts are quoted character for character from the source; surrounding whitespace would never match.
@@ -85,7 +86,7 @@ class Figure(_Record):
 
 
 class Enterprise(_Record):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    name: name_text(200)
     name_en: str | None = None
     aliases: tuple[str, ...] = ()
     city: SeedKey
@@ -232,12 +233,12 @@ def _check_references(catalog: Catalog, problems: list[str]) -> None:
     for key, use_case in catalog.use_cases.items():
         if use_case.enterprise not in catalog.enterprises:
             problems.append(f"{where('use_cases', key)}: enterprise: unknown enterprise {use_case.enterprise!r}")
-    names: dict[str, str] = {}
+    names: dict[str, str] = {}  # name_key -> seed key: names that differ only invisibly are the same name
     for key, enterprise in catalog.enterprises.items():
-        if enterprise.name in names:
-            other = names[enterprise.name]
+        if name_key(enterprise.name) in names:
+            other = names[name_key(enterprise.name)]
             problems.append(f"{where('enterprises', key)}: name: {enterprise.name!r} also used by {other!r}")
-        names[enterprise.name] = key
+        names[name_key(enterprise.name)] = key
 
 
 def load_catalog_dir(seeds_dir: str | Path) -> Catalog:

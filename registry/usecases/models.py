@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +46,9 @@ class UseCase(Base):
     source_document: Mapped[str | None] = mapped_column(String(SOURCE_DOCUMENT_MAX))
     source_excerpt: Mapped[str | None] = mapped_column(Text)
     seed_key: Mapped[str | None] = mapped_column(String(SEED_KEY_MAX), unique=True)
+    # An owner's edit of an approved use case, waiting for review (UseCaseUpdate fields in JSON form): the
+    # approved version stays public and its gateways' telemetry flows until staff decide (issue 16.6).
+    pending_revision: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
 

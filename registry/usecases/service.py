@@ -131,6 +131,26 @@ def update_use_case(session: Session, use_case_id: int, data: UseCaseUpdate) -> 
     return use_case
 
 
+def propose_revision(session: Session, use_case_id: int, data: UseCaseUpdate) -> UseCase:
+    """An owner's edit of an approved use case: checked now, kept beside the live approved version until staff
+    decide (`decide_revision`), so the case stays public and its gateways keep their state meanwhile."""
+    use_case = get_use_case(session, use_case_id)
+    changes = data.changes()
+    _check_references(session, changes)
+    exclude = {"review_status", "reviewer_note", "enterprise_id"}
+    use_case.pending_revision = data.model_dump(mode="json", exclude_unset=True, exclude=exclude)
+    session.flush()
+    return use_case
+
+
+def decide_revision(session: Session, use_case_id: int, *, approve: bool, note: str | None) -> UseCase:
+    """Apply (approve) or drop (reject) the pending revision; either way the case stays approved, with the note."""
+    use_case = get_use_case(session, use_case_id)
+    revision, use_case.pending_revision = use_case.pending_revision or {}, None
+    changes = {**revision, "reviewer_note": note} if approve else {"reviewer_note": note}
+    return update_use_case(session, use_case_id, UseCaseUpdate.model_validate(changes))
+
+
 def delete_use_case(session: Session, use_case_id: int) -> None:
     use_case = get_use_case(session, use_case_id)
     if session.scalar(select(Gateway.id).where(Gateway.use_case_id == use_case_id).limit(1)) is not None:

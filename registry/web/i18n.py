@@ -397,6 +397,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "可选：贵企业对所属行业的自述，例如“汽车及零部件”。",
         'Optional: your own wording of the industry, e.g. "automotive parts".',
     ),
+    "mine.revision_saved": (
+        "修改已提交审核；审核通过前，公开的仍是已批准的版本，网关照常上报。",
+        "Change submitted for review; until it is approved the approved version stays public and gateways keep "
+        "reporting.",
+    ),
+    "form.revision_note": (
+        "该案例已发布：修改将送审，审核通过前公开的仍是当前版本。",
+        "This case is published: changes are reviewed, and the current version stays public until they are approved.",
+    ),
+    "review.revision": (
+        "对已发布案例的修改：决定前公开的仍是已批准的版本。",
+        "Change to a published case: the approved version stays public until you decide.",
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from registry.errors import FieldInvalid
 from registry.usecases import models as usecase_models
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
-from registry.usecases.service import update_use_case
+from registry.usecases.service import propose_revision, update_use_case
 from registry.web import flash
 from registry.web.forms import FormResult, form_values, validate
 from registry.web.i18n import Lang, negotiate
@@ -49,6 +50,21 @@ FALLBACKS = {"end_date": "err.date_order", "recognitions": "err.invalid", "scena
 
 def parse(form: FormData) -> dict[str, Any]:
     return form_values(form, TEXT_FIELDS, LIST_FIELDS)
+
+
+def values_of_revision(use_case: UseCase) -> dict[str, Any]:
+    """The edit form's values: the pending revision's where there is one (what the owner last sent)."""
+    revision = UseCaseUpdate.model_validate(use_case.pending_revision or {}).changes()
+    if "scenario" in revision:
+        revision["scenario_key"] = revision.pop("scenario")
+    current = {name: getattr(use_case, name) for name in _FORM_COLUMNS}
+    return values_of(SimpleNamespace(**{**current, **revision}))  # type: ignore[arg-type]
+
+
+_FORM_COLUMNS = (
+    "title", "scenario_key", "description", "network_mode", "stage", "operators", "recognitions",
+    "investment_cny", "start_date", "end_date", "source_document", "source_excerpt",
+)  # fmt: skip
 
 
 def values_of(use_case: UseCase) -> dict[str, Any]:
@@ -161,13 +177,19 @@ async def save_edit(request: Request, session: Session, use_case: UseCase, *, st
     result = validate_submission(values, use_case.enterprise_id, t)
     if result.data is not None:
         update = as_staff_update(result.data) if staff_edit else as_update(result.data)
+        # The owner's edit of an approved case waits for review beside the live version (issue 16.6).
+        revises = not staff_edit and use_case.review_status == ReviewStatus.approved
         try:
-            update_use_case(session, use_case.id, update)
+            if revises:
+                propose_revision(session, use_case.id, update)
+            else:
+                update_use_case(session, use_case.id, update)
         except FieldInvalid as exc:
             session.rollback()  # nothing of a refused submission may be committed
             store_service_error(result, exc, t)
         else:
-            flash.add(request, "ok", "staff.usecase_saved" if staff_edit else "mine.saved", title=result.data.title)
+            message = "staff.usecase_saved" if staff_edit else "mine.revision_saved" if revises else "mine.saved"
+            flash.add(request, "ok", message, title=result.data.title)
             return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
     lang = negotiate(request)
     return render_form(request, lang, values, result.errors, use_case, status_code=400, staff_edit=staff_edit)

@@ -1,5 +1,5 @@
 """Form input the web tests (tests/web/) do not already cover: over-long values in every text field (a field
-error, nothing stored), a body beyond the form parser's limit (a clear 400), NUL bytes and invalid UTF-8 in
+error, nothing stored), a body beyond the request limit (a clear 413 page), NUL bytes and invalid UTF-8 in
 form bodies and ids no database can hold in URLs (never a 5xx). CSRF, XSS, field validation and another
 enterprise's ids are covered in tests/web/."""
 
@@ -55,10 +55,12 @@ def test_over_long_value_is_a_field_error_and_stores_nothing(
     assert _stored(registry) == 0
 
 
-def test_a_field_beyond_the_form_parser_limit_is_a_clear_400(member: TestClient, registry: Registry) -> None:  # noqa: F811
+def test_a_body_beyond_the_request_limit_is_a_clear_413(member: TestClient, registry: Registry) -> None:  # noqa: F811
+    # 3.6 MB encoded: beyond the 1 MiB request-body limit (registry/bodylimit.py), refused before the form parser.
     token = csrf_of(member.get("/my/usecases/new").text)
     response = member.post("/my/usecases/new", data={**FORM, "description": "长" * 400_000, "csrf_token": token})
-    assert response.status_code == 400 and "maximum size" in response.text
+    assert response.status_code == 413 and response.headers["content-type"].startswith("text/html")
+    assert "提交的内容过大" in response.text or "too large" in response.text
     assert _stored(registry) == 0
 
 

@@ -174,5 +174,6 @@ def test_huge_chunked_and_lying_bodies_keep_memory_bounded(registry_process: Reg
     assert "too large" in body.decode()
 
     grown = registry_process.peak_rss_mb() - baseline
+    print(f"registry peak RSS {baseline:.0f} MB before the attacks, grew by {grown:.1f} MB")
     assert grown < BOUND_MB, f"registry peak RSS grew by {grown:.0f} MB while refusing {ATTACK_MB} MB bodies"
     assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200

@@ -14,6 +14,7 @@ from registry.enums import ReviewStatus
 from registry.gateways.models import Gateway
 from registry.gateways.schemas import GatewayStatus
 from registry.gateways.service import apply_statuses
+from registry.gateways.service import directory as gateway_directory
 from registry.usecases.models import UseCase
 from tests.web.conftest import BOTH_DATABASES, Registry, csrf_of, login
 
@@ -181,13 +182,54 @@ def test_review_approve_and_reject_with_note(
     assert 'id="reviewer-note"' in detail
 
 
-def test_editing_sends_the_use_case_back_to_review(client: TestClient, registry: Registry, enterprise_a: int) -> None:
-    use_case = registry.use_case(enterprise_a, "已通过案例", ReviewStatus.approved)
+def test_editing_an_approved_case_waits_for_review_beside_the_live_version(
+    client: TestClient, registry: Registry, enterprise_a: int, staff: str
+) -> None:
+    # Issue 16.6: a typo fix must not unpublish the case nor stop its gateways' telemetry.
+    use_case = registry.use_case(enterprise_a, "已通过案例", ReviewStatus.approved, reviewer_note="材料齐全")
+    registry.run(lambda s: s.add(Gateway(id="gw-live-1", use_case_id=use_case, site_name="一号车间")))
     login(client, "a@zenith.cn")
     response = submit(client, {**GOOD, "title": "已通过案例（修订）"}, f"/my/usecases/{use_case}/edit")
     assert response.status_code == 303
+    stored = registry.run(lambda s: s.execute(select(UseCase.title, UseCase.review_status)).one())
+    assert tuple(stored) == ("已通过案例", ReviewStatus.approved)
+    assert "已通过案例（修订）" in client.get(f"/my/usecases/{use_case}/edit").text  # the owner sees what they sent
+    anonymous = TestClient(registry.app)
+    assert anonymous.get(f"/usecases/{use_case}").status_code == 200
+    assert "已通过案例" in anonymous.get("/").text and "修订" not in anonymous.get("/").text
+    entries = registry.run(lambda s: [(e.id, e.enabled) for e in gateway_directory(s)])
+    assert entries == [("gw-live-1", True)]
+
+    login(client, staff)
+    queue = client.get("/review").text
+    assert f'data-revision="{use_case}"' in queue and "已通过案例（修订）" in queue
+    token = csrf_of(queue)
+    client.post(f"/review/{use_case}", data={"decision": "approve", "note": "", "csrf_token": token})
+    stored = registry.run(lambda s: s.execute(select(UseCase.title, UseCase.review_status)).one())
+    assert tuple(stored) == ("已通过案例（修订）", ReviewStatus.approved)
+    assert f'data-revision="{use_case}"' not in client.get("/review").text
+
+    # A rejected revision is dropped with the note; the approved version stays.
+    login(client, "a@zenith.cn")
+    submit(client, {**GOOD, "title": "不当修改"}, f"/my/usecases/{use_case}/edit")
+    login(client, staff)
+    token = csrf_of(client.get("/review").text)
+    client.post(f"/review/{use_case}", data={"decision": "reject", "note": "不予修改", "csrf_token": token})
+    stored = registry.run(
+        lambda s: s.execute(select(UseCase.title, UseCase.review_status, UseCase.reviewer_note)).one()
+    )
+    assert tuple(stored) == ("已通过案例（修订）", ReviewStatus.approved, "不予修改")
+
+
+def test_editing_a_rejected_case_sends_it_back_to_review(
+    client: TestClient, registry: Registry, enterprise_a: int
+) -> None:
+    use_case = registry.use_case(enterprise_a, "被驳回案例", ReviewStatus.rejected)
+    login(client, "a@zenith.cn")
+    response = submit(client, {**GOOD, "title": "被驳回案例（修订）"}, f"/my/usecases/{use_case}/edit")
+    assert response.status_code == 303
     title, status = registry.run(lambda s: s.execute(select(UseCase.title, UseCase.review_status)).one())
-    assert (title, status) == ("已通过案例（修订）", ReviewStatus.submitted)
+    assert (title, status) == ("被驳回案例（修订）", ReviewStatus.submitted)
 
 
 def test_enterprises_cannot_see_or_touch_each_others_drafts(

@@ -18,6 +18,7 @@ from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.errors import Conflict
+from registry.fields import name_key
 from registry.web import flash
 from registry.web.deps import OptionalUser, end_browser_session, start_session
 from registry.web.forms import form_values, validate
@@ -123,7 +124,9 @@ async def signup(request: Request, session: SessionDep) -> Response:
     except Conflict:
         # Claiming an enterprise that is already registered (e.g. a seeded one) goes through the staff.
         session.rollback()
-        name_taken = session.scalar(select(Enterprise.id).where(Enterprise.name == result.data.name)) is not None
+        name_taken = (
+            session.scalar(select(Enterprise.id).where(Enterprise.name_key == name_key(result.data.name))) is not None
+        )
         field = "name" if name_taken else "credit_code"
         return _signup_page(request, values, {field: t("err.enterprise_taken")}, status_code=409)
     # A taken e-mail gets exactly the answer a new one gets (same redirect, same page, one argon2 hash each),

@@ -61,7 +61,8 @@ async def usecase_create(request: Request, session: SessionDep, user: Enterprise
 @router.get("/my/usecases/{use_case_id}/edit", name="usecase_edit", response_class=HTMLResponse)
 def usecase_edit(request: Request, use_case_id: int, session: SessionDep, user: EnterpriseUser) -> HTMLResponse:
     use_case = owned_use_case(session, user, use_case_id)
-    return usecase_form.render_form(request, negotiate(request), usecase_form.values_of(use_case), {}, use_case)
+    values = usecase_form.values_of_revision(use_case)
+    return usecase_form.render_form(request, negotiate(request), values, {}, use_case)
 
 
 @router.post("/my/usecases/{use_case_id}/edit", name="usecase_update", dependencies=[Depends(require_csrf)])

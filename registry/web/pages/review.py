@@ -6,7 +6,7 @@ published case withdrawn with a note) and any case opened in the staff edit form
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
@@ -15,7 +15,7 @@ from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.usecases.models import NOTE_MAX, UseCase
 from registry.usecases.schemas import UseCaseUpdate
-from registry.usecases.service import update_use_case
+from registry.usecases.service import decide_revision, update_use_case
 from registry.web import flash
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
@@ -30,11 +30,18 @@ DECISIONS: dict[str, ReviewStatus] = {"approve": ReviewStatus.approved, "reject"
 REVIEW_TABS = (ReviewStatus.submitted, ReviewStatus.approved, ReviewStatus.rejected)
 
 
+def _waiting() -> ColumnElement[bool]:
+    # Submitted cases, and approved ones with an owner's revision waiting (the approved version stays live).
+    return or_(UseCase.review_status == ReviewStatus.submitted, UseCase.pending_revision.is_not(None))
+
+
 def _queue(session: Session, status: ReviewStatus) -> list[UseCase]:
     order = (UseCase.updated_at, UseCase.id)  # oldest submission first
+    where = _waiting()
     if status != ReviewStatus.submitted:
         order = (UseCase.updated_at.desc(), UseCase.id.desc())  # latest decision first
-    stmt = select(UseCase).where(UseCase.review_status == status).order_by(*order).limit(QUEUE_LIMIT)
+        where = UseCase.review_status == status
+    stmt = select(UseCase).where(where).order_by(*order).limit(QUEUE_LIMIT)
     return list(session.scalars(stmt))
 
 
@@ -42,6 +49,7 @@ def _counts(session: Session) -> dict[ReviewStatus, int]:
     rows = session.execute(select(UseCase.review_status, func.count()).group_by(UseCase.review_status))
     counts = {status: 0 for status in REVIEW_TABS}
     counts.update({status: count for status, count in rows if status in counts})
+    counts[ReviewStatus.submitted] = session.scalar(select(func.count()).where(_waiting())) or 0
     return counts
 
 
@@ -90,8 +98,12 @@ async def review_decide(request: Request, use_case_id: int, session: SessionDep,
         error = t("err.too_long", max=NOTE_MAX)
     if error:
         errors, notes = {use_case.id: error}, {use_case.id: values["note"]}
-        return _page(request, session, errors, notes, status_code=400, status=use_case.review_status)
-    update_use_case(session, use_case.id, UseCaseUpdate(review_status=decision, reviewer_note=note or None))
+        tab = ReviewStatus.submitted if use_case.pending_revision is not None else use_case.review_status
+        return _page(request, session, errors, notes, status_code=400, status=tab)
+    if use_case.pending_revision is not None:
+        decide_revision(session, use_case.id, approve=decision == ReviewStatus.approved, note=note or None)
+    else:
+        update_use_case(session, use_case.id, UseCaseUpdate(review_status=decision, reviewer_note=note or None))
     done = "review.done_approved" if decision == ReviewStatus.approved else "review.done_rejected"
     flash.add(request, "ok", done, title=use_case.title)
     return see_other(str(request.url_for("review_queue").path))
