@@ -363,3 +363,35 @@ def _ok(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gw|x", "localhost", "8883"], "gateway id must be a lowercase slug"),
+        (["gw-1", 'evil"]\n[agent.sources.simulated', "8883"], "not a host name or address"),
+        (["gw-1", "localhost", "88;83"], "not a port"),
+    ],
+)
+def test_agent_script_refuses_values_that_would_rewrite_the_config(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "ca.crt").write_text("")
+    result = subprocess.run(
+        [str(INSTALL / "agent.sh"), *args], env={**BASE_ENV, "I5G_ETC": str(tmp_path)}, input="secret\n",
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "agent.toml").exists() and not (tmp_path / "mqtt-password").exists()
+
+
+def test_influxdb_script_refuses_injected_names() -> None:
+    for env, message in (
+        ({"I5G_INFLUX_DATABASE": 'i5g"; DROP DATABASE "x'}, "database name"),
+        ({"I5G_INFLUX_RETENTION": "90d; DROP"}, "retention"),
+    ):
+        result = subprocess.run(
+            [str(INSTALL / "influxdb.sh")], env={**BASE_ENV, "I5G_INFLUX_URL": "http://127.0.0.1:1", **env},
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and message in result.stderr, result.stderr
