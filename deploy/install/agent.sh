@@ -11,6 +11,10 @@ port=${3:-8883}
 etc=${I5G_ETC:-/etc/i5g}
 state=${I5G_AGENT_STATE_DIR:-/var/lib/i5g-agent}
 example="$(dirname "$0")/../agent.example.toml"
+# The values go into sed expressions and TOML strings: allow only what a gateway id, host name or port can be.
+case $gateway in '' | -* | *[!a-z0-9-]*) echo "gateway id must be a lowercase slug (a-z, 0-9, -): $gateway" >&2; exit 2 ;; esac
+case $host in '' | -* | *[!A-Za-z0-9.:-]*) echo "not a host name or address: $host" >&2; exit 2 ;; esac
+case $port in '' | *[!0-9]*) echo "not a port: $port" >&2; exit 2 ;; esac
 umask 077
 mkdir -p "$etc"
 IFS= read -r password

@@ -10,6 +10,10 @@ url=${I5G_INFLUX_URL:-http://127.0.0.1:8086}
 db=${I5G_INFLUX_DATABASE:-i5g}
 retention=${I5G_INFLUX_RETENTION:-90d}
 etc=${I5G_ETC:-/etc/i5g}
+# Both are spliced into InfluxQL.
+case $db in '' | *[!A-Za-z0-9_-]*) echo "database name: letters, digits, - and _ only: $db" >&2; exit 2 ;; esac
+case $retention in INF | [0-9]*[smhdw]) ;; *) echo "retention: a duration like 90d or INF, not $retention" >&2; exit 2 ;; esac
+case $retention in INF) ;; *[!0-9smhdw]*) echo "retention: a duration like 90d or INF, not $retention" >&2; exit 2 ;; esac
 influxql() {
     if [ -n "${I5G_INFLUX_ADMIN_USER:-}" ]; then
         answer=$(curl -fsS -XPOST "$url/query" -K - --data-urlencode "q=$1" <<END

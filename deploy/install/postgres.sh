@@ -6,6 +6,8 @@
 set -eu
 etc=${I5G_ETC:-/etc/i5g}
 password=$(cat "$etc/postgres-password")
+# It is spliced into a psql script: only the characters server-config.sh generates (token_urlsafe).
+case $password in '' | *[!A-Za-z0-9_-]*) echo "$etc/postgres-password: use letters, digits, - and _ only" >&2; exit 2 ;; esac
 # The password travels in the script on stdin, not in psql's argv (visible in ps).
 psql -v ON_ERROR_STOP=1 -q -d postgres <<END
 \\set password '$password'

@@ -2,7 +2,7 @@
 # A private CA and the broker's certificate (docs/operations.md "TLS").
 #   deploy/install/tls.sh DIR BROKER_NAME          e.g. deploy/install/tls.sh /etc/i5g/tls mqtt.example.internal
 # Writes DIR/ca.crt (copy it to every gateway), DIR/ca.key (keep it offline afterwards), DIR/broker.crt and
-# DIR/broker.key (readable by group mosquitto when that group exists). An existing CA is reused.
+# DIR/broker.key (mosquitto.sh copies the broker's pair to /etc/mosquitto/certs). An existing CA is reused.
 set -eu
 dir=$1
 name=$2
@@ -17,8 +17,5 @@ printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nauthorityKeyIdentifier
 openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -extfile san.ext \
     -out broker.crt 2>/dev/null
 chmod 0644 ca.crt broker.crt
-if getent group mosquitto >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    chgrp mosquitto broker.key && chmod 0640 broker.key
-fi
 rm -f broker.csr san.ext
 echo "CA $dir/ca.crt, broker certificate $dir/broker.crt for $name"

@@ -184,6 +184,11 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
 ) -> None:
     server, gateway = hosts
     started = time.monotonic()
+    phases: list[str] = []
+
+    def phase(name: str) -> None:  # wall-clock marks, printed at the end (docs/benchmarks.md quotes them)
+        phases.append(f"{name} {time.monotonic() - started:.0f}s")
+
     # The release, as `make dist` builds it (in the background while the servers are prepared).
     dist = tmp_path / "dist"
     build_log = tmp_path / "build.log"
@@ -203,6 +208,7 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
         "I5G_POSTGRES_PORT": str(postgres.port),
         "I5G_MOSQUITTO_CONF_DIR": str(server.root / "etc" / "mosquitto" / "conf.d"),
         "I5G_MOSQUITTO_DATA_DIR": str(server.var / "mosquitto"),
+        "I5G_MOSQUITTO_CERT_DIR": str(server.root / "etc" / "mosquitto" / "certs"),
     }
     sh("server-config.sh", env=env)
     assert {oct(p.stat().st_mode & 0o777) for p in server.etc.iterdir()} == {"0o600"}
@@ -235,7 +241,9 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
         )
 
         # The wheel, installed non-editable into a server venv and an agent-only venv at the same time.
+        phase("servers prepared")
         assert build.wait(300) == 0, build_log.read_text()
+        phase("wheel built")
         wheels = sorted(p.name for p in dist.iterdir())
         assert any(name.endswith("-py3-none-any.whl") for name in wheels) and any(n.endswith(".tar.gz") for n in wheels)
         # PIP_NO_COMPILE only saves the test CPU time (no .pyc up front); the procedure is the same.
@@ -250,7 +258,9 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
         release = tmp_path / "release"
         sh("wheelhouse.sh", str(wheel), str(release), "agent", env={"PYTHON": "python3"})
         sh("venv.sh", str(release), "agent", env={**gateway.env, "I5G_OFFLINE": "1", "PIP_NO_COMPILE": "1"})
+        phase("gateway venv (offline)")
         output = server_install.communicate(timeout=400)[0].decode()
+        phase("server venv")
         assert server_install.returncode == 0, output
         for host in (server, gateway):
             site = next((host.prefix / "venv" / "lib").glob("python3*/site-packages"))
@@ -334,7 +344,8 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
             logs=(agent_log, collector_log, server.logs / "mosquitto.log"),
         )
         assert stored()[0][2] == str(use_case["id"]), stored()  # enriched from the PostgreSQL registry
-        print(f"production install from the wheel: {time.monotonic() - started:.1f} s")
+        phase("sample in InfluxDB")
+        print("production install from the wheel:", ", ".join(phases))
     finally:
         server.stop()
         influx.stop()
@@ -352,3 +363,35 @@ def _ok(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gw|x", "localhost", "8883"], "gateway id must be a lowercase slug"),
+        (["gw-1", 'evil"]\n[agent.sources.simulated', "8883"], "not a host name or address"),
+        (["gw-1", "localhost", "88;83"], "not a port"),
+    ],
+)
+def test_agent_script_refuses_values_that_would_rewrite_the_config(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "ca.crt").write_text("")
+    result = subprocess.run(
+        [str(INSTALL / "agent.sh"), *args], env={**BASE_ENV, "I5G_ETC": str(tmp_path)}, input="secret\n",
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "agent.toml").exists() and not (tmp_path / "mqtt-password").exists()
+
+
+def test_influxdb_script_refuses_injected_names() -> None:
+    for env, message in (
+        ({"I5G_INFLUX_DATABASE": 'i5g"; DROP DATABASE "x'}, "database name"),
+        ({"I5G_INFLUX_RETENTION": "90d; DROP"}, "retention"),
+    ):
+        result = subprocess.run(
+            [str(INSTALL / "influxdb.sh")], env={**BASE_ENV, "I5G_INFLUX_URL": "http://127.0.0.1:1", **env},
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and message in result.stderr, result.stderr
