@@ -108,11 +108,13 @@ class Agent:
 
 
 def run(resolved: dict[str, Any], *, duration: float | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or `duration` seconds); returns the exit status."""
+    """Run until SIGTERM/SIGINT (or `duration` seconds); returns the exit status. SIGHUP re-reads the password
+    file (rotation without a restart)."""
     reactor = Reactor()
     agent = Agent(resolved, reactor)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: reactor.stop())
+    signal.signal(signal.SIGHUP, lambda *_: reactor.post_from_signal(agent.link.reload_password))
     log.info(
         "agent %s: gateway %s, sources %s, broker %s:%s, spool %s (%d queued, next seq %d)",
         __version__,

@@ -97,6 +97,7 @@ class GatewayLink:
         self._hold_until = 0.0  # monotonic time before which pump() sends no telemetry (nobody subscribed)
         self._no_subscriber_acks = 0  # consecutive "no matching subscribers" answers
         self._last_status = 0.0
+        self._passwords: list[str] = []  # from mqtt.password_file, the one in use first
         self.client = self._make_client()
         reactor.add_client(self.client)
 
@@ -139,9 +140,46 @@ class GatewayLink:
         if not self._closing:
             self.reactor.call_later(delay, lambda: self.reactor.run_in_connector(self._connect_job))
 
+    def _read_password_file(self) -> bool:
+        """Re-read mqtt.password_file (a rotated password needs no restart). One password per line, tried in
+        turn until the broker accepts one: a new password can be added before the broker switches to it. True
+        when the password to log in with changed."""
+        path = self.config.get("password_file")
+        if not path:
+            return False
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = [line.strip() for line in handle if line.strip()]
+        except OSError as exc:
+            log.warning("%s: cannot read %s (%s); keeping the password read before", self.gateway_id, path, exc)
+            return False
+        if not lines:
+            return False
+        in_use = self.config.get("password")
+        self._passwords = sorted(lines, key=lambda password: password != in_use)  # stable: the one in use first
+        if self._passwords[0] == in_use:
+            return False
+        self._use_password(self._passwords[0])
+        return True
+
+    def _use_password(self, password: str) -> None:
+        self.config["password"] = password
+        self.client.username_pw_set(self.config.get("username") or self.gateway_id, password)
+
+    def reload_password(self) -> None:
+        """SIGHUP (`systemctl reload i5g-agent`): log in again at once with a new password from the password
+        file. Samples wait in the spool during the reconnect; unacknowledged messages are sent again."""
+        if not self._read_password_file():
+            log.info("%s: reload: the password file holds the password in use", self.gateway_id)
+            return
+        log.info("%s: reload: new password read; reconnecting with it", self.gateway_id)
+        if self._connected:
+            self.client.disconnect()  # _on_disconnect schedules the reconnect
+
     def _connect_job(self) -> None:
         """Connector thread: the blocking TCP/TLS connect. Result goes back to the reactor thread."""
         cfg = self.config
+        self._read_password_file()  # a password rotated while the link was down is used at once
         try:
             if self.client._host:  # paho has no public "configured?" flag
                 self.client.reconnect()
@@ -171,6 +209,9 @@ class GatewayLink:
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _props: Any) -> None:
         if reason_code.is_failure:
             log.error("%s: broker refused the connection: %s", self.gateway_id, reason_code)
+            if len(self._passwords) > 1:  # the next password of the file at the next attempt
+                self._passwords.append(self._passwords.pop(0))
+                self._use_password(self._passwords[0])
             return  # the broker closes the socket; _on_disconnect schedules the retry
         self._connected = True
         self._attempt = 0

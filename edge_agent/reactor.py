@@ -77,6 +77,13 @@ class Reactor:
         with contextlib.suppress(BlockingIOError):
             self._wake_w.send(b"\0")
 
+    def post_from_signal(self, fn: Callable[[], None]) -> None:
+        """Queue fn for the loop from a signal handler: post() would run it at once on this thread, in the
+        middle of whatever the handler interrupted."""
+        self._posted.append(fn)
+        with contextlib.suppress(BlockingIOError):
+            self._wake_w.send(b"\0")
+
     def run_in_connector(self, fn: Callable[[], None]) -> None:
         self._connect_queue.put(fn)
 

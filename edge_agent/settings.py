@@ -204,7 +204,10 @@ class AgentSettings(I5GSettings):
         mqtt = data["mqtt"]
         if self.mqtt.password_file is not None:
             try:
-                mqtt["password"] = self.mqtt.password_file.read_text().strip()
+                # One password per line (a rotated one may be added below the current one): the first is used.
+                text = self.mqtt.password_file.read_text()
+                lines = [line.strip() for line in text.splitlines() if line.strip()]
+                mqtt["password"] = lines[0] if lines else ""
             except OSError as exc:
                 raise SettingsError(f"agent.mqtt.password_file: cannot read {exc.filename}: {exc.strerror}") from None
         if mqtt["username"] is None:

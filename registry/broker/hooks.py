@@ -60,3 +60,14 @@ def gateway_enabled(gateway_id: str, settings: BrokerSettings | None = None) -> 
 
 def gateway_deleted(gateway_id: str, settings: BrokerSettings | None = None) -> None:
     _with_broker(settings, lambda dynsec: service.delete_gateway(dynsec, gateway_id))
+
+
+def gateway_password_rotated(
+    gateway_id: str, password: str | None = None, settings: BrokerSettings | None = None
+) -> str | None:
+    """Sets a new password (the given one, or a generated one) and returns it (show it once); None without a
+    broker. Mosquitto disconnects the gateway's session at once; it logs in again with the new password."""
+    return _with_broker(
+        settings,
+        lambda dynsec: service.provision_gateway(dynsec, gateway_id, password=password, pin_client_id=True),
+    )

@@ -5,10 +5,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from i5g import contract
 from registry.auth.deps import CollectorPrincipal, OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.gateways import service
-from registry.gateways.schemas import Directory, GatewayCreate, GatewayOut, GatewayUpdate, StatusReport, StatusResult
+from registry.gateways.managers import GatewayManager
+from registry.gateways.schemas import (
+    Directory,
+    GatewayCreate,
+    GatewayCredentials,
+    GatewayOut,
+    GatewayUpdate,
+    PasswordRotation,
+    StatusReport,
+    StatusResult,
+)
 from registry.pagination import Page, PageRequest, page_of, page_request
 
 router = APIRouter(prefix="/gateways", tags=["gateways"])
@@ -55,6 +66,24 @@ def get_gateway(session: SessionDep, principal: OptionalPrincipal, gateway_id: s
 @router.patch("/{gateway_id}", response_model=GatewayOut)
 def update_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str, body: GatewayUpdate) -> GatewayOut:
     return GatewayOut.model_validate(service.update_gateway(session, gateway_id, body))
+
+
+@router.post(
+    "/{gateway_id}/rotate-password",
+    response_model=GatewayCredentials,
+    summary="A new MQTT password for the gateway, answered once (staff, or the gateway's owner)",
+)
+def rotate_gateway_password(
+    session: SessionDep, _manager: GatewayManager, gateway_id: str, body: PasswordRotation | None = None
+) -> GatewayCredentials:
+    """The broker disconnects the gateway's session at once and accepts only the new password. Without a gap:
+    generate the password on the gateway, add it to the agent's password file, then send it here; the agent
+    reconnects with it at once (docs/operations.md). The owner calls this with the browser session and the
+    `X-CSRF-Token` header (the CSRF token of any page)."""
+    password = service.rotate_password(session, gateway_id, body.password if body else None)
+    return GatewayCredentials(
+        id=gateway_id, broker_username=contract.broker_username(gateway_id), broker_password=password
+    )
 
 
 @router.delete("/{gateway_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -50,6 +50,23 @@ class GatewayUpdate(PartialUpdate):
     enabled: bool = None  # type: ignore[assignment]
 
 
+class PasswordRotation(BaseModel):
+    """Optional body of a rotation: a password generated on the gateway (and already in its password file),
+    so the agent has it before the broker switches. 32-128 URL-safe characters (`secrets.token_urlsafe(24)`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(None, min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class GatewayCredentials(BaseModel):
+    """A gateway's new MQTT login, answered once by a password rotation and stored nowhere."""
+
+    id: str
+    broker_username: str
+    broker_password: str
+
+
 class GatewayOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -98,6 +98,19 @@ def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate) -> Ga
     return gateway
 
 
+def rotate_password(session: Session, gateway_id: str, password: str | None = None) -> str:
+    """A new broker password for an enabled gateway: `password` (chosen on the gateway, already in its password
+    file: the no-gap procedure) or a generated one, shown once. A disabled gateway stays locked out: rotating
+    would let it in again at the broker."""
+    gateway = get_gateway(session, gateway_id)
+    if not gateway.enabled:
+        raise Conflict(f"gateway {gateway_id!r} is disabled: enable it before rotating its password")
+    new_password = broker_hooks.gateway_password_rotated(gateway.id, password)
+    if new_password is None:
+        raise Conflict("this registry manages no broker identities (I5G_BROKER_ADMIN_URL is not set)")
+    return new_password
+
+
 def delete_gateway(session: Session, gateway_id: str) -> None:
     session.delete(get_gateway(session, gateway_id))
     session.flush()

@@ -312,6 +312,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # sec-input (issue 16): request limits and malformed addresses answered with a page
     "err.too_large": ("提交的内容过大。", "What was sent is too large."),
     "err.bad_request": ("地址或参数无效。", "The address or one of its parameters is not valid."),
+    "gateway.rotate": ("更换密码", "Rotate password"),
+    "gateway.rotated": ("已生成新的网关密码", "A new gateway password was generated"),
+    "gateway.rotated_help": (
+        "消息代理现在只接受新密码，并已断开网关的连接；网关会保留采集数据直到重新登录。请把新密码写入网关的密码文件"
+        "并执行 systemctl reload i5g-agent。若要完全不中断，请按运维手册在网关上预先生成密码。",
+        "The broker now accepts only the new password and has disconnected the gateway, which keeps its samples "
+        "until it logs in again. Write the password to the gateway's password file and run systemctl reload "
+        "i5g-agent. To change it without any gap, generate the password on the gateway first (operations guide).",
+    ),
+    "gateway.rotate_refused": (
+        "无法更换密码：网关已停用，或本系统未连接消息代理。",
+        "The password cannot be rotated: the gateway is disabled, or this registry manages no broker.",
+    ),
     "err.busy": (
         "系统繁忙，未保存任何内容，请稍后重新提交。",
         "The registry is busy and nothing was saved; submit the form again in a moment.",

@@ -111,7 +111,7 @@ def _signed_in_cookies(url: str, email: str) -> httpx.Cookies:
 
 
 def _submit(url: str, cookies: httpx.Cookies, title: str, start: threading.Barrier, outcome: Outcome) -> None:
-    with httpx.Client(base_url=url, cookies=cookies, timeout=60) as client:
+    with httpx.Client(base_url=url, cookies=cookies, timeout=60, headers={"Accept": "text/html"}) as client:
         token = csrf_of(client.get("/my/usecases/new").text)
         start.wait()
         for _attempt in range(MAX_RETRIES):

@@ -3,6 +3,7 @@ from tests/conftest.py), an admin DynsecClient on it, and a small recording MQTT
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -106,6 +107,22 @@ def broker_settings(secure_mosquitto: MosquittoServer) -> BrokerSettings:
 def dynsec(broker_settings: BrokerSettings) -> Iterator[DynsecClient]:
     with DynsecClient.from_settings(broker_settings) as client:
         yield client
+
+
+@pytest.fixture
+def broker_env(registry_server, secure_mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The real registry (uvicorn thread here) driving the dynamic-security broker: the admin settings as
+    environment variables, which the registry's hooks read at each change. Returns the environment of a CLI
+    process (`i5g broker ...`) that reaches the same broker and the registry's database."""
+    assert secure_mosquitto.admin is not None
+    env = {
+        "I5G_BROKER_ADMIN_URL": secure_mosquitto.url,
+        "I5G_BROKER_ADMIN_USERNAME": secure_mosquitto.admin.username,
+        "I5G_BROKER_ADMIN_PASSWORD": secure_mosquitto.admin.password,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return {**os.environ, **env, "I5G_DATABASE_URL": registry_server.database_url}
 
 
 # The web login/session tests' fixtures (real registry app on a fresh database, clients at chosen addresses).

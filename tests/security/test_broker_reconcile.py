@@ -7,15 +7,12 @@ leaves the admin and the collector account alone, and a second run changes nothi
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from i5g.stack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
@@ -24,19 +21,6 @@ from registry.broker.settings import BrokerSettings
 from tests.security.conftest import Peer
 
 I5G = str(Path(sys.executable).parent / "i5g")
-
-
-@pytest.fixture
-def broker_env(registry_server, secure_mosquitto: MosquittoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    assert secure_mosquitto.admin is not None
-    env = {
-        "I5G_BROKER_ADMIN_URL": secure_mosquitto.url,
-        "I5G_BROKER_ADMIN_USERNAME": secure_mosquitto.admin.username,
-        "I5G_BROKER_ADMIN_PASSWORD": secure_mosquitto.admin.password,
-    }
-    for name, value in env.items():  # the registry (uvicorn thread in this process) reads them at each change
-        monkeypatch.setenv(name, value)
-    return {**os.environ, **env, "I5G_DATABASE_URL": registry_server.database_url}
 
 
 def _reconcile(env: dict[str, str], *args: str) -> str:

@@ -19,7 +19,7 @@ from registry.enums import ReviewStatus
 from registry.errors import Conflict, FieldInvalid
 from registry.gateways import models as gateway_models
 from registry.gateways.schemas import GatewayCreate
-from registry.gateways.service import create_gateway
+from registry.gateways.service import create_gateway, rotate_password
 from registry.usecases.models import UseCase
 from registry.web.deps import EnterpriseUser
 from registry.web.errors import PageError
@@ -96,3 +96,21 @@ async def gateway_create(request: Request, use_case_id: int, session: SessionDep
     gateway, username, password = one_time_credentials(created)
     context = {"uc": use_case, "gateway": gateway, "username": username, "password": password, "nav": "mine"}
     return render(request, "gateway_created.html", context, status_code=201)
+
+
+@router.post("/my/gateways/{gateway_id}/rotate-password", name="gateway_rotate", dependencies=[Depends(require_csrf)])
+def gateway_rotate(request: Request, gateway_id: str, session: SessionDep, user: EnterpriseUser) -> Response:
+    """The owner's password rotation: the new password is shown once, like at registration."""
+    gateway = session.get(gateway_models.Gateway, gateway_id)
+    if gateway is None:
+        raise PageError(404, "usecase.not_found")
+    use_case = owned_use_case(session, user, gateway.use_case_id)
+    try:
+        password = rotate_password(session, gateway.id)
+    except Conflict:
+        raise PageError(409, "gateway.rotate_refused") from None
+    except BrokerFailure:
+        raise PageError(503, "gateway.broker_unavailable") from None
+    context = {"uc": use_case, "gateway": gateway, "username": broker_username(gateway.id), "password": password}
+    context["nav"] = "mine"
+    return render(request, "gateway_created.html", {**context, "rotated": True})
