@@ -140,10 +140,12 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{name}: {values or '(no values)'}" + (f" [{context}]" if context else ""))
     if not args.no_connect:
         from edge_agent.preflight import check_connection
+        from i5g.contract import broker_username
 
         mqtt = resolved["mqtt"]
         print(f"broker {mqtt['host']}:{mqtt['port']}{' (TLS)' if mqtt['tls']['enabled'] else ''}:")
-        steps = check_connection(mqtt, resolved["gateway_id"])
+        # The client id the agent itself uses: the broker pins it to the gateway's account.
+        steps = check_connection(mqtt, broker_username(resolved["gateway_id"]))
         for step in steps:
             print(f"  {step.line()}")
         failed += sum(not step.ok for step in steps)

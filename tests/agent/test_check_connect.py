@@ -14,6 +14,7 @@ import pytest
 from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
 from i5g.stack.process import free_port
 from registry.broker.dynsec import DynsecClient
+from registry.broker.service import provision_gateway, revoke_gateway
 from tests.agent.conftest import I5G
 from tests.tls import self_signed
 
@@ -38,7 +39,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
     password = secrets.token_urlsafe(24)
     try:
         with DynsecClient("127.0.0.1", server.port, admin.username, admin.password) as dynsec:
-            dynsec.create_client(GATEWAY, password, clientid=GATEWAY)
+            provision_gateway(dynsec, GATEWAY, password=password, pin_client_id=True)
         yield Broker(server, tls.port, cert, password, admin)
     finally:
         server.stop()
@@ -67,7 +68,7 @@ def tls_table(ca_file: Path) -> str:
 def test_good_credentials_pass_on_plain_and_tls(broker: Broker, tmp_path: Path) -> None:
     status, out = check(tmp_path, broker.server.port, broker.password)
     assert status == 0, out
-    assert f"mqtt: ok CONNECT as {GATEWAY} accepted" in out
+    assert f"mqtt: ok CONNECT as gw.{GATEWAY} accepted" in out
 
     status, out = check(tmp_path, broker.tls_port, broker.password, tls=tls_table(broker.ca_file))
     assert status == 0, out
@@ -97,7 +98,7 @@ def test_each_failure_names_its_step(broker: Broker, tmp_path: Path) -> None:
 
     # A gateway disabled in the registry (dynsec disableClient).
     with DynsecClient("127.0.0.1", broker.server.port, broker.admin.username, broker.admin.password) as dynsec:
-        dynsec.disable_client(GATEWAY)
+        assert revoke_gateway(dynsec, GATEWAY)
     status, out = check(tmp_path, broker.server.port, broker.password)
     assert status == 1 and "mqtt: FAILED" in out and "disabled or deleted in the registry" in out, out
 

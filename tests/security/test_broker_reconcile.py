@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import ensure_collector
@@ -21,6 +22,11 @@ from registry.broker.settings import BrokerSettings
 from tests.security.conftest import Peer
 
 I5G = str(Path(sys.executable).parent / "i5g")
+
+
+def gateway_peer(peers: Callable[..., Peer], port: int, gateway_id: str, password: str) -> Peer:
+    """A client logging in as the gateway's broker account (its username and pinned client id)."""
+    return peers(port, broker_username(gateway_id), password, broker_username(gateway_id))
 
 
 def _reconcile(env: dict[str, str], *args: str) -> str:
@@ -62,12 +68,16 @@ def test_reconcile_after_restoring_an_older_broker_file(
 
     # The problem: the deleted and the disabled gateway get in again with their old passwords.
     for gateway_id in ("gw-gone", "gw-off"):
-        assert peers(broker.port, gateway_id, passwords[gateway_id], gateway_id).connected, gateway_id
+        assert peers(
+            broker.port, broker_username(gateway_id), passwords[gateway_id], broker_username(gateway_id)
+        ).connected, gateway_id
 
     planned = _reconcile(broker_env, "--dry-run")
     assert "gw-gone: would be deleted" in planned and "gw-new: would be created" in planned
     assert "password" not in planned
-    assert peers(broker.port, "gw-gone", passwords["gw-gone"], "gw-gone").connected  # nothing changed
+    assert peers(
+        broker.port, broker_username("gw-gone"), passwords["gw-gone"], broker_username("gw-gone")
+    ).connected  # nothing changed
 
     report = _reconcile(broker_env)
     assert "gw-gone: deleted" in report and "gw-off: disabled" in report
@@ -76,9 +86,11 @@ def test_reconcile_after_restoring_an_older_broker_file(
     assert "3 change(s)" in report and "2 other broker account(s) left alone" in report  # admin, collector
 
     for gateway_id in ("gw-gone", "gw-off"):
-        assert not peers(broker.port, gateway_id, passwords[gateway_id], gateway_id).connected, gateway_id
-    assert peers(broker.port, "gw-kept", passwords["gw-kept"], "gw-kept").connected
-    assert peers(broker.port, "gw-new", new_password.group(1), "gw-new").connected
+        assert not peers(
+            broker.port, broker_username(gateway_id), passwords[gateway_id], broker_username(gateway_id)
+        ).connected, gateway_id
+    assert gateway_peer(peers, broker.port, "gw-kept", passwords["gw-kept"]).connected
+    assert gateway_peer(peers, broker.port, "gw-new", new_password.group(1)).connected
     assert peers(broker.port, "i5g-collector", "collector-password-1234", "i5g-collector-0").connected
     with DynsecClient.from_settings(BrokerSettings.load()) as dynsec:
         assert dynsec.get_client("gw-gone") is None and dynsec.get_role("i5g-gateway-gw-gone") is None
@@ -87,4 +99,4 @@ def test_reconcile_after_restoring_an_older_broker_file(
     assert "0 change(s)" in again and "password" not in again
     # Enabling the gateway in the registry afterwards restores it with its own password, as before.
     assert registry.request("PATCH", "/api/v1/gateways/gw-off", json={"enabled": True}).status_code == 200
-    assert peers(broker.port, "gw-off", passwords["gw-off"], "gw-off").connected
+    assert gateway_peer(peers, broker.port, "gw-off", passwords["gw-off"]).connected

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from i5g import contract
+from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import ensure_collector
@@ -151,9 +152,10 @@ def test_owner_rotates_and_the_agent_switches_without_a_gap(
     assert seqs.missing() == [], "samples lost around the rotations"
     print(f"no-gap rotation: publishing resumed {resumed_after:.2f} s after the rotation answered")
 
-    for old in (first_password, second_password):  # client id pinned to the gateway id
-        assert not peers(broker.port, GATEWAY, old, GATEWAY).connected
-    assert peers(broker.port, GATEWAY, third_password, GATEWAY).connected
+    account = broker_username(GATEWAY)  # username and pinned client id
+    for old in (first_password, second_password):
+        assert not peers(broker.port, account, old, account).connected
+    assert peers(broker.port, account, third_password, account).connected
 
 
 def test_rotation_is_refused_to_others_and_for_disabled_gateways(
