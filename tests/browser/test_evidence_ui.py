@@ -176,3 +176,39 @@ def test_influxdb_unreachable_pages_still_answer(pages, fleet: dict[str, int], l
         assert re.search(r"证据-breaches|breaches", page.locator("h1").inner_text())
     finally:
         app.state.evidence_settings = working
+
+
+def test_stage_move_shows_evidence_and_keeps_a_snapshot(pages, fleet: dict[str, int], live_registry) -> None:
+    from sqlalchemy import select
+
+    from registry.db import make_engine
+    from registry.evidence.history import StageReview
+    from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
+
+    page = pages["zh"]
+    page.goto("/login")
+    page.fill("#f-email", STAFF_EMAIL)
+    page.fill("#f-password", STAFF_PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"/staff/usecases/{fleet['breaches']}/edit")
+    shown = page.locator("#review-evidence .window-verdict[data-window='24h'] [data-verdict]")
+    assert shown.get_attribute("data-verdict") == "fails"
+    page.select_option("#f-stage", "demonstration")
+    page.click("form[novalidate] button[type=submit]")
+    page.wait_for_url(re.compile(rf"/usecases/{fleet['breaches']}$"))
+    page.goto(f"/staff/usecases/{fleet['breaches']}/edit")
+    row = page.locator("#stage-history tbody tr").first
+    assert row.get_attribute("data-to-stage") == "demonstration"
+    screenshot(page, "evidence-stage-review-zh", full_page=False)
+    engine = make_engine(live_registry.database_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(select(StageReview.__table__)).mappings().one()
+    finally:
+        engine.dispose()
+    # the longest card window: 30 days, of which the samples cover 24 h, half of it breached (docs/evidence.md)
+    assert stored["window"] == "30d" and stored["compliant"] is False and stored["to_stage"] == "demonstration"
+    assert 0 < stored["availability_pct"] < 2.0 and stored["availability_target_pct"] == 99.9
+    page.click("form[action='/logout'] button")
+    page.wait_for_load_state()
