@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,6 +29,10 @@ from registry.web.visibility import visible_use_case
 router = APIRouter()
 
 PAGE_WINDOWS: tuple[WindowName, ...] = service.CARD_WINDOWS
+# The fleet page also offers short live windows ending now (sent to the service as from/to): no data counts
+# against availability, so a deployment that started minutes ago can only "meet" over a window it covers.
+SHORT_WINDOWS: dict[str, timedelta] = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
+FLEET_WINDOWS = (*SHORT_WINDOWS, *PAGE_WINDOWS)
 FILTER_MAX = 100
 
 
@@ -117,7 +122,8 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
     lang = negotiate(request)
     user = request.state.user
     query = {name: _clean(request, name) for name in ("city", "industry", "scenario")}
-    window = chosen_window(request.query_params.get("window"))
+    raw_window = request.query_params.get("window")
+    window = raw_window if raw_window in SHORT_WINDOWS else chosen_window(raw_window)
     settings = evidence_settings(request)
     filters = service.FleetFilters(
         city=query["city"] or None,
@@ -128,12 +134,16 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
     context: dict[str, Any] = {
         "query": query,
         "window": window,
-        "windows": PAGE_WINDOWS,
+        "windows": FLEET_WINDOWS,
         "nav": "fleet",
         **_filter_menus(session, lang),
     }
     try:
-        spec = service.parse_window(window, settings=settings)
+        if window in SHORT_WINDOWS:
+            now = service.utcnow()
+            spec = service.parse_window(None, now - SHORT_WINDOWS[window], now, settings=settings)
+        else:
+            spec = service.parse_window(window, settings=settings)
         fleet = service.fleet_evidence(session, filters, spec, settings=settings)
     except service.TelemetryUnavailable:
         return render(request, "fleet.html", {**context, "evidence_unavailable": True, "rows": []})

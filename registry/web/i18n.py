@@ -305,6 +305,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "evidence.verdict_fails": ("未满足要求", "Does not meet"),
     "evidence.verdict_no_data": ("无数据", "No data"),
     "evidence.window": ("统计窗口", "Window"),
+    "evidence.window_15m": ("近15分钟", "Last 15 min"),
+    "evidence.window_1h": ("近1小时", "Last hour"),
     "evidence.window_24h": ("近24小时", "Last 24 h"),
     "evidence.window_7d": ("近7天", "Last 7 days"),
     "evidence.window_30d": ("近30天", "Last 30 days"),

@@ -132,6 +132,12 @@ def test_fleet_page_is_worst_first_and_filters_by_standard_industry(pages, fleet
     assert 49.8 <= _percent(availability) <= 50.0 and target == "99.9 %"
     assert "Manufacture of automobiles" in first.inner_text()
     screenshot(page, "evidence-fleet-en")
+    page.goto(f"/fleet?window=15m&city={CITY}")  # the live window the demo's README points at
+    assert page.locator("#window").input_value() == "15m"
+    live = {int(r.get_attribute("data-usecase-id")): r.get_attribute("data-verdict") for r in
+            page.locator("#fleet tbody tr").all()}  # fmt: skip
+    assert live == {fleet["breaches"]: "fails", fleet["silent"]: "no_data", fleet["meets"]: "meets"}
+    page.goto(f"/fleet?industry=C36&city={CITY}")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table scrolls inside its card
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "evidence-fleet-phone-en", full_page=False)
@@ -184,13 +190,10 @@ def test_stage_move_shows_evidence_and_keeps_a_snapshot(pages, fleet: dict[str, 
     from registry.db import make_engine
     from registry.evidence.history import StageReview
     from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
+    from tests.browser.test_registry_ui import _login, _logout
 
     page = pages["zh"]
-    page.goto("/login")
-    page.fill("#f-email", STAFF_EMAIL)
-    page.fill("#f-password", STAFF_PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
+    _login(page, STAFF_EMAIL, STAFF_PASSWORD)
     page.goto(f"/staff/usecases/{fleet['breaches']}/edit")
     shown = page.locator("#review-evidence .window-verdict[data-window='24h'] [data-verdict]")
     assert shown.get_attribute("data-verdict") == "fails"
@@ -210,5 +213,4 @@ def test_stage_move_shows_evidence_and_keeps_a_snapshot(pages, fleet: dict[str, 
     # the longest card window: 30 days, of which the samples cover 24 h, half of it breached (docs/evidence.md)
     assert stored["window"] == "30d" and stored["compliant"] is False and stored["to_stage"] == "demonstration"
     assert 0 < stored["availability_pct"] < 2.0 and stored["availability_target_pct"] == 99.9
-    page.click("form[action='/logout'] button")
-    page.wait_for_load_state()
+    _logout(page)
