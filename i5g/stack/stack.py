@@ -193,6 +193,9 @@ class Stack:
                 "I5G_BROKER_ADMIN_URL": self.mqtt_url,
                 "I5G_BROKER_ADMIN_USERNAME": secrets["broker_admin_username"],
                 "I5G_BROKER_ADMIN_PASSWORD": secrets["broker_admin_password"],
+                # Deployment evidence (fleet health, compliance cards) reads the stack's InfluxDB over /query.
+                "I5G_EVIDENCE_INFLUX_URL": self.influx_url,
+                "I5G_EVIDENCE_DATABASE": DATABASE_DEFAULT,
             }
         )
 
