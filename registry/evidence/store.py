@@ -34,6 +34,8 @@ from registry.evidence.errors import WindowInvalid
 from registry.evidence.influx import InfluxClient, Series, any_of, ident
 
 ROLLUP_MEASUREMENT = "kpi_1m"
+HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
+HOUR_MS = 3_600_000
 STATE_MEASUREMENT = "rollup_state"
 _COUNTERS = ("samples", "avail_ms", "unavail_ms", "online_ms", "status_ms", "dead_letters")
 _HIST = "_h"  # histogram field: <kpi>_h<bucket key>, e.g. rtt_ms_h+312
@@ -64,6 +66,12 @@ class Collected:
         target.last_ts = 0  # kept per gateway in last_ts: the rollup path reads it with max(), not in the sums
         if aggregate.last_ts:
             self.last_ts[key] = max(self.last_ts.get(key, 0), aggregate.last_ts)
+
+
+def bucket_origin(start: int, bucket_ms: int) -> int:
+    """Where chart buckets start: the window start, or the hour before it for buckets of whole hours (so hourly
+    rows never straddle two buckets)."""
+    return start // HOUR_MS * HOUR_MS if bucket_ms % HOUR_MS == 0 else start
 
 
 def merge(target: MinuteAggregate, other: MinuteAggregate) -> None:
@@ -204,7 +212,9 @@ def scenario_profiles() -> dict[str, Profile]:
 # -------------------------------------------------------------------------------------------- rollups
 
 
-def rollup_lines(key: Key, scenario: str, aggregates: Iterable[MinuteAggregate]) -> list[str]:
+def rollup_lines(
+    key: Key, scenario: str, aggregates: Iterable[MinuteAggregate], *, measurement: str = ROLLUP_MEASUREMENT
+) -> list[str]:
     """Line protocol for minute aggregates. Counters are always written (a re-roll must be able to lower one
     to zero); histogram buckets only grow with late data, so only non-empty ones are written."""
     tags = tag_set((("use_case", key[0]), ("gateway", key[1]), ("scenario", scenario)))
@@ -221,7 +231,7 @@ def rollup_lines(key: Key, scenario: str, aggregates: Iterable[MinuteAggregate])
             for bucket, count in kpi.hist.items():
                 fields[f"{name}{_HIST}{bucket}"] = count
         body = ",".join(f"{_field_key(name)}={format_field(value)}" for name, value in fields.items())
-        lines.append(f"{ROLLUP_MEASUREMENT}{tags} {body} {aggregate.minute}")
+        lines.append(f"{measurement}{tags} {body} {aggregate.minute}")
     return lines
 
 
@@ -229,27 +239,37 @@ def _field_key(name: str) -> str:
     return name.replace(",", r"\,").replace("=", r"\=").replace(" ", r"\ ")
 
 
-def _aggregate_from_row(gateway: str, minute: int, row: dict[str, object], prefix: str = "") -> MinuteAggregate:
-    def number(name: str) -> int:
-        value = row.get(prefix + name)
-        return int(value) if isinstance(value, int | float) else 0
+@cache
+def _column_role(column: str, prefix: str) -> tuple[str, str, str] | None:
+    """What a result column holds: ("counter", name, ""), ("kpi", kpi, n|ok|bad) or ("hist", kpi, bucket key)."""
+    if not column.startswith(prefix):
+        return None
+    name = column[len(prefix) :]
+    if name in _COUNTERS or name in ("last_ts", "unavail_start", "unavail_end"):
+        return ("counter", name, "")
+    for kpi in bounded_kpis():
+        if name.startswith(kpi + _HIST):
+            return ("hist", kpi, name[len(kpi) + len(_HIST) :])
+        if name in (f"{kpi}_n", f"{kpi}_ok", f"{kpi}_bad"):
+            return ("kpi", kpi, name[len(kpi) + 1 :])
+    return None
 
+
+def _aggregate_from_row(gateway: str, minute: int, row: dict[str, object], prefix: str = "") -> MinuteAggregate:
     aggregate = MinuteAggregate(gateway, minute)
-    for name in _COUNTERS:
-        setattr(aggregate, name, number(name))
-    aggregate.last_ts = number("last_ts")
-    aggregate.unavail_start = number("unavail_start")
-    aggregate.unavail_end = number("unavail_end")
     for column, value in row.items():
-        if not column.startswith(prefix) or not isinstance(value, int | float) or not value:
+        if not isinstance(value, int | float) or not value:
             continue
-        name = column[len(prefix) :]
-        for kpi in bounded_kpis():
-            if name.startswith(kpi + _HIST):
-                bucket = name[len(kpi) + len(_HIST) :]
-                aggregate.kpis.setdefault(kpi, KpiAggregate()).hist[bucket] = int(value)
-            elif name in (f"{kpi}_n", f"{kpi}_ok", f"{kpi}_bad"):
-                setattr(aggregate.kpis.setdefault(kpi, KpiAggregate()), name[len(kpi) + 1 :], int(value))
+        role = _column_role(column, prefix)
+        if role is None:
+            continue
+        kind, name, detail = role
+        if kind == "counter":
+            setattr(aggregate, name, int(value))
+        elif kind == "hist":
+            aggregate.kpis.setdefault(name, KpiAggregate()).hist[detail] = int(value)
+        else:
+            setattr(aggregate.kpis.setdefault(name, KpiAggregate()), detail, int(value))
     return aggregate
 
 
@@ -268,6 +288,23 @@ def checkpoint_line(checkpoint: Checkpoint, now_ms: int) -> str:
     return f"{STATE_MEASUREMENT} {body} {now_ms}"
 
 
+def _sums(
+    client: InfluxClient,
+    measurement: str,
+    start: int,
+    end: int,
+    bucket_ms: int,
+    origin: int,
+    use_cases: Sequence[str] | None,
+    counters_only: bool,
+) -> str:
+    where = _time_range(start, end) + _use_case_filter(use_cases)
+    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in _COUNTERS)
+    grouping = f'GROUP BY time({bucket_ms}ms, {origin % bucket_ms}ms), "use_case", "gateway" fill(none)'
+    source = client.rp(client.settings.rollup_retention_policy, measurement)
+    return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
+
+
 def rollup_buckets(
     client: InfluxClient,
     start: int,
@@ -280,21 +317,34 @@ def rollup_buckets(
     counters_only: bool = False,
 ) -> None:
     """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for worst periods) and the last sample per gateway. `counters_only`: no KPI histograms and no
-    unavailable minutes (the fleet list needs neither)."""
+    minutes (for worst periods) and the last sample per gateway. Whole hours are read from the hourly rows when
+    the buckets are whole hours (30 days: 720 rows per gateway instead of 43,200). `counters_only`: no KPI
+    histograms and no unavailable minutes (the fleet list needs neither)."""
+    statements = []
+    first_hour, last_hour = -(-start // HOUR_MS) * HOUR_MS, end // HOUR_MS * HOUR_MS
+    if bucket_ms % HOUR_MS == 0 and first_hour < last_hour:
+        statements.append(
+            _sums(client, ROLLUP_MEASUREMENT, start, first_hour, bucket_ms, origin, use_cases, counters_only)
+        )
+        statements.append(
+            _sums(client, HOURLY_MEASUREMENT, first_hour, last_hour, bucket_ms, origin, use_cases, counters_only)
+        )
+        statements.append(
+            _sums(client, ROLLUP_MEASUREMENT, last_hour, end, bucket_ms, origin, use_cases, counters_only)
+        )
+    else:
+        statements.append(_sums(client, ROLLUP_MEASUREMENT, start, end, bucket_ms, origin, use_cases, counters_only))
     measurement = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
     where = _time_range(start, end) + _use_case_filter(use_cases)
-    offset = origin % bucket_ms
-    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in _COUNTERS)
-    grouping = f'GROUP BY time({bucket_ms}ms, {offset}ms), "use_case", "gateway" fill(none)'
-    sums = f"SELECT {selected if counters_only else 'sum(*)'} FROM {measurement} WHERE {where} {grouping}"
-    last = f'SELECT max("last_ts") AS "last_ts" FROM {measurement} WHERE {where} GROUP BY "use_case", "gateway"'
-    bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
-    unavailable = (
-        f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {measurement}'
-        f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
+    statements.append(
+        f'SELECT max("last_ts") AS "last_ts" FROM {measurement} WHERE {where} GROUP BY "use_case", "gateway"'
     )
-    statements = [sums, last] if counters_only else [sums, last, unavailable]
+    if not counters_only:
+        bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
+        statements.append(
+            f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {measurement}'
+            f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
+        )
     for series in client.query("; ".join(statements)):
         key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
         if "sum_samples" in series.columns:
@@ -310,6 +360,22 @@ def rollup_buckets(
             for row in series.rows():
                 into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
     into.sources.add("rollup")
+
+
+def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
+    """Hourly rows (sums of the minute rows) for every hour touching [start, end); an hour is rewritten each time
+    one of its minutes is rolled, so it is complete once its last minute is."""
+    first, last = start // HOUR_MS * HOUR_MS, -(-end // HOUR_MS) * HOUR_MS
+    lines = []
+    for series in client.query(_sums(client, ROLLUP_MEASUREMENT, first, last, HOUR_MS, 0, None, False)):
+        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        aggregates = []
+        for row in series.rows():
+            aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
+            aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0
+            aggregates.append(aggregate)
+        lines += rollup_lines(key, "", aggregates, measurement=HOURLY_MEASUREMENT)
+    return lines
 
 
 # -------------------------------------------------------------------------------------------- collect
@@ -332,6 +398,7 @@ def collect(
     (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples,
     and KPI histograms are not read."""
     collected = Collected()
+    origin = bucket_origin(start, bucket_ms)
     checkpoint = read_checkpoint(client)
     rolled = (max(start, checkpoint.rolled_from), min(end, checkpoint.done_until)) if checkpoint else (end, end)
     raw_parts = (
@@ -354,12 +421,12 @@ def collect(
                 f"from {_iso(oldest_raw)}) and {covered}; choose a window inside those ranges"
             )
     if rolled[0] < rolled[1]:
-        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, start, use_cases, collected, counters_only=overview)
+        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, origin, use_cases, collected, counters_only=overview)
     for a, b in raw_parts:
         for key, minutes in raw_minutes(client, a, b, use_cases, profiles).items():
             collected.buckets.setdefault(key, {})
             for minute, aggregate in minutes.items():
-                collected.add(key, start + (minute - start) // bucket_ms * bucket_ms, aggregate)
+                collected.add(key, origin + (minute - origin) // bucket_ms * bucket_ms, aggregate)
                 if aggregate.unavail_ms:
                     collected.unavailable.append((key, aggregate))
         collected.sources.add("raw")
