@@ -193,6 +193,7 @@ class Stack:
                 "I5G_BROKER_ADMIN_URL": self.mqtt_url,
                 "I5G_BROKER_ADMIN_USERNAME": secrets["broker_admin_username"],
                 "I5G_BROKER_ADMIN_PASSWORD": secrets["broker_admin_password"],
+                "I5G_EVIDENCE_INFLUX_URL": self.influx_url,  # deployment evidence reads InfluxQL here
             }
         )
 
