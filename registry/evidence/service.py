@@ -208,7 +208,7 @@ def _source(collected: Collected) -> str:
     return next(iter(collected.sources), "none")
 
 
-def kpi_evidence(profile: compute.Profile, total: compute.Totals) -> list[KpiEvidence]:
+def kpi_evidence(profile: compute.Profile, total: compute.MinuteAggregate) -> list[KpiEvidence]:
     items = []
     for bound in profile.bounds:
         kpi = total.kpis.get(bound.kpi, compute.KpiAggregate())
@@ -234,11 +234,11 @@ def _bucket_starts(start: int, end: int, bucket_ms: int) -> list[int]:
     return list(range(bucket_origin(start, bucket_ms), end, bucket_ms))
 
 
-def _per_bucket(per_gateway: dict[str, dict[int, compute.MinuteAggregate]]) -> dict[int, compute.Totals]:
-    result: dict[int, compute.Totals] = {}
+def _per_bucket(per_gateway: dict[str, dict[int, compute.MinuteAggregate]]) -> dict[int, compute.MinuteAggregate]:
+    result: dict[int, compute.MinuteAggregate] = {}
     for buckets in per_gateway.values():
         for bucket, aggregate in buckets.items():
-            result.setdefault(bucket, compute.Totals()).add(aggregate)
+            compute.merge(result.setdefault(bucket, compute.totals()), aggregate)
     return result
 
 
@@ -254,7 +254,7 @@ def _series(
     for bound in profile.bounds:
         points = []
         for bucket in _bucket_starts(start, end, bucket_ms):
-            kpi = by_bucket.get(bucket, compute.Totals()).kpis.get(bound.kpi, compute.KpiAggregate())
+            kpi = by_bucket.get(bucket, compute.totals()).kpis.get(bound.kpi, compute.KpiAggregate())
             p50, p95, _ = compute.quantiles(kpi.hist, bound.direction)
             points.append(
                 KpiPoint(
@@ -278,7 +278,7 @@ def _timeline(
     segments: list[TimelineSegment] = []
     for bucket in _bucket_starts(start, end, bucket_ms):
         bucket_start, bucket_end = max(start, bucket), min(end, bucket + bucket_ms)
-        total = by_bucket.get(bucket, compute.Totals())
+        total = by_bucket.get(bucket, compute.totals())
         state = compute.timeline_state(total.avail_ms, total.unavail_ms, (bucket_end - bucket_start) * gateways)
         if segments and segments[-1].state == state:
             segments[-1].end = _dt(bucket_end)

@@ -20,6 +20,7 @@ from i5g.contract import (
     sla_flag_field,
 )
 from registry.evidence.compute import (
+    COUNTERS,
     MINUTE_MS,
     KpiAggregate,
     MinuteAggregate,
@@ -27,6 +28,7 @@ from registry.evidence.compute import (
     RawSample,
     StatusEvent,
     floor_minute,
+    merge,
     minute_aggregates,
     profile_of,
 )
@@ -37,7 +39,6 @@ ROLLUP_MEASUREMENT = "kpi_1m"
 HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
 HOUR_MS = 3_600_000
 STATE_MEASUREMENT = "rollup_state"
-_COUNTERS = ("samples", "avail_ms", "unavail_ms", "online_ms", "status_ms", "dead_letters")
 _HIST = "_h"  # histogram field: <kpi>_h<bucket key>, e.g. rtt_ms_h+312
 
 Key = tuple[str, str]  # (use_case, gateway)
@@ -72,14 +73,6 @@ def bucket_origin(start: int, bucket_ms: int) -> int:
     """Where chart buckets start: the window start, or the hour before it for buckets of whole hours (so hourly
     rows never straddle two buckets)."""
     return start // HOUR_MS * HOUR_MS if bucket_ms % HOUR_MS == 0 else start
-
-
-def merge(target: MinuteAggregate, other: MinuteAggregate) -> None:
-    for name in _COUNTERS:
-        setattr(target, name, getattr(target, name) + getattr(other, name))
-    target.last_ts = max(target.last_ts, other.last_ts)
-    for name, kpi in other.kpis.items():
-        target.kpis.setdefault(name, KpiAggregate()).add(kpi)
 
 
 @dataclass(frozen=True)
@@ -220,7 +213,7 @@ def rollup_lines(
     tags = tag_set((("use_case", key[0]), ("gateway", key[1]), ("scenario", scenario)))
     lines = []
     for aggregate in aggregates:
-        fields: dict[str, int] = {name: getattr(aggregate, name) for name in _COUNTERS}
+        fields: dict[str, int] = {name: getattr(aggregate, name) for name in COUNTERS}
         fields["last_ts"] = aggregate.last_ts
         fields["unavail_start"] = aggregate.unavail_start
         fields["unavail_end"] = aggregate.unavail_end
@@ -245,7 +238,7 @@ def _column_role(column: str, prefix: str) -> tuple[str, str, str] | None:
     if not column.startswith(prefix):
         return None
     name = column[len(prefix) :]
-    if name in _COUNTERS or name in ("last_ts", "unavail_start", "unavail_end"):
+    if name in COUNTERS or name in ("last_ts", "unavail_start", "unavail_end"):
         return ("counter", name, "")
     for kpi in bounded_kpis():
         if name.startswith(kpi + _HIST):
@@ -299,7 +292,7 @@ def _sums(
     counters_only: bool,
 ) -> str:
     where = _time_range(start, end) + _use_case_filter(use_cases)
-    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in _COUNTERS)
+    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in COUNTERS)
     grouping = f'GROUP BY time({bucket_ms}ms, {origin % bucket_ms}ms), "use_case", "gateway" fill(none)'
     source = client.rp(client.settings.rollup_retention_policy, measurement)
     return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
