@@ -136,7 +136,14 @@ def use_case_evidence(
     key = str(use_case.id)
     with InfluxClient(settings) as client:
         collected = collect(
-            client, start, end, bucket_ms=bucket_ms, use_cases=[key], profiles={key: profile}, now_ms=_ms(utcnow())
+            client,
+            start,
+            end,
+            bucket_ms=bucket_ms,
+            use_cases=[key],
+            profiles={key: profile},
+            now_ms=_ms(utcnow()),
+            worst=settings.worst_periods,
         )
     registered = [gateway.id for gateway in use_case.gateways]
     return summarise(use_case.id, profile, window, collected, registered, bucket_ms, settings.worst_periods)

@@ -31,6 +31,7 @@ from registry.evidence.compute import (
     merge,
     minute_aggregates,
     profile_of,
+    unavailable_periods,
 )
 from registry.evidence.errors import WindowInvalid
 from registry.evidence.influx import InfluxClient, Series, any_of, ident
@@ -298,6 +299,14 @@ def _sums(
     return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
 
 
+def _hour_split(start: int, end: int) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """([start, end) parts read from minute rows], whole hours read from hourly rows or None)."""
+    first_hour, last_hour = -(-start // HOUR_MS) * HOUR_MS, end // HOUR_MS * HOUR_MS
+    if first_hour >= last_hour:
+        return [(start, end)], None
+    return [(a, b) for a, b in ((start, first_hour), (last_hour, end)) if a < b], (first_hour, last_hour)
+
+
 def rollup_buckets(
     client: InfluxClient,
     start: int,
@@ -308,65 +317,120 @@ def rollup_buckets(
     into: Collected,
     *,
     counters_only: bool = False,
+    worst: int = 5,
 ) -> None:
     """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for worst periods) and the last sample per gateway. Whole hours are read from the hourly rows when
-    the buckets are whole hours (30 days: 720 rows per gateway instead of 43,200). `counters_only`: no KPI
-    histograms and no unavailable minutes (the fleet list needs neither)."""
+    minutes (for the `worst` longest periods) and the last sample per gateway. When the buckets are whole hours,
+    whole hours are read from the hourly rows (30 days: 720 rows per gateway instead of 43,200) and minute rows
+    only at the edges and inside the hours that had unavailable time. `counters_only`: no KPI histograms and no
+    unavailable minutes (the fleet list needs neither)."""
+    minute_parts, hours = _hour_split(start, end) if bucket_ms % HOUR_MS == 0 else ([(start, end)], None)
+    parts = [(ROLLUP_MEASUREMENT, a, b) for a, b in minute_parts]
+    if hours is not None:
+        parts.append((HOURLY_MEASUREMENT, *hours))
     statements = []
-    first_hour, last_hour = -(-start // HOUR_MS) * HOUR_MS, end // HOUR_MS * HOUR_MS
-    if bucket_ms % HOUR_MS == 0 and first_hour < last_hour:
+    for measurement, a, b in parts:
+        statements.append(_sums(client, measurement, a, b, bucket_ms, origin, use_cases, counters_only))
+        where = _time_range(a, b) + _use_case_filter(use_cases)
+        source = client.rp(client.settings.rollup_retention_policy, measurement)
         statements.append(
-            _sums(client, ROLLUP_MEASUREMENT, start, first_hour, bucket_ms, origin, use_cases, counters_only)
+            f'SELECT max("last_ts") AS "last_ts" FROM {source} WHERE {where} GROUP BY "use_case", "gateway"'
         )
-        statements.append(
-            _sums(client, HOURLY_MEASUREMENT, first_hour, last_hour, bucket_ms, origin, use_cases, counters_only)
-        )
-        statements.append(
-            _sums(client, ROLLUP_MEASUREMENT, last_hour, end, bucket_ms, origin, use_cases, counters_only)
-        )
-    else:
-        statements.append(_sums(client, ROLLUP_MEASUREMENT, start, end, bucket_ms, origin, use_cases, counters_only))
-    measurement = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
-    where = _time_range(start, end) + _use_case_filter(use_cases)
-    statements.append(
-        f'SELECT max("last_ts") AS "last_ts" FROM {measurement} WHERE {where} GROUP BY "use_case", "gateway"'
-    )
-    if not counters_only:
-        bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
-        statements.append(
-            f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {measurement}'
-            f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
-        )
+        if not counters_only and measurement == ROLLUP_MEASUREMENT:
+            statements.append(_unavailable_minutes(client, a, b, use_cases))
+        elif not counters_only:
+            statements.append(
+                f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {source} WHERE {where} AND "unavail_ms" > 0'
+            )
+    unavailable_hours: list[tuple[int, int]] = []
     for series in client.query("; ".join(statements)):
-        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
-        if "sum_samples" in series.columns:
-            for row in series.rows():
-                aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
-                aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
-                into.add(key, int(row["time"]), aggregate)
-        elif series.columns == ["time", "last_ts"]:
-            for row in series.rows():
-                if row["last_ts"]:
-                    into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
+        if series.columns == ["time", "hour_unavail_ms"]:
+            unavailable_hours += [(int(t), int(v)) for t, v in series.values]
         else:
-            for row in series.rows():
-                into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
+            _take(series, into)
+    if unavailable_hours:
+        _unavailable_in_hours(client, unavailable_hours, use_cases, into, worst)
     into.sources.add("rollup")
 
 
-def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
-    """Hourly rows (sums of the minute rows) for every hour touching [start, end); an hour is rewritten each time
-    one of its minutes is rolled, so it is complete once its last minute is."""
-    first, last = start // HOUR_MS * HOUR_MS, -(-end // HOUR_MS) * HOUR_MS
-    lines = []
-    for series in client.query(_sums(client, ROLLUP_MEASUREMENT, first, last, HOUR_MS, 0, None, False)):
-        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
-        aggregates = []
+def _unavailable_minutes(client: InfluxClient, start: int, end: int, use_cases: Sequence[str] | None) -> str:
+    source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
+    where = _time_range(start, end) + _use_case_filter(use_cases)
+    bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
+    return (
+        f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {source}'
+        f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
+    )
+
+
+def _take(series: Series, into: Collected) -> None:
+    key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+    if "sum_samples" in series.columns:
         for row in series.rows():
             aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
-            aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0
-            aggregates.append(aggregate)
+            aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
+            into.add(key, int(row["time"]), aggregate)
+    elif series.columns == ["time", "last_ts"]:
+        for row in series.rows():
+            if row["last_ts"]:
+                into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
+    else:
+        for row in series.rows():
+            into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
+
+
+def _unavailable_in_hours(
+    client: InfluxClient, hours: list[tuple[int, int]], use_cases: Sequence[str] | None, into: Collected, worst: int
+) -> None:
+    """Minute rows of the runs of hours with unavailable time, biggest runs first, until the `worst` longest
+    periods are known: a period never leaves its run (the hours around it had none), so once `worst` periods
+    are at least as long as the next run's whole unavailable time, no later run can hold a longer one."""
+    totals: dict[int, int] = {}
+    for hour, unavailable in hours:
+        totals[hour] = totals.get(hour, 0) + unavailable
+    runs: list[tuple[int, int, int]] = []  # (unavailable ms, start, end)
+    for hour in sorted(totals):
+        if runs and runs[-1][2] == hour:
+            total, first, _ = runs[-1]
+            runs[-1] = (total + totals[hour], first, hour + HOUR_MS)
+        else:
+            runs.append((totals[hour], hour, hour + HOUR_MS))
+    runs.sort(reverse=True)
+    for index in range(0, len(runs), 50):
+        batch = runs[index : index + 50]
+        for series in client.query("; ".join(_unavailable_minutes(client, a, b, use_cases) for _, a, b in batch)):
+            _take(series, into)
+        lengths = sorted((p.end - p.start for p in unavailable_periods(a for _, a in into.unavailable)), reverse=True)
+        following = runs[index + 50][0] if index + 50 < len(runs) else None
+        if following is None or (len(lengths) >= worst and lengths[worst - 1] >= following):
+            return
+
+
+def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
+    """Hourly rows (sums of the minute rows, last_ts their max) for every hour touching [start, end); an hour is
+    rewritten each time one of its minutes is rolled, so it is complete once its last minute is."""
+    first, last = start // HOUR_MS * HOUR_MS, -(-end // HOUR_MS) * HOUR_MS
+    source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
+    sums = _sums(client, ROLLUP_MEASUREMENT, first, last, HOUR_MS, 0, None, False)
+    last_ts = (
+        f'SELECT max("last_ts") AS "hour_last_ts" FROM {source} WHERE {_time_range(first, last)}'
+        ' GROUP BY time(1h), "use_case", "gateway" fill(none)'
+    )
+    latest: dict[tuple[Key, int], int] = {}
+    rows: dict[Key, list[MinuteAggregate]] = {}
+    for series in client.query(f"{sums}; {last_ts}"):
+        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        if series.columns == ["time", "hour_last_ts"]:
+            latest.update({(key, int(t)): int(v or 0) for t, v in series.values})
+            continue
+        for row in series.rows():
+            aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
+            aggregate.unavail_start = aggregate.unavail_end = 0
+            rows.setdefault(key, []).append(aggregate)
+    lines = []
+    for key, aggregates in rows.items():
+        for aggregate in aggregates:
+            aggregate.last_ts = latest.get((key, aggregate.minute), 0)
         lines += rollup_lines(key, "", aggregates, measurement=HOURLY_MEASUREMENT)
     return lines
 
@@ -384,6 +448,7 @@ def collect(
     profiles: dict[str, Profile] | None,
     now_ms: int,
     overview: bool = False,
+    worst: int = 5,
 ) -> Collected:
     """Figures of [start, end) (whole minutes) in buckets of bucket_ms from start: rollups where the rollup job
     has covered the minutes, raw samples elsewhere. Raises WindowInvalid when raw samples would be needed

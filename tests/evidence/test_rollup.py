@@ -60,6 +60,8 @@ def _same(settings: EvidenceSettings, start: int, end: int) -> None:
         rolled_buckets, _ = _figures(settings, start, end, bucket_ms)
         raw_buckets, _ = _figures(_raw_settings(settings), start, end, bucket_ms)
         assert rolled_buckets.buckets == raw_buckets.buckets
+        top = [compute.unavailable_periods(a for _, a in c.unavailable)[:5] for c in (rolled_buckets, raw_buckets)]
+        assert top[0] == top[1] and len(top[0]) == 5
     rolled, sources = _figures(settings, start, end)
     raw, raw_sources = _figures(_raw_settings(settings), start, end)
     assert sources == {"rollup"} and raw_sources == {"raw"}
