@@ -193,9 +193,7 @@ class Stack:
                 "I5G_BROKER_ADMIN_URL": self.mqtt_url,
                 "I5G_BROKER_ADMIN_USERNAME": secrets["broker_admin_username"],
                 "I5G_BROKER_ADMIN_PASSWORD": secrets["broker_admin_password"],
-                # Deployment evidence (fleet health, compliance cards) reads the stack's InfluxDB over /query.
-                "I5G_EVIDENCE_INFLUX_URL": self.influx_url,
-                "I5G_EVIDENCE_DATABASE": DATABASE_DEFAULT,
+                "I5G_EVIDENCE_INFLUX_URL": self.influx_url,  # deployment evidence reads InfluxQL here
             }
         )
 
@@ -347,7 +345,6 @@ class Stack:
             "urls": {
                 "registry": self.registry_url,
                 "api_docs": f"{self.registry_url}/docs",
-                "fleet_health": f"{self.registry_url}/fleet",
                 "mqtt": self.mqtt_url,
                 **({"mqtts": f"mqtts://{HOST}:{self.settings.mqtt_tls_port}"} if self.settings.mqtt_tls_port else {}),
                 "influxdb": self.influx_url,
@@ -355,8 +352,6 @@ class Stack:
                 "collector_metrics": f"http://{HOST}:{self.settings.collector_metrics_port}/metrics",
             },
             "gateways": [gateway.gateway_id for gateway in self.fleet],
-            # Which gateways breach or stay silent on purpose (README "Deployment evidence in the demo").
-            "demo_behaviours": {g.gateway_id: g.behaviour for g in self.fleet if g.behaviour != "steady"},
         }
 
 

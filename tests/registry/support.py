@@ -206,7 +206,7 @@ class RegistryServer(RegistryClient):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(RegistrySettings(database_url=database_url))
-        self.app = app  # tests may point app.state at their own servers (e.g. evidence_settings)
+        self.app = app
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, name="registry-uvicorn", daemon=True)
         staff, collector = make_tokens(database_url)
