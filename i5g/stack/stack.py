@@ -345,6 +345,7 @@ class Stack:
             "urls": {
                 "registry": self.registry_url,
                 "api_docs": f"{self.registry_url}/docs",
+                "fleet_health": f"{self.registry_url}/fleet?window=15m",
                 "mqtt": self.mqtt_url,
                 **({"mqtts": f"mqtts://{HOST}:{self.settings.mqtt_tls_port}"} if self.settings.mqtt_tls_port else {}),
                 "influxdb": self.influx_url,
@@ -352,6 +353,8 @@ class Stack:
                 "collector_metrics": f"http://{HOST}:{self.settings.collector_metrics_port}/metrics",
             },
             "gateways": [gateway.gateway_id for gateway in self.fleet],
+            # Which gateways breach or stay silent on purpose (README "Deployment evidence in the demo").
+            "demo_behaviours": {g.gateway_id: g.behaviour for g in self.fleet if g.behaviour != "steady"},
         }
 
 
