@@ -5,8 +5,9 @@ from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
 from registry.db import Base
 from registry.enterprises.models import Enterprise
+from registry.evidence.history import StageReview
 from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 
-__all__ = ["ApiToken", "Base", "CityFigure", "Enterprise", "Gateway", "Scenario", "UseCase", "User"]
+__all__ = ["ApiToken", "Base", "CityFigure", "Enterprise", "Gateway", "Scenario", "StageReview", "UseCase", "User"]

@@ -54,7 +54,7 @@ _MIN_POINT, _MIN_FLOOR = 2.5, 1.1  # "min" bounds: around 2.5x the bound, clampe
 BEHAVIOURS: dict[str, tuple[float | None, tuple[int, int]]] = {
     "default": (None, (3, 10)),
     "steady": (0.0, (3, 10)),  # inside every bound, always
-    "brief_breaches": (1 / 240, (1, 1)),  # a single out-of-bound reading every few minutes
+    "brief_breaches": (1 / 120, (1, 1)),  # a single out-of-bound reading every two minutes or so
     "sustained_breach": (1 / 60, (60, 240)),  # out of bounds for minutes at a time, most of the time
     "silent": (0.0, (3, 10)),
 }

@@ -114,12 +114,15 @@ def print_banner(stack: Any, *, detached: bool) -> None:
     state = stack.state
     registry, influx = stack.registry_url, stack.influx_url
     query = "SELECT count(seq) FROM kpi WHERE time > now() - 5m GROUP BY gateway"
+    unusual = [g for g in stack.fleet if g.behaviour != "steady"]
     lines = [
         "",
         f"The stack is up: {len(stack.fleet)} simulated gateways send telemetry through the broker to InfluxDB.",
         "Look at:",
         f"  registry (web UI)   {registry}/",
         f"  REST API docs       {registry}/docs",
+        f"  fleet health        {registry}/fleet?window=15m (some demo gateways breach or stay silent on purpose:",
+        f"                      {', '.join(f'{g.gateway_id} {g.behaviour}' for g in unusual)})",
         f"  gateways (online)   curl {registry}/api/v1/gateways",
         f"  telemetry           curl -G {influx}/query --data-urlencode db=i5g --data-urlencode 'q={query}'",
         f"  collector metrics   http://127.0.0.1:{stack.settings.collector_metrics_port}/metrics",

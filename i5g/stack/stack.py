@@ -214,11 +214,11 @@ class Stack:
                 "I5G_BROKER_ADMIN_URL": self.mqtt_url,
                 "I5G_BROKER_ADMIN_USERNAME": secrets["broker_admin_username"],
                 "I5G_BROKER_ADMIN_PASSWORD": secrets["broker_admin_password"],
-                # Read-only InfluxDB access (InfluxQL /query) for evidence reads, as the dashboards have it.
-                "I5G_INFLUX_URL": self.influx_url,
-                "I5G_INFLUX_DATABASE": DATABASE_DEFAULT,
-                "I5G_INFLUX_USERNAME": secrets["influx_reader_username"],
-                "I5G_INFLUX_PASSWORD": secrets["influx_reader_password"],
+                # Deployment evidence reads InfluxQL (/query) with the read-only account, as the dashboards do.
+                "I5G_EVIDENCE_INFLUX_URL": self.influx_url,
+                "I5G_EVIDENCE_DATABASE": DATABASE_DEFAULT,
+                "I5G_EVIDENCE_USERNAME": secrets["influx_reader_username"],
+                "I5G_EVIDENCE_PASSWORD": secrets["influx_reader_password"],
             }
         )
 
@@ -372,7 +372,7 @@ class Stack:
             "urls": {
                 "registry": self.registry_url,
                 "api_docs": f"{self.registry_url}/docs",
-                "fleet_health": f"{self.registry_url}/fleet",
+                "fleet_health": f"{self.registry_url}/fleet?window=15m",
                 "mqtt": self.mqtt_url,
                 **({"mqtts": f"mqtts://{HOST}:{self.settings.mqtt_tls_port}"} if self.settings.mqtt_tls_port else {}),
                 "influxdb": self.influx_url,

@@ -319,35 +319,23 @@ def _violates(bound: Bound, value: float) -> bool:
 # ----------------------------------------------------------------------------------------- summarising
 
 
-@dataclass
-class Totals:
-    """Sums of minute aggregates over a set of gateways and minutes."""
-
-    samples: int = 0
-    avail_ms: int = 0
-    unavail_ms: int = 0
-    online_ms: int = 0
-    status_ms: int = 0
-    dead_letters: int = 0
-    last_ts: int = 0
-    kpis: dict[str, KpiAggregate] = field(default_factory=dict)
-
-    def add(self, aggregate: MinuteAggregate) -> None:
-        self.samples += aggregate.samples
-        self.avail_ms += aggregate.avail_ms
-        self.unavail_ms += aggregate.unavail_ms
-        self.online_ms += aggregate.online_ms
-        self.status_ms += aggregate.status_ms
-        self.dead_letters += aggregate.dead_letters
-        self.last_ts = max(self.last_ts, aggregate.last_ts)
-        for name, kpi in aggregate.kpis.items():
-            self.kpis.setdefault(name, KpiAggregate()).add(kpi)
+COUNTERS = ("samples", "avail_ms", "unavail_ms", "online_ms", "status_ms", "dead_letters")
 
 
-def totals(aggregates: Iterable[MinuteAggregate]) -> Totals:
-    result = Totals()
+def merge(target: MinuteAggregate, other: MinuteAggregate) -> None:
+    """Add `other`'s counters and sketches into `target` (last_ts: the later one)."""
+    for name in COUNTERS:
+        setattr(target, name, getattr(target, name) + getattr(other, name))
+    target.last_ts = max(target.last_ts, other.last_ts)
+    for name, kpi in other.kpis.items():
+        target.kpis.setdefault(name, KpiAggregate()).add(kpi)
+
+
+def totals(aggregates: Iterable[MinuteAggregate] = ()) -> MinuteAggregate:
+    """Sums over a set of gateways and minutes (gateway and minute of the result mean nothing)."""
+    result = MinuteAggregate("", 0)
     for aggregate in aggregates:
-        result.add(aggregate)
+        merge(result, aggregate)
     return result
 
 
@@ -364,7 +352,7 @@ class Availability:
     compliant: bool | None
 
 
-def availability(total: Totals, span_ms: int, target_pct: float | None) -> Availability:
+def availability(total: MinuteAggregate, span_ms: int, target_pct: float | None) -> Availability:
     """Shares of `span_ms` (the window times the number of gateways). No data is never available: it lowers
     availability, and a window without any data has no availability (None) and no verdict."""
     if span_ms <= 0:

@@ -16,7 +16,14 @@ import time
 from registry.evidence.compute import MINUTE_MS, floor_minute
 from registry.evidence.influx import InfluxClient, ident
 from registry.evidence.settings import EvidenceSettings
-from registry.evidence.store import Checkpoint, checkpoint_line, raw_minutes, read_checkpoint, rollup_lines
+from registry.evidence.store import (
+    Checkpoint,
+    checkpoint_line,
+    hourly_lines,
+    raw_minutes,
+    read_checkpoint,
+    rollup_lines,
+)
 
 log = logging.getLogger("i5g.evidence.rollup")
 
@@ -36,6 +43,11 @@ def ensure_retention_policies(client: InfluxClient) -> None:
         verb = "ALTER" if name in existing else "CREATE"
         replication = "" if verb == "ALTER" else " REPLICATION 1"
         client.query(f"{verb} RETENTION POLICY {ident(name)} ON {database} DURATION {days}d{replication}", write=True)
+
+
+def _write(client: InfluxClient, lines: list[str]) -> None:
+    for start in range(0, len(lines), 5000):
+        client.write(lines[start : start + 5000], retention_policy=client.settings.rollup_retention_policy)
 
 
 def _earliest_sample(client: InfluxClient) -> int | None:
@@ -71,8 +83,8 @@ def run_once(
             lines: list[str] = []
             for key, minutes in raw_minutes(client, cursor, end, None).items():
                 lines += rollup_lines(key, "", minutes.values())
-            for start in range(0, len(lines), 5000):
-                client.write(lines[start : start + 5000], retention_policy=settings.rollup_retention_policy)
+            _write(client, lines)
+            _write(client, hourly_lines(client, cursor, end))  # after the minutes: sums of what is stored
             # Only after the chunk is stored: a kill before this line re-rolls the chunk next time.
             checkpoint = Checkpoint(checkpoint.rolled_from, max(checkpoint.done_until, end))
             client.write([checkpoint_line(checkpoint, now_ms)], retention_policy=settings.rollup_retention_policy)

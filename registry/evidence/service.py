@@ -33,7 +33,7 @@ from registry.evidence.schemas import (
     WorstPeriod,
 )
 from registry.evidence.settings import EvidenceSettings
-from registry.evidence.store import Collected, collect
+from registry.evidence.store import Collected, bucket_origin, collect
 from registry.usecases.models import UseCase
 
 NAMED_WINDOWS: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -120,6 +120,8 @@ def _dt(ms: int) -> datetime:
 def bucket_ms_for(window: WindowSpec, chart_points: int) -> int:
     """Chart bucket: a whole number of minutes giving at most about chart_points buckets."""
     minutes = max(1, math.ceil(window.seconds / 60 / chart_points))
+    if minutes > 60:  # whole hours: long windows read the hourly rollup rows
+        minutes = math.ceil(minutes / 60) * 60
     return minutes * compute.MINUTE_MS
 
 
@@ -134,7 +136,14 @@ def use_case_evidence(
     key = str(use_case.id)
     with InfluxClient(settings) as client:
         collected = collect(
-            client, start, end, bucket_ms=bucket_ms, use_cases=[key], profiles={key: profile}, now_ms=_ms(utcnow())
+            client,
+            start,
+            end,
+            bucket_ms=bucket_ms,
+            use_cases=[key],
+            profiles={key: profile},
+            now_ms=_ms(utcnow()),
+            worst=settings.worst_periods,
         )
     registered = [gateway.id for gateway in use_case.gateways]
     return summarise(use_case.id, profile, window, collected, registered, bucket_ms, settings.worst_periods)
@@ -206,7 +215,7 @@ def _source(collected: Collected) -> str:
     return next(iter(collected.sources), "none")
 
 
-def kpi_evidence(profile: compute.Profile, total: compute.Totals) -> list[KpiEvidence]:
+def kpi_evidence(profile: compute.Profile, total: compute.MinuteAggregate) -> list[KpiEvidence]:
     items = []
     for bound in profile.bounds:
         kpi = total.kpis.get(bound.kpi, compute.KpiAggregate())
@@ -229,14 +238,14 @@ def kpi_evidence(profile: compute.Profile, total: compute.Totals) -> list[KpiEvi
 
 
 def _bucket_starts(start: int, end: int, bucket_ms: int) -> list[int]:
-    return list(range(start, end, bucket_ms))
+    return list(range(bucket_origin(start, bucket_ms), end, bucket_ms))
 
 
-def _per_bucket(per_gateway: dict[str, dict[int, compute.MinuteAggregate]]) -> dict[int, compute.Totals]:
-    result: dict[int, compute.Totals] = {}
+def _per_bucket(per_gateway: dict[str, dict[int, compute.MinuteAggregate]]) -> dict[int, compute.MinuteAggregate]:
+    result: dict[int, compute.MinuteAggregate] = {}
     for buckets in per_gateway.values():
         for bucket, aggregate in buckets.items():
-            result.setdefault(bucket, compute.Totals()).add(aggregate)
+            compute.merge(result.setdefault(bucket, compute.totals()), aggregate)
     return result
 
 
@@ -252,10 +261,16 @@ def _series(
     for bound in profile.bounds:
         points = []
         for bucket in _bucket_starts(start, end, bucket_ms):
-            kpi = by_bucket.get(bucket, compute.Totals()).kpis.get(bound.kpi, compute.KpiAggregate())
+            kpi = by_bucket.get(bucket, compute.totals()).kpis.get(bound.kpi, compute.KpiAggregate())
             p50, p95, _ = compute.quantiles(kpi.hist, bound.direction)
             points.append(
-                KpiPoint(start=_dt(bucket), end=_dt(min(end, bucket + bucket_ms)), samples=kpi.n, p50=p50, p95=p95)
+                KpiPoint(
+                    start=_dt(max(start, bucket)),
+                    end=_dt(min(end, bucket + bucket_ms)),
+                    samples=kpi.n,
+                    p50=p50,
+                    p95=p95,
+                )
             )
         series.append(
             KpiSeries(kpi=bound.kpi, bound=bound.value, direction=bound.direction, unit=bound.unit, points=points)  # type: ignore[arg-type]
@@ -269,13 +284,13 @@ def _timeline(
     by_bucket = _per_bucket(per_gateway)
     segments: list[TimelineSegment] = []
     for bucket in _bucket_starts(start, end, bucket_ms):
-        bucket_end = min(end, bucket + bucket_ms)
-        total = by_bucket.get(bucket, compute.Totals())
-        state = compute.timeline_state(total.avail_ms, total.unavail_ms, (bucket_end - bucket) * gateways)
+        bucket_start, bucket_end = max(start, bucket), min(end, bucket + bucket_ms)
+        total = by_bucket.get(bucket, compute.totals())
+        state = compute.timeline_state(total.avail_ms, total.unavail_ms, (bucket_end - bucket_start) * gateways)
         if segments and segments[-1].state == state:
             segments[-1].end = _dt(bucket_end)
         else:
-            segments.append(TimelineSegment(start=_dt(bucket), end=_dt(bucket_end), state=state))  # type: ignore[arg-type]
+            segments.append(TimelineSegment(start=_dt(bucket_start), end=_dt(bucket_end), state=state))  # type: ignore[arg-type]
     return segments
 
 

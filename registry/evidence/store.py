@@ -20,6 +20,7 @@ from i5g.contract import (
     sla_flag_field,
 )
 from registry.evidence.compute import (
+    COUNTERS,
     MINUTE_MS,
     KpiAggregate,
     MinuteAggregate,
@@ -27,15 +28,18 @@ from registry.evidence.compute import (
     RawSample,
     StatusEvent,
     floor_minute,
+    merge,
     minute_aggregates,
     profile_of,
+    unavailable_periods,
 )
 from registry.evidence.errors import WindowInvalid
 from registry.evidence.influx import InfluxClient, Series, any_of, ident
 
 ROLLUP_MEASUREMENT = "kpi_1m"
+HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
+HOUR_MS = 3_600_000
 STATE_MEASUREMENT = "rollup_state"
-_COUNTERS = ("samples", "avail_ms", "unavail_ms", "online_ms", "status_ms", "dead_letters")
 _HIST = "_h"  # histogram field: <kpi>_h<bucket key>, e.g. rtt_ms_h+312
 
 Key = tuple[str, str]  # (use_case, gateway)
@@ -66,12 +70,10 @@ class Collected:
             self.last_ts[key] = max(self.last_ts.get(key, 0), aggregate.last_ts)
 
 
-def merge(target: MinuteAggregate, other: MinuteAggregate) -> None:
-    for name in _COUNTERS:
-        setattr(target, name, getattr(target, name) + getattr(other, name))
-    target.last_ts = max(target.last_ts, other.last_ts)
-    for name, kpi in other.kpis.items():
-        target.kpis.setdefault(name, KpiAggregate()).add(kpi)
+def bucket_origin(start: int, bucket_ms: int) -> int:
+    """Where chart buckets start: the window start, or the hour before it for buckets of whole hours (so hourly
+    rows never straddle two buckets)."""
+    return start // HOUR_MS * HOUR_MS if bucket_ms % HOUR_MS == 0 else start
 
 
 @dataclass(frozen=True)
@@ -204,13 +206,15 @@ def scenario_profiles() -> dict[str, Profile]:
 # -------------------------------------------------------------------------------------------- rollups
 
 
-def rollup_lines(key: Key, scenario: str, aggregates: Iterable[MinuteAggregate]) -> list[str]:
+def rollup_lines(
+    key: Key, scenario: str, aggregates: Iterable[MinuteAggregate], *, measurement: str = ROLLUP_MEASUREMENT
+) -> list[str]:
     """Line protocol for minute aggregates. Counters are always written (a re-roll must be able to lower one
     to zero); histogram buckets only grow with late data, so only non-empty ones are written."""
     tags = tag_set((("use_case", key[0]), ("gateway", key[1]), ("scenario", scenario)))
     lines = []
     for aggregate in aggregates:
-        fields: dict[str, int] = {name: getattr(aggregate, name) for name in _COUNTERS}
+        fields: dict[str, int] = {name: getattr(aggregate, name) for name in COUNTERS}
         fields["last_ts"] = aggregate.last_ts
         fields["unavail_start"] = aggregate.unavail_start
         fields["unavail_end"] = aggregate.unavail_end
@@ -221,7 +225,7 @@ def rollup_lines(key: Key, scenario: str, aggregates: Iterable[MinuteAggregate])
             for bucket, count in kpi.hist.items():
                 fields[f"{name}{_HIST}{bucket}"] = count
         body = ",".join(f"{_field_key(name)}={format_field(value)}" for name, value in fields.items())
-        lines.append(f"{ROLLUP_MEASUREMENT}{tags} {body} {aggregate.minute}")
+        lines.append(f"{measurement}{tags} {body} {aggregate.minute}")
     return lines
 
 
@@ -229,27 +233,37 @@ def _field_key(name: str) -> str:
     return name.replace(",", r"\,").replace("=", r"\=").replace(" ", r"\ ")
 
 
-def _aggregate_from_row(gateway: str, minute: int, row: dict[str, object], prefix: str = "") -> MinuteAggregate:
-    def number(name: str) -> int:
-        value = row.get(prefix + name)
-        return int(value) if isinstance(value, int | float) else 0
+@cache
+def _column_role(column: str, prefix: str) -> tuple[str, str, str] | None:
+    """What a result column holds: ("counter", name, ""), ("kpi", kpi, n|ok|bad) or ("hist", kpi, bucket key)."""
+    if not column.startswith(prefix):
+        return None
+    name = column[len(prefix) :]
+    if name in COUNTERS or name in ("last_ts", "unavail_start", "unavail_end"):
+        return ("counter", name, "")
+    for kpi in bounded_kpis():
+        if name.startswith(kpi + _HIST):
+            return ("hist", kpi, name[len(kpi) + len(_HIST) :])
+        if name in (f"{kpi}_n", f"{kpi}_ok", f"{kpi}_bad"):
+            return ("kpi", kpi, name[len(kpi) + 1 :])
+    return None
 
+
+def _aggregate_from_row(gateway: str, minute: int, row: dict[str, object], prefix: str = "") -> MinuteAggregate:
     aggregate = MinuteAggregate(gateway, minute)
-    for name in _COUNTERS:
-        setattr(aggregate, name, number(name))
-    aggregate.last_ts = number("last_ts")
-    aggregate.unavail_start = number("unavail_start")
-    aggregate.unavail_end = number("unavail_end")
     for column, value in row.items():
-        if not column.startswith(prefix) or not isinstance(value, int | float) or not value:
+        if not isinstance(value, int | float) or not value:
             continue
-        name = column[len(prefix) :]
-        for kpi in bounded_kpis():
-            if name.startswith(kpi + _HIST):
-                bucket = name[len(kpi) + len(_HIST) :]
-                aggregate.kpis.setdefault(kpi, KpiAggregate()).hist[bucket] = int(value)
-            elif name in (f"{kpi}_n", f"{kpi}_ok", f"{kpi}_bad"):
-                setattr(aggregate.kpis.setdefault(kpi, KpiAggregate()), name[len(kpi) + 1 :], int(value))
+        role = _column_role(column, prefix)
+        if role is None:
+            continue
+        kind, name, detail = role
+        if kind == "counter":
+            setattr(aggregate, name, int(value))
+        elif kind == "hist":
+            aggregate.kpis.setdefault(name, KpiAggregate()).hist[detail] = int(value)
+        else:
+            setattr(aggregate.kpis.setdefault(name, KpiAggregate()), detail, int(value))
     return aggregate
 
 
@@ -268,6 +282,31 @@ def checkpoint_line(checkpoint: Checkpoint, now_ms: int) -> str:
     return f"{STATE_MEASUREMENT} {body} {now_ms}"
 
 
+def _sums(
+    client: InfluxClient,
+    measurement: str,
+    start: int,
+    end: int,
+    bucket_ms: int,
+    origin: int,
+    use_cases: Sequence[str] | None,
+    counters_only: bool,
+) -> str:
+    where = _time_range(start, end) + _use_case_filter(use_cases)
+    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in COUNTERS)
+    grouping = f'GROUP BY time({bucket_ms}ms, {origin % bucket_ms}ms), "use_case", "gateway" fill(none)'
+    source = client.rp(client.settings.rollup_retention_policy, measurement)
+    return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
+
+
+def _hour_split(start: int, end: int) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """([start, end) parts read from minute rows], whole hours read from hourly rows or None)."""
+    first_hour, last_hour = -(-start // HOUR_MS) * HOUR_MS, end // HOUR_MS * HOUR_MS
+    if first_hour >= last_hour:
+        return [(start, end)], None
+    return [(a, b) for a, b in ((start, first_hour), (last_hour, end)) if a < b], (first_hour, last_hour)
+
+
 def rollup_buckets(
     client: InfluxClient,
     start: int,
@@ -278,38 +317,122 @@ def rollup_buckets(
     into: Collected,
     *,
     counters_only: bool = False,
+    worst: int = 5,
 ) -> None:
     """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for worst periods) and the last sample per gateway. `counters_only`: no KPI histograms and no
+    minutes (for the `worst` longest periods) and the last sample per gateway. When the buckets are whole hours,
+    whole hours are read from the hourly rows (30 days: 720 rows per gateway instead of 43,200) and minute rows
+    only at the edges and inside the hours that had unavailable time. `counters_only`: no KPI histograms and no
     unavailable minutes (the fleet list needs neither)."""
-    measurement = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
+    minute_parts, hours = _hour_split(start, end) if bucket_ms % HOUR_MS == 0 else ([(start, end)], None)
+    parts = [(ROLLUP_MEASUREMENT, a, b) for a, b in minute_parts]
+    if hours is not None:
+        parts.append((HOURLY_MEASUREMENT, *hours))
+    statements = []
+    for measurement, a, b in parts:
+        statements.append(_sums(client, measurement, a, b, bucket_ms, origin, use_cases, counters_only))
+        where = _time_range(a, b) + _use_case_filter(use_cases)
+        source = client.rp(client.settings.rollup_retention_policy, measurement)
+        statements.append(
+            f'SELECT max("last_ts") AS "last_ts" FROM {source} WHERE {where} GROUP BY "use_case", "gateway"'
+        )
+        if not counters_only and measurement == ROLLUP_MEASUREMENT:
+            statements.append(_unavailable_minutes(client, a, b, use_cases))
+        elif not counters_only:
+            statements.append(
+                f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {source} WHERE {where} AND "unavail_ms" > 0'
+            )
+    unavailable_hours: list[tuple[int, int]] = []
+    for series in client.query("; ".join(statements)):
+        if series.columns == ["time", "hour_unavail_ms"]:
+            unavailable_hours += [(int(t), int(v)) for t, v in series.values]
+        else:
+            _take(series, into)
+    if unavailable_hours:
+        _unavailable_in_hours(client, unavailable_hours, use_cases, into, worst)
+    into.sources.add("rollup")
+
+
+def _unavailable_minutes(client: InfluxClient, start: int, end: int, use_cases: Sequence[str] | None) -> str:
+    source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
     where = _time_range(start, end) + _use_case_filter(use_cases)
-    offset = origin % bucket_ms
-    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in _COUNTERS)
-    grouping = f'GROUP BY time({bucket_ms}ms, {offset}ms), "use_case", "gateway" fill(none)'
-    sums = f"SELECT {selected if counters_only else 'sum(*)'} FROM {measurement} WHERE {where} {grouping}"
-    last = f'SELECT max("last_ts") AS "last_ts" FROM {measurement} WHERE {where} GROUP BY "use_case", "gateway"'
     bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
-    unavailable = (
-        f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {measurement}'
+    return (
+        f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {source}'
         f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
     )
-    statements = [sums, last] if counters_only else [sums, last, unavailable]
-    for series in client.query("; ".join(statements)):
-        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
-        if "sum_samples" in series.columns:
-            for row in series.rows():
-                aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
-                aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
-                into.add(key, int(row["time"]), aggregate)
-        elif series.columns == ["time", "last_ts"]:
-            for row in series.rows():
-                if row["last_ts"]:
-                    into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
+
+
+def _take(series: Series, into: Collected) -> None:
+    key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+    if "sum_samples" in series.columns:
+        for row in series.rows():
+            aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
+            aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
+            into.add(key, int(row["time"]), aggregate)
+    elif series.columns == ["time", "last_ts"]:
+        for row in series.rows():
+            if row["last_ts"]:
+                into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
+    else:
+        for row in series.rows():
+            into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
+
+
+def _unavailable_in_hours(
+    client: InfluxClient, hours: list[tuple[int, int]], use_cases: Sequence[str] | None, into: Collected, worst: int
+) -> None:
+    """Minute rows of the runs of hours with unavailable time, biggest runs first, until the `worst` longest
+    periods are known: a period never leaves its run (the hours around it had none), so once `worst` periods
+    are at least as long as the next run's whole unavailable time, no later run can hold a longer one."""
+    totals: dict[int, int] = {}
+    for hour, unavailable in hours:
+        totals[hour] = totals.get(hour, 0) + unavailable
+    runs: list[tuple[int, int, int]] = []  # (unavailable ms, start, end)
+    for hour in sorted(totals):
+        if runs and runs[-1][2] == hour:
+            total, first, _ = runs[-1]
+            runs[-1] = (total + totals[hour], first, hour + HOUR_MS)
         else:
-            for row in series.rows():
-                into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
-    into.sources.add("rollup")
+            runs.append((totals[hour], hour, hour + HOUR_MS))
+    runs.sort(reverse=True)
+    for index in range(0, len(runs), 50):
+        batch = runs[index : index + 50]
+        for series in client.query("; ".join(_unavailable_minutes(client, a, b, use_cases) for _, a, b in batch)):
+            _take(series, into)
+        lengths = sorted((p.end - p.start for p in unavailable_periods(a for _, a in into.unavailable)), reverse=True)
+        following = runs[index + 50][0] if index + 50 < len(runs) else None
+        if following is None or (len(lengths) >= worst and lengths[worst - 1] >= following):
+            return
+
+
+def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
+    """Hourly rows (sums of the minute rows, last_ts their max) for every hour touching [start, end); an hour is
+    rewritten each time one of its minutes is rolled, so it is complete once its last minute is."""
+    first, last = start // HOUR_MS * HOUR_MS, -(-end // HOUR_MS) * HOUR_MS
+    source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
+    sums = _sums(client, ROLLUP_MEASUREMENT, first, last, HOUR_MS, 0, None, False)
+    last_ts = (
+        f'SELECT max("last_ts") AS "hour_last_ts" FROM {source} WHERE {_time_range(first, last)}'
+        ' GROUP BY time(1h), "use_case", "gateway" fill(none)'
+    )
+    latest: dict[tuple[Key, int], int] = {}
+    rows: dict[Key, list[MinuteAggregate]] = {}
+    for series in client.query(f"{sums}; {last_ts}"):
+        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        if series.columns == ["time", "hour_last_ts"]:
+            latest.update({(key, int(t)): int(v or 0) for t, v in series.values})
+            continue
+        for row in series.rows():
+            aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
+            aggregate.unavail_start = aggregate.unavail_end = 0
+            rows.setdefault(key, []).append(aggregate)
+    lines = []
+    for key, aggregates in rows.items():
+        for aggregate in aggregates:
+            aggregate.last_ts = latest.get((key, aggregate.minute), 0)
+        lines += rollup_lines(key, "", aggregates, measurement=HOURLY_MEASUREMENT)
+    return lines
 
 
 # -------------------------------------------------------------------------------------------- collect
@@ -325,6 +448,7 @@ def collect(
     profiles: dict[str, Profile] | None,
     now_ms: int,
     overview: bool = False,
+    worst: int = 5,
 ) -> Collected:
     """Figures of [start, end) (whole minutes) in buckets of bucket_ms from start: rollups where the rollup job
     has covered the minutes, raw samples elsewhere. Raises WindowInvalid when raw samples would be needed
@@ -332,6 +456,7 @@ def collect(
     (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples,
     and KPI histograms are not read."""
     collected = Collected()
+    origin = bucket_origin(start, bucket_ms)
     checkpoint = read_checkpoint(client)
     rolled = (max(start, checkpoint.rolled_from), min(end, checkpoint.done_until)) if checkpoint else (end, end)
     raw_parts = (
@@ -354,12 +479,12 @@ def collect(
                 f"from {_iso(oldest_raw)}) and {covered}; choose a window inside those ranges"
             )
     if rolled[0] < rolled[1]:
-        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, start, use_cases, collected, counters_only=overview)
+        rollup_buckets(client, rolled[0], rolled[1], bucket_ms, origin, use_cases, collected, counters_only=overview)
     for a, b in raw_parts:
         for key, minutes in raw_minutes(client, a, b, use_cases, profiles).items():
             collected.buckets.setdefault(key, {})
             for minute, aggregate in minutes.items():
-                collected.add(key, start + (minute - start) // bucket_ms * bucket_ms, aggregate)
+                collected.add(key, origin + (minute - origin) // bucket_ms * bucket_ms, aggregate)
                 if aggregate.unavail_ms:
                     collected.unavailable.append((key, aggregate))
         collected.sources.add("raw")

@@ -4,18 +4,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from starlette.responses import HTMLResponse
 
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
-from registry.enums import ReviewStatus
-from registry.evidence import service
+from registry.enums import LifecycleStage, ReviewStatus
+from registry.evidence import history, service
 from registry.evidence.charts import kpi_chart, timeline
 from registry.evidence.deps import evidence_settings
 from registry.evidence.schemas import UseCaseEvidence, WindowName
@@ -28,6 +29,10 @@ from registry.web.visibility import visible_use_case
 router = APIRouter()
 
 PAGE_WINDOWS: tuple[WindowName, ...] = service.CARD_WINDOWS
+# The fleet page also offers short live windows ending now (sent to the service as from/to): no data counts
+# against availability, so a deployment that started minutes ago can only "meet" over a window it covers.
+SHORT_WINDOWS: dict[str, timedelta] = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
+FLEET_WINDOWS = (*SHORT_WINDOWS, *PAGE_WINDOWS)
 FILTER_MAX = 100
 
 
@@ -117,7 +122,8 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
     lang = negotiate(request)
     user = request.state.user
     query = {name: _clean(request, name) for name in ("city", "industry", "scenario")}
-    window = chosen_window(request.query_params.get("window"))
+    raw_window = request.query_params.get("window")
+    window = raw_window if raw_window in SHORT_WINDOWS else chosen_window(raw_window)
     settings = evidence_settings(request)
     filters = service.FleetFilters(
         city=query["city"] or None,
@@ -128,12 +134,16 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
     context: dict[str, Any] = {
         "query": query,
         "window": window,
-        "windows": PAGE_WINDOWS,
+        "windows": FLEET_WINDOWS,
         "nav": "fleet",
         **_filter_menus(session, lang),
     }
     try:
-        spec = service.parse_window(window, settings=settings)
+        if window in SHORT_WINDOWS:
+            now = service.utcnow()
+            spec = service.parse_window(None, now - SHORT_WINDOWS[window], now, settings=settings)
+        else:
+            spec = service.parse_window(window, settings=settings)
         fleet = service.fleet_evidence(session, filters, spec, settings=settings)
     except service.TelemetryUnavailable:
         return render(request, "fleet.html", {**context, "evidence_unavailable": True, "rows": []})
@@ -166,3 +176,35 @@ def usecase_report(request: Request, use_case_id: int, session: SessionDep) -> H
         **evidence_view(request, session, use_case),
     }
     return render(request, "report.html", context)
+
+
+def _card_or_none(request: Request, session: Session, use_case: UseCase) -> dict[str, UseCaseEvidence] | None:
+    try:
+        return service.compliance_card(session, use_case, settings=evidence_settings(request))
+    except service.TelemetryUnavailable:
+        return None
+
+
+def review_evidence(request: Request, use_case: UseCase) -> dict[str, Any]:
+    """What the staff edit form shows before a stage move: the card and the history of earlier moves."""
+    session = object_session(use_case)
+    assert session is not None, "the use case comes from the request's session"
+    card = _card_or_none(request, session, use_case)
+    return {
+        "review_card": [(name, card.get(name)) for name in PAGE_WINDOWS] if card is not None else [],
+        "review_unavailable": card is None,
+        "stage_history": history.stage_history(session, use_case.id),
+        "evidence_stages": sorted(stage.value for stage in history.EVIDENCE_STAGES),
+    }
+
+
+def record_if_evidence_stage(request: Request, use_case: UseCase, before: LifecycleStage) -> None:
+    """After a staff edit: a move into operating / demonstration keeps a snapshot of the evidence. Computed
+    at saving with the same windows the form showed (hidden form fields could be forged)."""
+    if use_case.stage == before or use_case.stage not in history.EVIDENCE_STAGES:
+        return
+    session = object_session(use_case)
+    assert session is not None
+    user = request.state.user
+    card = _card_or_none(request, session, use_case)
+    history.record_stage_move(session, use_case.id, getattr(user, "id", None), before, use_case.stage, card)

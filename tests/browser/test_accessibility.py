@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, LiveRegistry, axe_violations, screenshot
+from tests.browser.test_registry_ui import _login, _logout
 
 pytestmark = pytest.mark.browser
 
@@ -52,19 +53,6 @@ class Audit:
         response = self.page.goto(path)  # type: ignore[attr-defined]
         assert response is not None and response.status < 500, f"{name}: {path} answered {response.status}"
         self.check(name)
-
-
-def _login(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
-
-
-def _logout(page) -> None:
-    page.click("form[action='/logout'] button")
-    page.wait_for_load_state()
 
 
 def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:

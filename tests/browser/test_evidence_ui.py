@@ -132,6 +132,12 @@ def test_fleet_page_is_worst_first_and_filters_by_standard_industry(pages, fleet
     assert 49.8 <= _percent(availability) <= 50.0 and target == "99.9 %"
     assert "Manufacture of automobiles" in first.inner_text()
     screenshot(page, "evidence-fleet-en")
+    page.goto(f"/fleet?window=15m&city={CITY}")  # the live window the demo's README points at
+    assert page.locator("#window").input_value() == "15m"
+    live = {int(r.get_attribute("data-usecase-id")): r.get_attribute("data-verdict") for r in
+            page.locator("#fleet tbody tr").all()}  # fmt: skip
+    assert live == {fleet["breaches"]: "fails", fleet["silent"]: "no_data", fleet["meets"]: "meets"}
+    page.goto(f"/fleet?industry=C36&city={CITY}")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table scrolls inside its card
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "evidence-fleet-phone-en", full_page=False)
@@ -176,3 +182,35 @@ def test_influxdb_unreachable_pages_still_answer(pages, fleet: dict[str, int], l
         assert re.search(r"证据-breaches|breaches", page.locator("h1").inner_text())
     finally:
         app.state.evidence_settings = working
+
+
+def test_stage_move_shows_evidence_and_keeps_a_snapshot(pages, fleet: dict[str, int], live_registry) -> None:
+    from sqlalchemy import select
+
+    from registry.db import make_engine
+    from registry.evidence.history import StageReview
+    from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
+    from tests.browser.test_registry_ui import _login, _logout
+
+    page = pages["zh"]
+    _login(page, STAFF_EMAIL, STAFF_PASSWORD)
+    page.goto(f"/staff/usecases/{fleet['breaches']}/edit")
+    shown = page.locator("#review-evidence .window-verdict[data-window='24h'] [data-verdict]")
+    assert shown.get_attribute("data-verdict") == "fails"
+    page.select_option("#f-stage", "demonstration")
+    page.click("form[novalidate] button[type=submit]")
+    page.wait_for_url(re.compile(rf"/usecases/{fleet['breaches']}$"))
+    page.goto(f"/staff/usecases/{fleet['breaches']}/edit")
+    row = page.locator("#stage-history tbody tr").first
+    assert row.get_attribute("data-to-stage") == "demonstration"
+    screenshot(page, "evidence-stage-review-zh", full_page=False)
+    engine = make_engine(live_registry.database_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(select(StageReview.__table__)).mappings().one()
+    finally:
+        engine.dispose()
+    # the longest card window: 30 days, of which the samples cover 24 h, half of it breached (docs/evidence.md)
+    assert stored["window"] == "30d" and stored["compliant"] is False and stored["to_stage"] == "demonstration"
+    assert 0 < stored["availability_pct"] < 2.0 and stored["availability_target_pct"] == 99.9
+    _logout(page)

@@ -24,7 +24,7 @@ def bad(ts: int, rtt: float = 90.0) -> RawSample:
     return RawSample(ts, False, {"rtt_ms": rtt}, {"rtt_ms": False})
 
 
-def shares(samples: list[RawSample], start: int = T0, end: int = T0 + MINUTE_MS) -> compute.Totals:
+def shares(samples: list[RawSample], start: int = T0, end: int = T0 + MINUTE_MS) -> compute.MinuteAggregate:
     minutes = compute.minute_aggregates("gw-1", samples, start=start, end=end, profile=AGV, gap_ms=GAP)
     return compute.totals(minutes.values())
 

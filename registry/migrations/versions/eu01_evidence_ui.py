@@ -1,4 +1,5 @@
-"""evidence ui: enterprises get their GB/T 4754-2017 division (industry_code), backfilled
+"""evidence ui: enterprises get their GB/T 4754-2017 division (industry_code), backfilled; stage_reviews keeps
+the evidence a reviewer saw when moving a use case to operating / demonstration
 
 Revision ID: eu01
 Revises: od01
@@ -48,6 +49,7 @@ _BY_SEED_KEY = {
     "tianshui-forging-machine-tool": "C34",
     "tianshui-changcheng-juice": "C15",
 }
+_STAGES = ("planned", "negotiating", "signed", "building", "operating", "demonstration")
 _BY_WORDING = {
     "钢铁": "C31",
     "汽车": "C36",
@@ -78,8 +80,33 @@ def upgrade() -> None:
     for key, code in _BY_SEED_KEY.items():
         op.execute(enterprises.update().where(enterprises.c.seed_key == key).values(industry_code=code))
 
+    op.create_table(
+        "stage_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("use_case_id", sa.Integer(), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=True),
+        sa.Column("from_stage", sa.Enum(*_STAGES, name="lifecyclestage", native_enum=False, length=32), nullable=False),
+        sa.Column("to_stage", sa.Enum(*_STAGES, name="lifecyclestage", native_enum=False, length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("window", sa.String(length=8), nullable=True),
+        sa.Column("availability_pct", sa.Float(), nullable=True),
+        sa.Column("availability_target_pct", sa.Float(), nullable=True),
+        sa.Column("compliant", sa.Boolean(), nullable=True),
+        sa.Column("samples", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["use_case_id"], ["use_cases.id"], name=op.f("fk_stage_reviews_use_case_id_use_cases"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewer_id"], ["users.id"], name=op.f("fk_stage_reviews_reviewer_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_reviews")),
+    )
+    with op.batch_alter_table("stage_reviews") as batch_op:
+        batch_op.create_index(batch_op.f("ix_stage_reviews_use_case_id"), ["use_case_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("stage_reviews")
     with op.batch_alter_table("enterprises") as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprises_industry_code"))
         batch_op.drop_column("industry_code")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from registry.db_session import SessionDep
+from registry.evidence.deps import evidence_settings
+from registry.evidence.web import chosen_window
 from registry.usecases.api import export_use_cases
 from registry.usecases.service import UseCaseFilters
 from registry.web.catalog_query import CatalogQuery
@@ -20,11 +25,16 @@ def _filters(request: Request) -> UseCaseFilters:
     return query.filters(approved_only=not query.status)
 
 
+def _export(request: Request, session: Session, format: Literal["csv", "json"]) -> Response:
+    window = chosen_window(request.query_params.get("evidence_window"))
+    return export_use_cases(session, _filters(request), evidence_settings(request), format, window)
+
+
 @router.get("/export.csv", name="export_csv")
 def export_csv(request: Request, session: SessionDep, _staff: StaffUser) -> Response:
-    return export_use_cases(session, _filters(request), "csv")
+    return _export(request, session, "csv")
 
 
 @router.get("/export.json", name="export_json")
 def export_json(request: Request, session: SessionDep, _staff: StaffUser) -> Response:
-    return export_use_cases(session, _filters(request), "json")
+    return _export(request, session, "json")
