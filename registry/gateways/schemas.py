@@ -56,6 +56,11 @@ class GatewayOut(BaseModel):
     # Set only in the answer to the create (or re-enable of a gateway the broker had lost) when the registry
     # provisions broker identities: the MQTT password, shown this once. The MQTT username is the gateway id.
     broker_password: str | None = None
+    # With the password: the gateway's ready agent configuration (agent.toml, no secret in it) and the
+    # commands that install and start the agent with it (registry/gateways/agent_config.py).
+    agent_config: str | None = None
+    install_commands: list[str] | None = None
+    broker_ca_pem: str | None = None  # save as ca.pem next to agent.toml when the broker's CA is private
 
 
 class DirectoryEntry(BaseModel):

@@ -297,6 +297,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("页面不存在。", "Page not found."),
     "err.title": ("出错了", "Something went wrong"),
     "err.back_home": ("返回目录", "Back to the catalog"),
+    # gateway agent hand-over (registry/gateways/agent_config.py)
+    "gateway.agent_title": ("网关代理配置（含密码，仅显示一次）", "Agent configuration for this gateway (shown once)"),
+    "gateway.agent_help": (
+        "在网关上将下面的配置保存为 agent.toml（不含密码），然后按顺序执行安装命令；密码写入仅 root 可读的文件。",
+        "Save the configuration below as agent.toml on the gateway (it holds no secret), then run the commands "
+        "in order; the password goes into a file only root can read.",
+    ),
+    "gateway.agent_config": ("agent.toml", "agent.toml"),
+    "gateway.agent_commands": ("安装并启动", "Install and start"),
+    "gateway.agent_ca": ("ca.pem（消息服务器 CA）", "ca.pem (the broker's CA)"),
 }
 
 
