@@ -87,25 +87,23 @@ def _up(args: argparse.Namespace) -> int:
         status(state, sys.stdout)
         return 0
     clear_stale(state)
-    if running:  # some parts died (kill -9, OOM): start those, leave the others alone
-        print(f"starting the missing parts of the stack in {state.root}")
+    resume = bool(running)  # some parts died (kill -9, OOM): start those, leave the running ones alone
+    if not resume:
         try:
-            stack.start_missing()
+            stack.preflight()
         except ServiceError as exc:
-            raise CommandError(f"{exc}\n(logs: {state.log_dir})") from None
-        status(state, sys.stdout)
-        return 0
-    try:
-        stack.preflight()
-    except ServiceError as exc:
-        raise CommandError(str(exc)) from None
+            raise CommandError(str(exc)) from None
     install_signal_handlers()
     if not args.detach:
         state.write_pid(SUPERVISOR, os.getpid())
-    print(f"starting the stack in {state.root}")
+    print(f"starting the {'missing parts of the ' if resume else ''}stack in {state.root}")
     try:
-        stack.up()
-        print_banner(stack, detached=args.detach)
+        if resume:
+            stack.start_missing()
+            status(state, sys.stdout)
+        else:
+            stack.up()
+            print_banner(stack, detached=args.detach)
         if args.detach:
             return 0
         stack.supervise()
@@ -116,7 +114,8 @@ def _up(args: argparse.Namespace) -> int:
         return 0
     except ServiceError as exc:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        stack.stop()
+        if not resume:  # a failed resume leaves the parts that were running alone
+            stack.stop()
         raise CommandError(f"{exc}\n(logs: {state.log_dir})") from None
     finally:
         if not args.detach:
