@@ -17,7 +17,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,20 +44,14 @@ def open_spool(resolved: dict[str, Any], path: Path | None = None) -> Spool:
 
 
 class Agent:
-    def __init__(
-        self, resolved: dict[str, Any], reactor: Reactor, synchronised: Callable[[], bool] | None = None
-    ) -> None:
+    def __init__(self, resolved: dict[str, Any], reactor: Reactor) -> None:
         self.gateway_id: str = resolved["gateway_id"]
         self.interval = float(resolved["interval_s"])
         self.reactor = reactor
         self.spool = open_spool(resolved)
-        mode = resolved.get("clock_sync", "auto")
-        marker = Path(resolved.get("clock_synced_file", "/run/systemd/timesync/synchronized"))
-        self.clock = StampingClock(
-            mode,
-            synchronised or synchronised_check(mode, marker),
-            max(RELEASE_FLOOR_MS, self.spool.last_ts),
-        )
+        mode = resolved["clock_sync"]
+        synchronised = synchronised_check(mode, Path(resolved["clock_synced_file"]))
+        self.clock = StampingClock(mode, synchronised, max(RELEASE_FLOOR_MS, self.spool.last_ts))
         self.boot = boot_id()
         self.sources: list[GuardedSource] = build_sources(resolved["sources"], self.gateway_id)
         status = StatusInfo(__version__, enabled_sources(resolved), resolved["config_hash"])

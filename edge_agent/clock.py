@@ -12,12 +12,13 @@ Modes (`clock_sync`):
 - `kernel`: trusted once the kernel reports synchronised (adjtimex() not TIME_ERROR, i.e. an NTP client has
   disciplined it: systemd-timesyncd, chrony, ntpd) or systemd-timesyncd's marker file exists.
 - `file`: trusted once `clock_synced_file` exists (for a sync daemon that can touch a file).
-- `auto` (default): `kernel`, and also trusted when the wall clock is past a floor no real sample can
-  predate (this agent's release, or the newest sample already spooled): on hosts whose kernel never reports
-  synchronisation (containers, some dev machines) a plausible clock is used, a 1970/2000 clock never is.
+- `auto` (default): trusted when timesyncd's marker exists or the wall clock is past a floor no real sample
+  can predate (this agent's release, or the newest sample already spooled): on hosts whose kernel never
+  reports synchronisation (containers, some dev machines) a plausible clock is used, a 1970/2000 clock never
+  is. (It does not ask the kernel: that could not change its answer, and ctypes costs RSS.)
 - `trust`: always trusted (the pre-existing behaviour).
 
-Standard library only (ctypes is loaded only for `kernel`/`auto`).
+Standard library only (ctypes is loaded only in `kernel` mode).
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ def kernel_synchronised() -> bool:
     global _adjtimex
     try:
         if _adjtimex is None:
-            import ctypes
-            import ctypes.util
+            import ctypes  # ~0.5 MB RSS; ctypes.util (find_library) would add 1 MB and an ldconfig run
 
-            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols: libc is already loaded
             buffer = ctypes.create_string_buffer(512)  # struct timex is 208 bytes on 64-bit Linux; modes = 0
 
             def read_state() -> int:
@@ -78,6 +78,10 @@ def synchronised_check(mode: str, marker: Path) -> Callable[[], bool]:
         return marker.exists
     if mode == "trust":
         return lambda: True
+    if mode == "auto":
+        # The kernel's word could not change auto's answer (a clock past the floor is used anyway, one before
+        # it cannot be right), so auto does not load ctypes: the agent's RSS is a product goal.
+        return lambda: marker.exists() or TIMESYNCD_MARKER.exists()
     return lambda: marker.exists() or TIMESYNCD_MARKER.exists() or kernel_synchronised()
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from edge_agent.clock import TIMESYNCD_MARKER
 from edge_agent.sources.simulated import Behaviour
 from edge_agent.status import config_hash
 from i5g import contract
@@ -177,7 +178,7 @@ class AgentSettings(I5GSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # When the wall clock may stamp samples (edge_agent/clock.py): auto, kernel, file or trust.
     clock_sync: Literal["auto", "kernel", "file", "trust"] = "auto"
-    clock_synced_file: Path = Path("/run/systemd/timesync/synchronized")
+    clock_synced_file: Path = TIMESYNCD_MARKER
     mqtt: MqttSettings = MqttSettings()
     spool: SpoolSettings = SpoolSettings()
     sources: SourcesSettings = SourcesSettings()

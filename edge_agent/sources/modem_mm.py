@@ -56,9 +56,10 @@ def parse_signal(text: str) -> Reading:
 
 
 def polling_armed(text: str) -> bool:
-    """Whether `--signal-get` output shows signal polling on (refresh rate above 0)."""
+    """Whether `--signal-get` output shows signal polling on: False only when it prints a refresh rate of 0
+    (an mmcli that prints no rate is not re-armed every tick)."""
     rate = _number(parse_keyvalue(text).get("modem.signal.refresh.rate"))
-    return rate is not None and rate > 0
+    return rate is None or rate > 0
 
 
 class ModemManagerSource:

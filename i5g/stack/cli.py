@@ -15,7 +15,7 @@ from typing import Any
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("stack", help="run the whole stack locally (broker, InfluxDB, registry, ...)")
     parser.set_defaults(parser_for_help=parser)
-    actions = parser.add_subparsers(dest="stack_action", metavar="{up,status,down}")
+    actions = parser.add_subparsers(dest="stack_action", metavar="{up,status,down,fleet}")
     state_help = "state folder (default: I5G_STACK_STATE_DIR or .i5g/stack)"
 
     up = actions.add_parser(
@@ -34,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     down = actions.add_parser("down", help="stop everything (data stays in the state folder)")
     down.add_argument("--state-dir", type=Path, help=state_help)
     down.set_defaults(handler=_down, parser_for_help=down)
+
+    fleet = actions.add_parser("fleet", help="stop or start only the simulated gateways")
+    fleet.add_argument("fleet_action", choices=("stop", "start"))
+    fleet.add_argument("--state-dir", type=Path, help=state_help)
+    fleet.set_defaults(handler=_fleet, parser_for_help=fleet)
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -76,22 +81,29 @@ def _up(args: argparse.Namespace) -> int:
 
     stack = Stack(_settings(args))
     state = stack.state
-    if running_parts(state):
+    running = running_parts(state)
+    if SUPERVISOR in running or (running and not stack.missing_parts()):
         print("the stack is already running; `i5g stack down` stops it\n")
         status(state, sys.stdout)
         return 0
     clear_stale(state)
-    try:
-        stack.preflight()
-    except ServiceError as exc:
-        raise CommandError(str(exc)) from None
+    resume = bool(running)  # some parts died (kill -9, OOM): start those, leave the running ones alone
+    if not resume:
+        try:
+            stack.preflight()
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from None
     install_signal_handlers()
     if not args.detach:
         state.write_pid(SUPERVISOR, os.getpid())
-    print(f"starting the stack in {state.root}")
+    print(f"starting the {'missing parts of the ' if resume else ''}stack in {state.root}")
     try:
-        stack.up()
-        print_banner(stack, detached=args.detach)
+        if resume:
+            stack.start_missing()
+            status(state, sys.stdout)
+        else:
+            stack.up()
+            print_banner(stack, detached=args.detach)
         if args.detach:
             return 0
         stack.supervise()
@@ -102,11 +114,32 @@ def _up(args: argparse.Namespace) -> int:
         return 0
     except ServiceError as exc:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        stack.stop()
+        if not resume:  # a failed resume leaves the parts that were running alone
+            stack.stop()
         raise CommandError(f"{exc}\n(logs: {state.log_dir})") from None
     finally:
         if not args.detach:
             state.clear_pid(SUPERVISOR)
+    return 0
+
+
+def _fleet(args: argparse.Namespace) -> int:
+    from i5g.cli import CommandError
+    from i5g.stack.process import ServiceError
+    from i5g.stack.stack import Stack
+
+    stack = Stack(_settings(args))
+    if args.fleet_action == "stop":
+        stopped = stack.stop_fleet()
+        print("fleet stopped (it stays stopped until `i5g stack fleet start`)" if stopped else "fleet was not running")
+        return 0
+    if stack.state.live_pid("mosquitto") is None:
+        raise CommandError("the broker is not running: start the stack with `i5g stack up` first")
+    try:
+        started = stack.start_fleet()
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    print("fleet started" if started else "fleet is already running")
     return 0
 
 

@@ -80,13 +80,17 @@ def status(state: StackState, out: TextIO) -> int:
     info = read_info(state)
     urls = info.get("urls", {})
     supervisor = running.get(SUPERVISOR)
-    headline = "running" if all(part in running for part in PARTS) else "stopped" if not running else "partly running"
+    # A part kept stopped on purpose (`i5g stack fleet stop`) does not make the stack "partly running".
+    held = {part for part in PARTS if state.held_path(part).exists()}
+    wanted = [part for part in PARTS if part not in held]
+    headline = "running" if all(part in running for part in wanted) else "stopped" if not running else "partly running"
     out.write(f"stack in {state.root}: {headline}")
     out.write(f" (supervisor pid {supervisor})\n" if supervisor else "\n")
     for part in PARTS:
         pid = running.get(part)
         where = urls.get(URL_OF_PART.get(part, ""), "")
-        out.write(f"  {part:16} {'running' if pid else 'stopped':8} {f'pid {pid}' if pid else '':10} {where}\n")
+        what = "running" if pid else "held" if part in held else "stopped"
+        out.write(f"  {part:16} {what:8} {f'pid {pid}' if pid else '':10} {where}\n")
     if "influxdb" in running and urls.get("influxdb"):
         reader = influx_auth(state.secrets()).reader
         samples = count_field(urls["influxdb"], DATABASE_DEFAULT, MEASUREMENT_KPI, FIELD_SEQ, credentials=reader)
@@ -149,5 +153,6 @@ def down(state: StackState, out: TextIO, timeout: float = 60.0) -> int:
             terminate(pid, 15.0)
     for part in (SUPERVISOR, *PARTS):
         state.clear_pid(part)
+        state.held_path(part).unlink(missing_ok=True)
     out.write("stopped; data kept in " + str(state.root) + " (delete it to start from scratch)\n")
     return 0

@@ -40,6 +40,21 @@ def require_binary(name: str, debian_package: str, extra_dirs: Sequence[str] = (
     return path
 
 
+LOG_GENERATIONS = 3  # <part>.log is this run's; .1 the run before, ... (older ones are deleted)
+
+
+def rotate_log(path: Path, keep: int = LOG_GENERATIONS) -> None:
+    """Start each run of a part with an empty log, so an old warning never looks new."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    path.with_name(f"{path.name}.{keep}").unlink(missing_ok=True)
+    for generation in range(keep - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{generation}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{generation + 1}"))
+    path.replace(path.with_name(f"{path.name}.1"))
+
+
 class ManagedProcess:
     """A child process with a log file, a readiness check and a clean stop (SIGTERM, then SIGKILL)."""
 
@@ -76,6 +91,7 @@ class ManagedProcess:
         if taken:
             raise ServiceError(f"{self.name}: port {taken[0]} on 127.0.0.1 is already in use")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        rotate_log(self.log_path)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 self.argv,

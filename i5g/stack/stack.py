@@ -144,6 +144,8 @@ class Stack:
         os.umask(PRIVATE_UMASK)
         self.state.root.mkdir(parents=True, exist_ok=True)
         make_private(self.state.root)
+        for part in PARTS:  # a full start starts every part, also one held before
+            self.state.held_path(part).unlink(missing_ok=True)
         secrets = self.state.secrets()
         self.auth = influx_auth(secrets)
         try:
@@ -350,21 +352,109 @@ class Stack:
     # ------------------------------------------------------------------------------------------ run, stop
 
     def supervise(self, poll_s: float = 1.0) -> None:
-        """Until a signal: watch the parts; one dying ends the stack with its log tail."""
+        """Until a signal: watch the parts; one that died is started again with backoff (as systemd's
+        Restart=on-failure would), the others keep running. A part the operator stopped on purpose
+        (`i5g stack fleet stop`) is left alone."""
+        secrets = self.state.secrets()
+        restarts = PartRestarts()
         while True:
-            for part, process in self.processes.items():
-                if not process.running():
-                    raise ServiceError(f"{part} stopped unexpectedly:\n{process.log_tail()}")
+            for part in PARTS:
+                if self.held(part) or self.part_running(part):
+                    restarts.ran(part)
+                    continue
+                if not restarts.due(part):
+                    continue
+                process = self.processes.pop(part, None)
+                tail = process.log_tail() if process is not None else ""
+                self.out.write(f"{part} stopped unexpectedly; starting it again (attempt {restarts.attempt(part)})\n")
+                if tail:
+                    self.out.write(tail + "\n")
+                self.out.flush()
+                try:
+                    self.start_part(part, secrets)
+                except ServiceError as exc:
+                    self.out.write(f"{part} did not start: {exc}\n")
+                    self.out.flush()
             time.sleep(poll_s)
+
+    # ------------------------------------------------------------------------------------------ parts
+
+    def part_running(self, part: str) -> bool:
+        process = self.processes.get(part)
+        if process is not None and process.running():
+            return True
+        return self._foreign_pid(part) is not None
+
+    def _foreign_pid(self, part: str) -> int | None:
+        """The live pid of `part` when another `i5g stack` command started it (e.g. `fleet start`)."""
+        process = self.processes.get(part)
+        pid = self.state.live_pid(part)
+        return pid if pid is not None and (process is None or pid != process.pid) else None
+
+    def held(self, part: str) -> bool:
+        """Stopped on purpose (`i5g stack fleet stop`): not missing, not to be restarted."""
+        return self.state.held_path(part).exists()
+
+    def start_part(self, part: str, secrets: dict[str, str] | None = None) -> None:
+        secrets = secrets if secrets is not None else self.state.secrets()
+        starters: dict[str, Callable[[], None]] = {
+            "mosquitto": lambda: self._mosquitto(secrets),
+            "influxdb": self._influxdb,
+            "influx-v2-proxy": self._proxy,
+            "registry": lambda: self._registry(secrets),
+            "collector": lambda: self._collector(secrets),
+            "fleet": self._fleet,
+        }
+        starters[part]()
+
+    def missing_parts(self) -> list[str]:
+        return [part for part in PARTS if not (self.part_running(part) or self.held(part))]
+
+    def start_missing(self) -> list[str]:
+        """Start, in order, the parts that are neither running nor held (e.g. after a kill -9)."""
+        self.began_at = time.time()
+        secrets = self.state.secrets()
+        started = []
+        for part in self.missing_parts():
+            self.step(f"{part:12} was not running: start it", lambda part=part: self.start_part(part, secrets))
+            started.append(part)
+        return started
+
+    def stop_fleet(self) -> bool:
+        """Stop only the simulated gateways and keep them stopped (the supervisor leaves them alone)."""
+        self.state.held_path("fleet").parent.mkdir(parents=True, exist_ok=True)
+        self.state.held_path("fleet").touch()
+        process = self.processes.pop("fleet", None)
+        if process is not None:
+            process.stop()
+        pid = self.state.live_pid("fleet")
+        if pid is not None:
+            stop_pid(pid)
+        self.state.clear_pid("fleet")
+        return pid is not None or process is not None
+
+    def start_fleet(self) -> bool:
+        self.state.held_path("fleet").unlink(missing_ok=True)
+        if self.part_running("fleet"):
+            return False
+        self._fleet()
+        return True
 
     def stop(self) -> None:
         for part in reversed(PARTS):
+            foreign = self._foreign_pid(part)
             process = self.processes.pop(part, None)
+            if foreign is None and (process is None or not process.running()):
+                if process is not None:
+                    self.state.clear_pid(part)
+                continue
+            self.out.write(f"  stopping {part}\n")
+            self.out.flush()
             if process is not None:
-                self.out.write(f"  stopping {part}\n")
-                self.out.flush()
                 process.stop()
-                self.state.clear_pid(part)
+            if foreign is not None:
+                stop_pid(foreign)
+            self.state.clear_pid(part)
 
     def info(self) -> dict[str, Any]:
         return {
@@ -383,6 +473,51 @@ class Stack:
             # Which gateways breach or stay silent on purpose (README "Deployment evidence in the demo").
             "demo_behaviours": {g.gateway_id: g.behaviour for g in self.fleet if g.behaviour != "steady"},
         }
+
+
+def stop_pid(pid: int, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL: a part this process did not start (a detached `up`, a restart)."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+
+
+@dataclass
+class PartRestarts:
+    """Backoff per part: 1 s, 2 s, 4 s ... up to 60 s between attempts; back to 1 s once a part has run
+    for a minute."""
+
+    first_s: float = 1.0
+    max_s: float = 60.0
+    healthy_after_s: float = 60.0
+    attempts: dict[str, int] = field(default_factory=dict)
+    next_at: dict[str, float] = field(default_factory=dict)
+    up_since: dict[str, float] = field(default_factory=dict)
+
+    def ran(self, part: str) -> None:
+        now = time.monotonic()
+        since = self.up_since.setdefault(part, now)
+        if now - since >= self.healthy_after_s:
+            self.attempts.pop(part, None)
+
+    def due(self, part: str) -> bool:
+        self.up_since.pop(part, None)
+        now = time.monotonic()
+        if now < self.next_at.get(part, 0.0):
+            return False
+        attempt = self.attempts.get(part, 0)
+        self.attempts[part] = attempt + 1
+        self.next_at[part] = now + min(self.max_s, self.first_s * 2**attempt)
+        return True
+
+    def attempt(self, part: str) -> int:
+        return self.attempts.get(part, 0)
 
 
 def install_signal_handlers() -> None:

@@ -68,6 +68,10 @@ class StackState:
     def log(self, part: str) -> Path:
         return self.log_dir / f"{part}.log"
 
+    def held_path(self, part: str) -> Path:
+        """Present while the operator keeps `part` stopped (`i5g stack fleet stop`)."""
+        return self.run_dir / f"{part}.held"
+
     # ------------------------------------------------------------------------------------------- secrets
 
     def secrets(self) -> dict[str, str]:

@@ -27,8 +27,11 @@ class BrokerSettings(I5GSettings):
     admin_password: SecretStr = SecretStr("")
     ca_file: Path | None = None  # for mqtts:// with a private CA; None = system trust store
     timeout_s: float = Field(5.0, gt=0, le=120)
+    # mqtt(s)://host:port as gateways reach the broker, for the agent configuration handed over with a new
+    # gateway's password (registry/gateways/agent_config.py); None: the admin_url's.
+    agent_url: str | None = None
 
-    @field_validator("admin_url")
+    @field_validator("admin_url", "agent_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value in (None, ""):

@@ -9,7 +9,9 @@ from i5g import contract
 from registry.auth.deps import CollectorPrincipal, OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.gateways import service
+from registry.gateways.agent_config import handover
 from registry.gateways.managers import GatewayManager
+from registry.gateways.models import Gateway
 from registry.gateways.schemas import (
     Directory,
     GatewayCreate,
@@ -54,7 +56,7 @@ def report_status(session: SessionDep, _caller: CollectorPrincipal, body: Status
 
 @router.post("", response_model=GatewayOut, status_code=status.HTTP_201_CREATED)
 def create_gateway(session: SessionDep, _staff: StaffPrincipal, body: GatewayCreate) -> GatewayOut:
-    return GatewayOut.model_validate(service.create_gateway(session, body))
+    return with_handover(service.create_gateway(session, body))
 
 
 @router.get("/{gateway_id}", response_model=GatewayOut)
@@ -65,7 +67,7 @@ def get_gateway(session: SessionDep, principal: OptionalPrincipal, gateway_id: s
 
 @router.patch("/{gateway_id}", response_model=GatewayOut)
 def update_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str, body: GatewayUpdate) -> GatewayOut:
-    return GatewayOut.model_validate(service.update_gateway(session, gateway_id, body))
+    return with_handover(service.update_gateway(session, gateway_id, body))
 
 
 @router.post(
@@ -90,3 +92,19 @@ def rotate_gateway_password(
 def delete_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str) -> Response:
     service.delete_gateway(session, gateway_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def with_handover(gateway: Gateway) -> GatewayOut:
+    """The answer; when it carries the new password (shown once), also the ready agent configuration."""
+    from registry.broker.settings import BrokerSettings
+
+    out = GatewayOut.model_validate(gateway)
+    if out.broker_password:
+        ready = handover(gateway.id, gateway.use_case.scenario_key, out.broker_password, BrokerSettings.load())
+        if ready is not None:
+            out.agent_config, out.install_commands, out.broker_ca_pem = (
+                ready.agent_config,
+                ready.install_commands,
+                ready.ca_pem,
+            )
+    return out

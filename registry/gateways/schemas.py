@@ -85,6 +85,11 @@ class GatewayOut(BaseModel):
     # broker_username = "gw." + gateway id (i5g.contract.broker_username).
     broker_password: str | None = None
     broker_username: str | None = None
+    # With the password: the gateway's ready agent configuration (agent.toml, no secret in it) and the
+    # commands that install and start the agent with it (registry/gateways/agent_config.py).
+    agent_config: str | None = None
+    install_commands: list[str] | None = None
+    broker_ca_pem: str | None = None  # save as ca.pem next to agent.toml when the broker's CA is private
 
     @model_validator(mode="after")
     def _username_with_password(self) -> GatewayOut:

@@ -432,6 +432,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "对已发布案例的修改：决定前公开的仍是已批准的版本。",
         "Change to a published case: the approved version stays public until you decide.",
     ),
+    # gateway agent hand-over (registry/gateways/agent_config.py)
+    "gateway.agent_title": ("网关代理配置（含密码，仅显示一次）", "Agent configuration for this gateway (shown once)"),
+    "gateway.agent_help": (
+        "在网关上将下面的配置保存为 agent.toml（不含密码），然后按顺序执行安装命令；密码写入仅 root 可读的文件。",
+        "Save the configuration below as agent.toml on the gateway (it holds no secret), then run the commands "
+        "in order; the password goes into a file only root can read.",
+    ),
+    "gateway.agent_config": ("agent.toml", "agent.toml"),
+    "gateway.agent_commands": ("安装并启动", "Install and start"),
+    "gateway.agent_ca": ("ca.pem（消息服务器 CA）", "ca.pem (the broker's CA)"),
 }
 
 

@@ -30,8 +30,14 @@ def test_created_gateway_gets_credentials_once_and_disable_kicks_it(
     password = created.json()["broker_password"]
     assert created.json()["broker_username"] == USER  # the gateway namespace, not the plain id
     assert password and len(password) >= 32
+    # With it, the ready agent configuration (no secret inside) and the install commands.
+    body = created.json()
+    assert 'gateway_id = "gw-reg-1"' in body["agent_config"] and password not in body["agent_config"]
+    assert f"port = {secure_mosquitto.port}" in body["agent_config"]
+    assert any(password in command for command in body["install_commands"])
     # Shown once: reading the gateway again does not reveal it.
-    assert registry.request("GET", "/api/v1/gateways/gw-reg-1").json()["broker_password"] is None
+    again = registry.request("GET", "/api/v1/gateways/gw-reg-1").json()
+    assert again["broker_password"] is None and again["agent_config"] is None and again["install_commands"] is None
 
     gateway = peers(secure_mosquitto.port, USER, password, USER)
     gateway.client.reconnect_delay_set(60, 60)

@@ -178,6 +178,28 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     assert status.returncode == 0, status.stdout
     assert ": running" in status.stdout and "fleet            running" in status.stdout
 
+    # A part that dies is started again by the supervisor (the others keep running), with a fresh log.
+    parts = StackState(state)
+    collector_pid = parts.live_pid("collector")
+    assert collector_pid is not None
+    os.kill(collector_pid, signal.SIGKILL)
+    first.wait_for_line("collector stopped unexpectedly; starting it again")
+    assert wait_for(lambda: parts.live_pid("collector") not in (None, collector_pid), 60), first.output
+    assert (state / "logs" / "collector.log.1").exists()
+    assert first.proc.poll() is None
+
+    # The fleet alone: stopped on purpose it stays stopped (not restarted, the stack still "running").
+    stop = run(stack_env, "stack", "fleet", "stop")
+    assert stop.returncode == 0 and "fleet stopped" in stop.stdout, stop.stdout + stop.stderr
+    time.sleep(2.5)  # longer than the supervisor's first backoff step
+    held = run(stack_env, "stack", "status")
+    assert held.returncode == 0 and "fleet            held" in held.stdout, held.stdout
+    start = run(stack_env, "stack", "fleet", "start")
+    assert start.returncode == 0 and "fleet started" in start.stdout, start.stdout + start.stderr
+    assert "fleet            running" in run(stack_env, "stack", "status").stdout
+    time.sleep(2.5)  # the supervisor adopts the fleet started by the other command: no second one
+    assert "fleet stopped unexpectedly" not in first.output, first.output
+
     # `up` twice is safe: it reports the running stack and starts nothing.
     pids_before = sorted((state / "run").glob("*.pid"))
     again = run(stack_env, "stack", "up")
@@ -249,6 +271,18 @@ def test_detached_stack_keeps_running_until_down(stack_env: dict[str, str], up_p
     assert wait_for(lambda: gateway_ids <= set(samples_by_gateway(stack_env, since_ms)), 30)
     status = run(stack_env, "stack", "status")
     assert status.returncode == 0 and "fleet            running" in status.stdout, status.stdout
+
+    # A part died (kill -9): `up --detach` starts it and only it.
+    parts = StackState(state)
+    collector_pid, registry_pid = parts.live_pid("collector"), parts.live_pid("registry")
+    assert collector_pid is not None and registry_pid is not None
+    os.kill(collector_pid, signal.SIGKILL)
+    assert wait_for(lambda: parts.live_pid("collector") is None, 10)
+    assert run(stack_env, "stack", "status").returncode == 1
+    again = subprocess.run(i5g("stack", "up", "--detach"), env=stack_env, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0 and "starting the missing parts" in again.stdout, again.stdout + again.stderr
+    assert parts.live_pid("registry") == registry_pid
+    assert run(stack_env, "stack", "status").returncode == 0
 
     down = run(stack_env, "stack", "down")
     assert down.returncode == 0, down.stdout + down.stderr

@@ -3,7 +3,13 @@ one-time password shown on the page lets the gateway connect; a broker outage st
 
 from __future__ import annotations
 
+import html
+import os
+import subprocess
 import threading
+import time
+import tomllib
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -12,7 +18,9 @@ from sqlalchemy import func, select
 
 from i5g.contract import broker_username
 from i5g.stack.mosquitto import MosquittoServer
+from registry.gateways.agent_config import PASSWORD_PATH
 from registry.gateways.models import Gateway
+from tests.agent.conftest import I5G
 from tests.web.conftest import Registry, csrf_of, login
 
 
@@ -70,3 +78,45 @@ def test_broker_outage_stores_nothing(client: TestClient, registry: Registry, wi
     assert page.status_code == 503 and 'id="form-error"' in page.text
     assert 'value="zt-vision-02"' in page.text
     assert registry.run(lambda s: s.scalar(select(func.count()).select_from(Gateway))) == 0
+
+
+def test_page_hands_over_an_agent_configuration_that_connects(
+    client: TestClient, registry: Registry, with_broker: MosquittoServer, tmp_path: Path
+) -> None:
+    """The configuration and commands shown with the password are enough: a real agent started with that
+    agent.toml (password in the file the commands name) connects to the broker and publishes."""
+    url, token = _gateway_form(client, registry)
+    page = client.post(url, data={"id": "zt-vision-03", "site_name": "二号厂房", "csrf_token": token})
+    assert page.status_code == 201
+    password = page.text.split('id="gateway-password">')[1].split("<")[0]
+    config_text = html.unescape(page.text.split('id="agent-config">')[1].split("</pre>")[0])
+    commands = html.unescape(page.text.split('id="agent-commands">')[1].split("</pre>")[0]).splitlines()
+    assert password not in config_text  # the configuration holds no secret
+    assert any(password in command and PASSWORD_PATH in command for command in commands)
+    assert any("systemctl enable --now i5g-agent" in command for command in commands)
+    agent = tomllib.loads(config_text)["agent"]
+    assert agent["gateway_id"] == "zt-vision-03"
+    assert (agent["mqtt"]["host"], agent["mqtt"]["port"]) == ("127.0.0.1", with_broker.port)
+    assert {name for name, section in agent["sources"].items() if section["enabled"]} >= {"host", "probe"}
+
+    (tmp_path / "agent.toml").write_text(config_text)
+    (tmp_path / "password").write_text(password)
+    env = {
+        **os.environ,
+        "I5G_AGENT_MQTT__PASSWORD_FILE": str(tmp_path / "password"),  # what systemd's credential would be
+        "I5G_AGENT_STATE_DIR": str(tmp_path / "state"),
+        "I5G_AGENT_INTERVAL_S": "0.2",
+    }
+    log = tmp_path / "agent.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [I5G, "agent", "run", "--config", str(tmp_path / "agent.toml")], stdout=out, stderr=out, env=env
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while "zt-vision-03: connected" not in log.read_text(errors="replace"):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(10)

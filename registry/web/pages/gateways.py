@@ -14,10 +14,12 @@ from starlette.responses import HTMLResponse, Response
 from i5g.contract import broker_username
 from registry.accounts.csrf import require_csrf
 from registry.broker.hooks import BrokerFailure
+from registry.broker.settings import BrokerSettings
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.errors import Conflict, FieldInvalid
 from registry.gateways import models as gateway_models
+from registry.gateways.agent_config import handover
 from registry.gateways.schemas import GatewayCreate
 from registry.gateways.service import create_gateway, rotate_password
 from registry.usecases.models import UseCase
@@ -95,6 +97,9 @@ async def gateway_create(request: Request, use_case_id: int, session: SessionDep
         return _form(request, use_case, values, {}, status_code=503, form_error=t("gateway.broker_unavailable"))
     gateway, username, password = one_time_credentials(created)
     context = {"uc": use_case, "gateway": gateway, "username": username, "password": password, "nav": "mine"}
+    ready = handover(gateway.id, use_case.scenario_key, password, BrokerSettings.load()) if password else None
+    if ready is not None:
+        context.update(agent_config=ready.agent_config, install_commands=ready.install_commands, ca_pem=ready.ca_pem)
     return render(request, "gateway_created.html", context, status_code=201)
 
 

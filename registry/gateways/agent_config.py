@@ -1,0 +1,133 @@
+"""A ready edge-agent configuration for a newly registered gateway, handed over with its password (once).
+
+The TOML is built from the agent's own settings model (edge_agent.settings.AgentSettings validates it, so a
+key the agent does not know cannot be handed out), with the broker address gateways use, its TLS CA, the
+gateway id and the sources the use case's scenario needs:
+- host and probe (of the broker) always: every gateway has them;
+- modem_mm when the scenario bounds a radio KPI (RSRP, SINR ...);
+- the scenario's own KPIs (AGV position error, ...) come from the plant (Modbus registers), which the registry
+  cannot know: they are named in a comment.
+The password is not written into the TOML: the install commands put it in a root-only file that
+systemd hands to the agent as a credential (`mqtt.password_file`), so the configuration holds no secret.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from i5g import contract
+from i5g.scenarios import bounds_for
+
+# The paths of deploy/systemd/i5g-agent.service and docs/operations.md "Edge gateway".
+CONFIG_PATH = "/etc/i5g/agent.toml"
+PASSWORD_PATH = "/etc/i5g/mqtt-password"  # handed to the agent by systemd LoadCredential=
+CREDENTIAL_PATH = "/run/credentials/i5g-agent.service/mqtt-password"
+CA_PATH = "/etc/i5g/ca.pem"
+
+
+@dataclass(frozen=True)
+class BrokerEndpoint:
+    host: str
+    port: int
+    tls: bool
+    ca_pem: str | None = None  # the private CA gateways must trust (None: the system trust store)
+
+
+def broker_endpoint(settings: Any) -> BrokerEndpoint | None:
+    """From registry.broker.settings.BrokerSettings; None without a broker (then there is no password either)."""
+    url = settings.agent_url or settings.admin_url
+    if url is None:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    tls = parts.scheme == "mqtts"
+    ca_pem = settings.ca_file.read_text() if tls and settings.ca_file is not None else None
+    return BrokerEndpoint(parts.hostname or "127.0.0.1", parts.port or (8883 if tls else 1883), tls, ca_pem)
+
+
+@dataclass(frozen=True)
+class Handover:
+    agent_config: str  # agent.toml
+    install_commands: list[str]
+    ca_pem: str | None  # ca.pem, when the broker's CA is private
+
+
+def handover(gateway_id: str, scenario_key: str, password: str | None, settings: Any) -> Handover | None:
+    """What a gateway whose password is being shown (once) needs to run the agent; None without a password."""
+    broker = broker_endpoint(settings) if password else None
+    if broker is None or password is None:
+        return None
+    config = agent_config_toml(gateway_id, scenario_key, broker)
+    return Handover(config, install_commands(password, broker), broker.ca_pem)
+
+
+def sources_for(scenario_key: str) -> tuple[dict[str, Any], list[str]]:
+    """(the [agent.sources] tables, the scenario KPIs no generic source provides)."""
+    kpis = {requirement.kpi for requirement in bounds_for(scenario_key) if requirement.kpi}
+    groups = {contract.KPIS[name].group for name in kpis if name in contract.KPIS}
+    sources: dict[str, Any] = {"host": {"enabled": True}, "probe": {"enabled": True}}
+    if "radio" in groups:
+        sources["modem_mm"] = {"enabled": True}
+    plant = sorted(name for name in kpis if name in contract.KPIS and contract.KPIS[name].group == "scenario")
+    return sources, plant
+
+
+def agent_settings(gateway_id: str, scenario_key: str, broker: BrokerEndpoint) -> dict[str, Any]:
+    sources, _ = sources_for(scenario_key)
+    mqtt: dict[str, Any] = {"host": broker.host, "port": broker.port, "password_file": CREDENTIAL_PATH}
+    if broker.tls:
+        mqtt["tls"] = {"enabled": True, **({"ca_file": CA_PATH} if broker.ca_pem else {})}
+    return {"gateway_id": gateway_id, "mqtt": mqtt, "sources": sources}
+
+
+def _toml_value(value: Any) -> str:
+    # JSON strings, numbers, booleans and arrays of them are valid TOML (basic strings share JSON's escapes).
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _tables(prefix: str, data: dict[str, Any], out: list[str]) -> None:
+    scalars = {key: value for key, value in data.items() if not isinstance(value, dict)}
+    out.append(f"[{prefix}]")
+    out.extend(f"{key} = {_toml_value(value)}" for key, value in scalars.items())
+    out.append("")
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _tables(f"{prefix}.{key}", value, out)
+
+
+def agent_config_toml(gateway_id: str, scenario_key: str, broker: BrokerEndpoint) -> str:
+    from edge_agent.settings import AgentSettings  # the agent's model checks every key handed out
+
+    settings = agent_settings(gateway_id, scenario_key, broker)
+    AgentSettings.model_validate(settings)
+    _, plant = sources_for(scenario_key)
+    out = [f"# i5g edge agent for gateway {gateway_id} (scenario {scenario_key}), generated by the registry.", ""]
+    _tables("agent", settings, out)
+    if plant:
+        out.append(f"# Scenario KPIs {', '.join(plant)} come from the plant: map them with [agent.sources.modbus]")
+        out.append("# registers (deploy/agent.example.toml shows the format).")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def install_commands(password: str, broker: BrokerEndpoint) -> list[str]:
+    """What to run on the gateway, in order (agent.toml saved next to where the commands run)."""
+    commands = [
+        "sudo apt-get update && sudo apt-get install -y python3-venv",
+        "sudo python3 -m venv /opt/i5g/venv && sudo /opt/i5g/venv/bin/pip install 'industrial5g[agent]'",
+        "sudo install -d -m 0755 /etc/i5g",
+        f"sudo install -m 0644 agent.toml {CONFIG_PATH}",
+        f"sudo install -m 0600 /dev/null {PASSWORD_PATH}",
+        f"printf %s {shlex.quote(password)} | sudo tee {PASSWORD_PATH} > /dev/null",
+    ]
+    if broker.tls and broker.ca_pem:
+        commands.append(f"sudo install -m 0644 ca.pem {CA_PATH}")
+    commands += [
+        # Outside systemd the credential is not mounted: point the check at the file itself.
+        f"sudo I5G_AGENT_MQTT__PASSWORD_FILE={PASSWORD_PATH} /opt/i5g/venv/bin/i5g agent check --config {CONFIG_PATH}",
+        "sudo cp i5g-agent.service /etc/systemd/system/ && sudo systemctl daemon-reload",
+        "sudo systemctl enable --now i5g-agent",
+    ]
+    return commands
