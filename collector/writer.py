@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from i5g.contract import (
+    FIELD_DEAD_LETTER_SAMPLE_TS,
     FIELD_LAT,
     FIELD_LON,
     FIELD_SEQ,
@@ -106,7 +107,7 @@ def dead_letter_line(
     tags = tag_set((("gateway", gateway), ("reason", reason)))
     fields: dict[str, FieldValue] = {"count": count, "detail": detail[:500], "topic": topic[:300]}
     if sample_ts is not None:
-        fields["sample_ts"] = sample_ts
+        fields[FIELD_DEAD_LETTER_SAMPLE_TS] = sample_ts
     if key is not None:
         fields["key"] = key
     return line(MEASUREMENT_DEAD_LETTER, tags, fields, ts_ms)

@@ -308,3 +308,5 @@ def sla_flag_field(kpi_name: str) -> str:
 # location with every status point when the registry has one; the dashboards' geomap reads them from here.
 FIELD_LAT = "lat"
 FIELD_LON = "lon"
+# dead_letter: stamped when the message first arrived; the rejected sample's own ts (when it had one) is a field.
+FIELD_DEAD_LETTER_SAMPLE_TS = "sample_ts"

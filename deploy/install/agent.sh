@@ -27,7 +27,7 @@ sed -e "s|^gateway_id = \"[^\"]*\"|gateway_id = \"$gateway\"|" \
     -e "s|^port = 8883|port = $port|" \
     -e "s|^password_file = \"/etc/i5g/mqtt-password\"|password_file = \"$etc/mqtt-password\"|" \
     -e "s|^# ca_file = \"/etc/i5g/ca.crt\"|ca_file = \"$etc/ca.crt\"|" \
-    -e "s|^targets = \\[.*\\]|targets = [\"$host:$port\"]|" \
+    -e "s|^targets = \\[[^]]*\\]|targets = [\"$host:$port\"]|" \
     "$example" > "$etc/agent.toml"
 chmod 0644 "$etc/agent.toml"
 echo "wrote $etc/agent.toml and $etc/mqtt-password; check with: i5g agent check --config $etc/agent.toml"

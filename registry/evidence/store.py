@@ -13,6 +13,7 @@ from functools import cache
 from collector.writer import format_field, tag_set
 from i5g import scenarios
 from i5g.contract import (
+    FIELD_DEAD_LETTER_SAMPLE_TS,
     FIELD_SLA_OK,
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
@@ -151,18 +152,25 @@ def read_status(
 def read_dead_letters(
     client: InfluxClient, start: int, end: int, gateways: Iterable[str]
 ) -> dict[str, list[tuple[int, int]]]:
+    """(ts, count) of each gateway's dead letters that belong to [start, end): a rejected sample belongs to the
+    time it was measured (its `sample_ts`), even though the record is stamped when it arrived, which may be
+    hours later (a spool draining); a message with nothing usable belongs to its arrival."""
     names = sorted(set(gateways))
     if not names:
         return {}
     measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_DEAD_LETTER)
+    # Arrival is never before the measurement (up to clock skew), but may be long after the window's end.
     statement = (
-        f'SELECT "count" FROM {measurement} WHERE {_time_range(start, end)} AND {any_of("gateway", names)}'
-        ' GROUP BY "gateway"'
+        f'SELECT "count", "{FIELD_DEAD_LETTER_SAMPLE_TS}" FROM {measurement} WHERE time >= {start}ms'
+        f' AND {any_of("gateway", names)} GROUP BY "gateway"'
     )
     result: dict[str, list[tuple[int, int]]] = {}
     for series in client.query(statement):
         gateway = series.tags.get("gateway", "")
-        result[gateway] = [(int(ts), int(count or 0)) for ts, count in series.values]
+        for arrived, count, sample_ts in series.values:
+            ts = int(sample_ts) if sample_ts is not None else int(arrived)
+            if start <= ts < end:
+                result.setdefault(gateway, []).append((ts, int(count or 0)))
     return result
 
 

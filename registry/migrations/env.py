@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 import registry.models  # noqa: F401  (registers every table on Base.metadata)
 from registry.db import Base, make_engine
@@ -33,13 +35,33 @@ def run_migrations_online() -> None:
     if not url:
         raise RuntimeError("no database URL: call registry.db.migrate(url)")
     engine = make_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table (create new, copy, DROP old, rename); with foreign keys enforced the DROP of
+        # a referenced table (enterprises, use_cases) fails. SQLite's documented procedure for such changes:
+        # foreign keys off outside the transaction, then foreign_key_check before the commit.
+        event.listen(engine, "connect", _foreign_keys_off)
     try:
         with engine.connect() as connection:
             _configure(connection)
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
     finally:
         engine.dispose()
+
+
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:10]}")
 
 
 if context.is_offline_mode():

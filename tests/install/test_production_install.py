@@ -330,7 +330,9 @@ def test_documented_install_from_the_wheel_delivers_a_sample(
             timeout=60,
             check=False,
         )
-        assert "tls: ok" in check.stdout and f"mqtt: ok CONNECT as {gateway_id} accepted" in check.stdout, check.stdout
+        assert "tls: ok" in check.stdout and f"mqtt: ok CONNECT as gw.{gateway_id} accepted" in check.stdout, (
+            check.stdout
+        )
         agent_log = gateway.start_unit("i5g-agent.service")
 
         def stored() -> list:

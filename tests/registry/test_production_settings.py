@@ -67,7 +67,7 @@ def _paths(settings: RegistrySettings) -> dict[str, int]:
     transport = httpx.ASGITransport(app=create_app(settings))
 
     async def get_all() -> dict[str, int]:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             return {path: (await client.get(path)).status_code for path in ("/docs", "/redoc", "/openapi.json")}
 
     import asyncio

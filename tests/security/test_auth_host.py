@@ -28,7 +28,7 @@ def _redirects(client: TestClient, host: str) -> dict[str, str]:
     note("GET /my/usecases/ (trailing slash)", client.get("/my/usecases/", headers=headers))
     note("GET /lang/en", client.get("/lang/en", headers=headers))
     signup = {"email": "someone@example.cn", "password": "a-long-password-1", "name": "主机头测试企业"}
-    signup |= {"province": "江苏", "city": "常州", "industry": "装备制造"}
+    signup |= {"province": "江苏", "city": "常州", "industry": "装备制造", "industry_code": "C35"}
     signup["csrf_token"] = csrf_of(client.get("/signup").text)
     note("POST /signup", client.post("/signup", data=signup, headers=headers))
     form = {"email": ENTERPRISE_EMAIL, "password": PASSWORD, "csrf_token": csrf_of(client.get("/login").text)}

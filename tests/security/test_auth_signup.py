@@ -44,6 +44,7 @@ def _signup(client: TestClient, email: str, n: int, hasher: CountingHasher) -> t
         "province": "江苏",
         "city": "常州",
         "industry": "装备制造",
+        "industry_code": "C35",
         "csrf_token": token,
     }
     before = hasher.hashes

@@ -80,6 +80,7 @@ def test_sign_up_refuses_a_look_alike_of_a_registered_enterprise(registry_server
             "province": "江苏",
             "city": "常州",
             "industry": "钢铁",
+            "industry_code": "C31",
         }
         response = http.post("/signup", data=form, headers={"Accept-Language": "en"})
         assert response.status_code == 409, (name, response.status_code)
