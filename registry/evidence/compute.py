@@ -391,7 +391,7 @@ def unavailable_periods(aggregates: Iterable[MinuteAggregate]) -> list[Period]:
             run.append(aggregate)
         if run:
             periods.append(_period(gateway, run))
-    periods.sort(key=lambda p: (p.start - p.end, p.start))
+    periods.sort(key=lambda p: (p.start - p.end, p.start, p.gateway))
     return periods
 
 
