@@ -15,7 +15,7 @@ import pytest
 from i5g.cli import build_parser
 
 UNITS = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
-OURS = ("i5g-registry.service", "i5g-collector.service")
+OURS = ("i5g-registry.service", "i5g-collector.service", "i5g-evidence-rollup.service")
 INSTALLED_I5G = "/opt/i5g/venv/bin/i5g"
 
 
