@@ -147,7 +147,7 @@ def registry_db(root: Path, fleet: int) -> str:
         session.execute(
             insert(Gateway),
             [{"id": f"gw-bench-{i}", "use_case_id": ids[0], "site_name": "bench"} for i in range(10)]
-            + [{"id": f"gw-fleet-{uc}", "use_case_id": uc, "site_name": "bench", "online": True} for uc in ids],
+            + [{"id": f"gw-fleet-{uc}", "use_case_id": uc, "site_name": "bench", "online": True} for uc in ids[1:]],
         )
         session.get(UseCase, ids[0]).scenario_key = "agv"  # type: ignore[union-attr]
     engine.dispose()

@@ -348,15 +348,17 @@ def fleet_evidence(
         )
     span = (collected.covered_until or end) - start
     by_use_case: dict[str, list[compute.MinuteAggregate]] = {}
+    seen: dict[str, set[str]] = {}
     last: dict[str, int] = {}
-    for (uc, _gw), buckets in collected.buckets.items():
+    for (uc, gw), buckets in collected.buckets.items():
         by_use_case.setdefault(uc, []).extend(buckets.values())
+        seen.setdefault(uc, set()).add(gw)
     for (uc, _gw), ts in collected.last_ts.items():
         last[uc] = max(last.get(uc, 0), ts)
     rows = []
     for use_case in use_cases:
         key = str(use_case.id)
-        gateways = {g.id for g in use_case.gateways} | {gw for (uc, gw) in collected.buckets if uc == key}
+        gateways = {g.id for g in use_case.gateways} | seen.get(key, set())
         total = compute.totals(by_use_case.get(key, []))
         shares = compute.availability(total, span * max(1, len(gateways)), profiles[key].availability_target_pct)
         enterprise = use_case.enterprise

@@ -349,11 +349,13 @@ def rollup_buckets(
         elif not counters_only:
             statements.append(
                 f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {source} WHERE {where} AND "unavail_ms" > 0'
+                ' GROUP BY "gateway"'
             )
-    unavailable_hours: list[tuple[int, int]] = []
+    unavailable_hours: list[tuple[str, int, int]] = []
     for series in client.query("; ".join(statements)):
         if series.columns == ["time", "hour_unavail_ms"]:
-            unavailable_hours += [(int(t), int(v)) for t, v in series.values]
+            gateway = series.tags.get("gateway", "")
+            unavailable_hours += [(gateway, int(t), int(v)) for t, v in series.values]
         else:
             _take(series, into)
     if unavailable_hours:
@@ -361,9 +363,13 @@ def rollup_buckets(
     into.sources.add("rollup")
 
 
-def _unavailable_minutes(client: InfluxClient, start: int, end: int, use_cases: Sequence[str] | None) -> str:
+def _unavailable_minutes(
+    client: InfluxClient, start: int, end: int, use_cases: Sequence[str] | None, gateway: str | None = None
+) -> str:
     source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
     where = _time_range(start, end) + _use_case_filter(use_cases)
+    if gateway is not None:
+        where += " AND " + any_of("gateway", [gateway])
     bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
     return (
         f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {source}'
@@ -388,28 +394,32 @@ def _take(series: Series, into: Collected) -> None:
 
 
 def _unavailable_in_hours(
-    client: InfluxClient, hours: list[tuple[int, int]], use_cases: Sequence[str] | None, into: Collected, worst: int
+    client: InfluxClient,
+    hours: list[tuple[str, int, int]],
+    use_cases: Sequence[str] | None,
+    into: Collected,
+    worst: int,
 ) -> None:
-    """Minute rows of the runs of hours with unavailable time, biggest runs first, until the `worst` longest
-    periods are known: a period never leaves its run (the hours around it had none), so once `worst` periods
-    are at least as long as the next run's whole unavailable time, no later run can hold a longer one."""
-    totals: dict[int, int] = {}
-    for hour, unavailable in hours:
-        totals[hour] = totals.get(hour, 0) + unavailable
-    runs: list[tuple[int, int, int]] = []  # (unavailable ms, start, end)
-    for hour in sorted(totals):
-        if runs and runs[-1][2] == hour:
-            total, first, _ = runs[-1]
-            runs[-1] = (total + totals[hour], first, hour + HOUR_MS)
+    """Minute rows of each gateway's runs of hours with unavailable time, biggest runs first, until the `worst`
+    longest periods are known: a period never leaves its gateway's run (the hours around it had none), so once
+    `worst` periods are at least as long as the next run's whole unavailable time, no later run can hold a
+    longer one."""
+    runs: list[tuple[int, str, int, int]] = []  # (unavailable ms, gateway, start, end)
+    for gateway, hour, unavailable in sorted(hours):
+        if runs and runs[-1][1] == gateway and runs[-1][3] == hour:
+            total, _, first, _ = runs[-1]
+            runs[-1] = (total + unavailable, gateway, first, hour + HOUR_MS)
         else:
-            runs.append((totals[hour], hour, hour + HOUR_MS))
-    runs.sort(reverse=True)
-    for index in range(0, len(runs), 50):
-        batch = runs[index : index + 50]
-        for series in client.query("; ".join(_unavailable_minutes(client, a, b, use_cases) for _, a, b in batch)):
+            runs.append((unavailable, gateway, hour, hour + HOUR_MS))
+    runs.sort(key=lambda run: (-run[0], run[1], run[2]))
+    batch_size = 20
+    for index in range(0, len(runs), batch_size):
+        batch = runs[index : index + batch_size]
+        statements = [_unavailable_minutes(client, a, b, use_cases, gateway) for _, gateway, a, b in batch]
+        for series in client.query("; ".join(statements)):
             _take(series, into)
         lengths = sorted((p.end - p.start for p in unavailable_periods(a for _, a in into.unavailable)), reverse=True)
-        following = runs[index + 50][0] if index + 50 < len(runs) else None
+        following = runs[index + batch_size][0] if index + batch_size < len(runs) else None
         if following is None or (len(lengths) >= worst and lengths[worst - 1] >= following):
             return
 

@@ -15,7 +15,12 @@ import pytest
 from i5g.cli import build_parser
 
 UNITS = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
-OURS = ("i5g-registry.service", "i5g-collector.service", "i5g-influx-v2proxy.service")
+OURS = (
+    "i5g-registry.service",
+    "i5g-collector.service",
+    "i5g-influx-v2proxy.service",
+    "i5g-evidence-rollup.service",
+)
 STATELESS = ("i5g-influx-v2proxy.service",)
 INSTALLED_I5G = "/opt/i5g/venv/bin/i5g"
 
