@@ -50,7 +50,10 @@ class KpiEvidence(BaseModel):
 class GatewayEvidence(BaseModel):
     gateway_id: str
     samples: int
-    availability_pct: float | None = Field(description="TS 22.104 availability over the time with data; null: none")
+    availability_pct: float | None = Field(
+        description="TS 22.104 availability: the available share of the window (no data is never available); "
+        "null when the window holds no data"
+    )
     no_data_pct: float
     online_pct: float | None = Field(description="share of the window gateway_status said online; null: unknown")
     last_sample: datetime | None
@@ -101,8 +104,8 @@ class UseCaseEvidence(BaseModel):
     end: datetime = Field(serialization_alias="to")
     samples: int
     availability_pct: float | None = Field(
-        description="TS 22.104 communication service availability: available time / (available + unavailable "
-        "time), over all gateways; null when there is no data"
+        description="TS 22.104 communication service availability: the available share of the window's "
+        "gateway-time (time without data is never available, docs/evidence.md); null when there is no data"
     )
     unavailable_pct: float = Field(description="share of the window (gateway-time) that was unavailable")
     available_pct: float = Field(description="share of the window (gateway-time) that was available")
