@@ -117,6 +117,19 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def database_busy_error(what: str) -> OperationalError:
+    """What SQLite itself raises when busy_timeout runs out; answered 503 + Retry-After (registry/errors.py)."""
+    return OperationalError(what, None, sqlite3.OperationalError("database is locked"))
+
+
+def pool_capacity(engine: Engine) -> int:
+    """How many connections the engine's pool hands out at most (QueuePool: size + overflow)."""
+    pool = engine.pool
+    size = pool.size() if hasattr(pool, "size") else 5
+    overflow = getattr(pool, "_max_overflow", 10)
+    return max(1, size + max(0, overflow))
+
+
 def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
     """One unit of work: commit on normal exit, roll back on any exception (then re-raise).
 
@@ -125,8 +138,7 @@ def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Itera
     `for session in transaction(...)` loop early (return, break) closes the generator and rolls back."""
     writer_lock = _sqlite_writer_locks.get(factory.kw.get("bind")) if writes else None  # type: ignore[arg-type]
     if writer_lock is not None and not writer_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
-        # What SQLite itself raises when busy_timeout runs out; answered 503 + Retry-After (registry/errors.py).
-        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        raise database_busy_error("BEGIN IMMEDIATE")
     session = factory()
     try:
         if writes:
