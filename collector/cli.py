@@ -23,13 +23,9 @@ def _run(args: argparse.Namespace) -> int:
 
     from collector.app import run
     from collector.settings import CollectorSettings
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import load_settings
 
-    try:
-        settings = CollectorSettings.load(args.config)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    settings = load_settings(CollectorSettings, args.config)
     from i5g.secret_policy import refuse_weak_secrets
 
     password = settings.mqtt_password.get_secret_value() if settings.mqtt_password else None

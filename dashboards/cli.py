@@ -69,13 +69,9 @@ def _needs_extra(handler: Callable[[argparse.Namespace], int]) -> Callable[[argp
 
 def _settings(**overrides: object) -> DashboardsSettings:
     from dashboards.settings import DashboardsSettings
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import load_settings
 
-    try:
-        return DashboardsSettings.load(**{key: value for key, value in overrides.items() if value is not None})
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    return load_settings(DashboardsSettings, **{key: value for key, value in overrides.items() if value is not None})
 
 
 @_needs_extra

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from i5g.cli import CommandError
+from i5g.cli import CommandError, load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -54,13 +54,8 @@ def register(subparsers: Any) -> None:
 
 def _load(cls_name: str, config: Path | None, **overrides: Any) -> Any:
     import edge_agent.settings as settings_module
-    from i5g.settings import SettingsError
 
-    cls = getattr(settings_module, cls_name)
-    try:
-        return cls.load(config, **overrides)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    return load_settings(getattr(settings_module, cls_name), config, **overrides)
 
 
 def _resolved(config: Path | None) -> dict[str, Any]:

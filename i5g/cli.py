@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from i5g import __version__
 
@@ -29,6 +30,17 @@ PARTS: dict[str, str] = {
 
 class CommandError(Exception):
     """A failure the user can act on: printed as one line, exit status 2, no traceback."""
+
+
+def load_settings(settings_class: Any, *args: Any, **overrides: Any) -> Any:
+    """A part's settings (`settings_class.load(...)`), or a CommandError saying what is wrong: one line for the
+    user, no traceback."""
+    from i5g.settings import SettingsError
+
+    try:
+        return settings_class.load(*args, **overrides)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

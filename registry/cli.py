@@ -46,14 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _settings():  # -> RegistrySettings
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import load_settings
     from registry.settings import RegistrySettings
 
-    try:
-        return RegistrySettings.load()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    return load_settings(RegistrySettings)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -85,9 +81,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _refuse_unsafe_start(settings) -> None:  # settings: RegistrySettings
-    from i5g.cli import CommandError
+    from i5g.cli import CommandError, load_settings
     from i5g.secret_policy import refuse_weak_secrets
-    from i5g.settings import SettingsError
     from registry.broker.settings import BrokerSettings
 
     if settings.environment == "production" and "secret_key" not in settings.model_fields_set:
@@ -95,10 +90,7 @@ def _refuse_unsafe_start(settings) -> None:  # settings: RegistrySettings
             "I5G_ENVIRONMENT=production needs I5G_SECRET_KEY (a random per-process key would log everyone out at "
             "each restart and differ between registry processes)"
         )
-    try:
-        broker = BrokerSettings.load()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    broker = load_settings(BrokerSettings)
     refuse_weak_secrets(
         [
             (

@@ -22,16 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _v2proxy(args: argparse.Namespace) -> int:
     import signal
 
-    from i5g.cli import CommandError
+    from i5g.cli import CommandError, load_settings
     from i5g.influx.settings import InfluxProxySettings
-    from i5g.settings import SettingsError
     from i5g.stack.v2proxy import InfluxV2Proxy
 
     overrides = {"upstream_url": args.upstream_url, "host": args.host, "port": args.port}
-    try:
-        settings = InfluxProxySettings.load(**{key: value for key, value in overrides.items() if value is not None})
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    settings = load_settings(
+        InfluxProxySettings, **{key: value for key, value in overrides.items() if value is not None}
+    )
     try:
         proxy = InfluxV2Proxy(settings.upstream_url, settings.port, host=settings.host)
     except OSError as exc:

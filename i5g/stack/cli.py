@@ -42,15 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import load_settings
     from i5g.stack.settings import StackSettings
 
     overrides = {"state_dir": args.state_dir} if args.state_dir else {}
-    try:
-        return StackSettings.load(**overrides)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    return load_settings(StackSettings, **overrides)
 
 
 def _state(args: argparse.Namespace) -> Any:

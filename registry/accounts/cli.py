@@ -38,8 +38,7 @@ def read_password() -> str:
 
 
 def create_staff(args: argparse.Namespace) -> int:
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import CommandError, load_settings
     from registry import models  # noqa: F401  (maps every table, so User's relationships resolve)
     from registry.accounts.models import UserRole
     from registry.accounts.service import AccountError, create_user
@@ -47,10 +46,7 @@ def create_staff(args: argparse.Namespace) -> int:
     from registry.settings import RegistrySettings
     from registry.web.i18n import translate
 
-    try:
-        settings = RegistrySettings.load()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    settings = load_settings(RegistrySettings)
     password = read_password()
     engine = make_engine(settings.database_url)
     try:

@@ -54,15 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(work: Any) -> Any:
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import CommandError, load_settings
     from registry.broker.dynsec import DynsecClient, DynsecError
     from registry.broker.settings import BrokerSettings
 
-    try:
-        settings = BrokerSettings.load()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    settings = load_settings(BrokerSettings)
     if not settings.enabled:
         raise CommandError("set I5G_BROKER_ADMIN_URL (and _USERNAME, _PASSWORD) to reach the broker")
     try:

@@ -28,16 +28,12 @@ def _rollup(args: argparse.Namespace) -> int:
     import threading
     from datetime import UTC, datetime
 
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import CommandError, load_settings
     from registry.evidence import rollup
     from registry.evidence.errors import TelemetryUnavailable
     from registry.evidence.settings import EvidenceSettings
 
-    try:
-        settings = EvidenceSettings.load(args.config)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    settings = load_settings(EvidenceSettings, args.config)
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.start:

@@ -245,8 +245,7 @@ def _report_progress(catalog: schema.Catalog, kind_report: KindReport, progress:
 
 def run_seed(args: argparse.Namespace) -> int:
     """`i5g registry seed [--seeds-dir DIR] [--dry-run]`: validate, migrate, load in one transaction."""
-    from i5g.cli import CommandError
-    from i5g.settings import SettingsError
+    from i5g.cli import CommandError, load_settings
     from registry.db import make_engine, make_sessionmaker, prepare_database
     from registry.seeding import packaged_catalog_dir
     from registry.settings import RegistrySettings
@@ -260,10 +259,7 @@ def run_seed(args: argparse.Namespace) -> int:
         raise CommandError(f"the seed catalog in {seeds_dir} is invalid, nothing was written:\n  {detail}") from None
     counts = ", ".join(f"{n} {kind}" for kind, n in catalog.count().items())
     print(f"catalog {seeds_dir}: {counts} (valid)")
-    try:
-        settings = RegistrySettings.load()
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from None
+    settings = load_settings(RegistrySettings)
     if dry_run:
         _require_schema(settings.database_url)  # a dry run must not create the database either
     else:
