@@ -1,6 +1,7 @@
 """Every table of the registry, imported in one place for Alembic and for code that needs the full mapping."""
 
 from registry.accounts.models import User
+from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
 from registry.db import Base
@@ -10,4 +11,15 @@ from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 
-__all__ = ["ApiToken", "Base", "CityFigure", "Enterprise", "Gateway", "Scenario", "StageReview", "UseCase", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "CityFigure",
+    "Enterprise",
+    "Gateway",
+    "Scenario",
+    "StageReview",
+    "UseCase",
+    "User",
+]
