@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from i5g import __version__
+from registry.audit.api import router as audit_router
 from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router
+from registry.claims.api import router as claims_router
 from registry.db import make_engine, make_sessionmaker
 from registry.enterprises.api import router as enterprises_router
 from registry.errors import ERROR_RESPONSES, error_body, install_error_handlers
@@ -38,6 +40,8 @@ def api_router() -> APIRouter:
         scenarios_router,
         cities_router,
         evidence_router,
+        claims_router,
+        audit_router,
     ):
         router.include_router(domain_router)
     return router

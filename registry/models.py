@@ -4,6 +4,7 @@ from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
+from registry.claims.models import EnterpriseClaim
 from registry.db import Base
 from registry.enterprises.models import Enterprise
 from registry.evidence.history import StageReview
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "CityFigure",
     "Enterprise",
+    "EnterpriseClaim",
     "Gateway",
     "Scenario",
     "StageReview",

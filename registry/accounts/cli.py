@@ -42,6 +42,7 @@ def create_staff(args: argparse.Namespace) -> int:
     from registry import models  # noqa: F401  (maps every table, so User's relationships resolve)
     from registry.accounts.models import UserRole
     from registry.accounts.service import AccountError, create_user
+    from registry.audit.service import Actor
     from registry.db import make_engine, make_sessionmaker, transaction
     from registry.settings import RegistrySettings
     from registry.web.i18n import translate
@@ -51,7 +52,7 @@ def create_staff(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         for session in transaction(make_sessionmaker(engine)):
-            user = create_user(session, args.email, password, UserRole.staff)
+            user = create_user(session, args.email, password, UserRole.staff, actor=Actor.system("cli"))
             email = user.email
     except AccountError as exc:
         raise CommandError(f"{exc.field}: {translate('en', exc.key)}") from None

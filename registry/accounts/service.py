@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import EMAIL_MAX, User, UserRole
 from registry.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from registry.accounts.sessions import end_user_sessions
+from registry.audit.service import SYSTEM, Actor, record
 from registry.db import utcnow
 from registry.enterprises.models import Enterprise
 
@@ -55,7 +56,15 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(session: Session, email: str, password: str, role: UserRole, enterprise_id: int | None = None) -> User:
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: UserRole,
+    enterprise_id: int | None = None,
+    *,
+    actor: Actor = SYSTEM,
+) -> User:
     """Validate and add a user; AccountError names the first bad field."""
     email = normalize_email(email)
     if problem := new_email_problem(session, email):
@@ -64,10 +73,22 @@ def create_user(session: Session, email: str, password: str, role: UserRole, ent
         raise AccountError("password", problem)
     if (role == UserRole.enterprise) != (enterprise_id is not None):
         raise ValueError("enterprise users need an enterprise; staff must not have one")
-    user = User(email=email, password_hash=hash_password(password), role=role, enterprise_id=enterprise_id)
+    return add_user(session, email, hash_password(password), role, enterprise_id, actor=actor)
+
+
+def add_user(
+    session: Session, email: str, password_hash: str, role: UserRole, enterprise_id: int | None, *, actor: Actor
+) -> User:
+    """The account row for an already checked e-mail and hashed password (an approved claim brings its own)."""
+    user = User(email=email, password_hash=password_hash, role=role, enterprise_id=enterprise_id)
     session.add(user)
     session.flush()
+    record_account(session, actor, "account.create", user, {"email": user.email, "role": role.value})
     return user
+
+
+def record_account(session: Session, actor: Actor, action: str, user: User, detail: dict | None = None) -> None:
+    record(session, actor, action, "account", user.id, enterprise_id=user.enterprise_id, detail=detail)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -81,13 +102,14 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str, *, actor: Actor = SYSTEM) -> None:
     """The new password ends every session of the user: whoever knew the old one is logged out everywhere
     (the web page that changed it opens a fresh session for its own browser)."""
     if problem := password_problem(password):
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
     end_user_sessions(session, user.id)
+    record_account(session, actor, "account.password.set", user, {"email": user.email})
 
 
 def count_staff(session: Session) -> int:
@@ -106,8 +128,8 @@ def enterprise_accounts(session: Session, limit: int = 500) -> list[User]:
     return list(session.scalars(stmt))
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def change_password(session: Session, user: User, current: str, new: str, *, actor: Actor = SYSTEM) -> None:
     """AccountError("current_password", ...) when `current` is wrong; the new one must pass the rules."""
     if not verify_password(user.password_hash, current):
         raise AccountError("current_password", "err.password_wrong")
-    set_password(session, user, new)
+    set_password(session, user, new, actor=actor)

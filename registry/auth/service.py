@@ -8,19 +8,21 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.audit.service import Actor, record
 from registry.auth.models import ApiToken
 from registry.db import utcnow
 from registry.enums import TokenRole
 from registry.errors import Conflict, NotFound
 
 TOKEN_PREFIX = "i5g_"
+CLI = Actor.system("cli")  # tokens are made and revoked with `i5g registry token ...`
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, name: str, role: TokenRole) -> tuple[ApiToken, str]:
+def create_token(session: Session, name: str, role: TokenRole, *, actor: Actor = CLI) -> tuple[ApiToken, str]:
     """A new token named `name`; returns the row and the plaintext token (not stored anywhere)."""
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise Conflict(f"a token named {name!r} already exists")
@@ -28,6 +30,7 @@ def create_token(session: Session, name: str, role: TokenRole) -> tuple[ApiToken
     token = ApiToken(name=name, role=TokenRole(role), token_hash=hash_token(plaintext))
     session.add(token)
     session.flush()
+    record(session, actor, "token.create", "token", token.name, detail={"role": token.role.value})
     return token, plaintext
 
 
@@ -39,12 +42,13 @@ def authenticate(session: Session, plaintext: str) -> ApiToken | None:
     return token
 
 
-def revoke_token(session: Session, name: str) -> ApiToken:
+def revoke_token(session: Session, name: str, *, actor: Actor = CLI) -> ApiToken:
     token = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if token is None:
         raise NotFound("token", name)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        record(session, actor, "token.revoke", "token", token.name)
     return token
 
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from registry.audit.service import token_actor
 from registry.auth.deps import OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.enterprises import service
@@ -45,8 +46,8 @@ def list_enterprises(
 
 
 @router.post("", response_model=EnterpriseOut, status_code=status.HTTP_201_CREATED)
-def create_enterprise(session: SessionDep, _staff: StaffPrincipal, body: EnterpriseCreate) -> EnterpriseOut:
-    return EnterpriseOut.model_validate(service.create_enterprise(session, body))
+def create_enterprise(session: SessionDep, staff: StaffPrincipal, body: EnterpriseCreate) -> EnterpriseOut:
+    return EnterpriseOut.model_validate(service.create_enterprise(session, body, actor=token_actor(staff)))
 
 
 @router.get("/{enterprise_id}", response_model=EnterpriseView)
@@ -57,12 +58,14 @@ def get_enterprise(session: SessionDep, principal: OptionalPrincipal, enterprise
 
 @router.patch("/{enterprise_id}", response_model=EnterpriseOut)
 def update_enterprise(
-    session: SessionDep, _staff: StaffPrincipal, enterprise_id: int, body: EnterpriseUpdate
+    session: SessionDep, staff: StaffPrincipal, enterprise_id: int, body: EnterpriseUpdate
 ) -> EnterpriseOut:
-    return EnterpriseOut.model_validate(service.update_enterprise(session, enterprise_id, body))
+    return EnterpriseOut.model_validate(
+        service.update_enterprise(session, enterprise_id, body, actor=token_actor(staff))
+    )
 
 
 @router.delete("/{enterprise_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_enterprise(session: SessionDep, _staff: StaffPrincipal, enterprise_id: int) -> Response:
-    service.delete_enterprise(session, enterprise_id)
+def delete_enterprise(session: SessionDep, staff: StaffPrincipal, enterprise_id: int) -> Response:
+    service.delete_enterprise(session, enterprise_id, actor=token_actor(staff))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

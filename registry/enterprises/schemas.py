@@ -10,7 +10,7 @@ from registry.enterprises.models import CONTACT_MAX, INDUSTRY_MAX, NAME_MAX, PLA
 from registry.fields import PartialUpdate, name_text, text
 
 
-def _normalise_credit_code(value: str | None) -> str | None:
+def normalise_credit_code(value: str | None) -> str | None:
     if value is None:
         return None
     code = value.strip().upper()
@@ -50,7 +50,7 @@ class _OptionalFields(BaseModel):
     contact: text(CONTACT_MAX) | None = None
     industry_code: str | None = Field(None, description=INDUSTRY_CODE_DOC)
 
-    _credit_code = field_validator("credit_code")(_normalise_credit_code)
+    _credit_code = field_validator("credit_code")(normalise_credit_code)
     _industry_code = field_validator("industry_code")(_check_industry_code)
 
 

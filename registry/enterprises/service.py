@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Exists, Select, exists, or_, select
 from sqlalchemy.orm import Session
 
+from registry.audit.service import SYSTEM, Actor, changes, record, snapshot
 from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
@@ -79,30 +80,43 @@ def _check_unique(session: Session, name: str | None, credit_code: str | None, e
             raise Conflict(f"credit code {credit_code} already belongs to enterprise id {other}")
 
 
-def create_enterprise(session: Session, data: EnterpriseCreate, *, seed_key: str | None = None) -> Enterprise:
+def create_enterprise(
+    session: Session, data: EnterpriseCreate, *, seed_key: str | None = None, actor: Actor = SYSTEM
+) -> Enterprise:
     _check_unique(session, data.name, data.credit_code, None)
     values = data.model_dump()
     values["industry_code"] = values["industry_code"] or industry_class.code_for_wording(data.industry)
     enterprise = Enterprise(**values, seed_key=seed_key)
     session.add(enterprise)
     session.flush()
+    detail = {"name": enterprise.name, "city": enterprise.city}
+    record(session, actor, "enterprise.create", "enterprise", enterprise.id, enterprise_id=enterprise.id, detail=detail)
     return enterprise
 
 
-def update_enterprise(session: Session, enterprise_id: int, data: EnterpriseUpdate) -> Enterprise:
+def update_enterprise(
+    session: Session, enterprise_id: int, data: EnterpriseUpdate, *, actor: Actor = SYSTEM
+) -> Enterprise:
     enterprise = get_enterprise(session, enterprise_id)
-    changes = data.changes()
-    _check_unique(session, changes.get("name"), changes.get("credit_code"), enterprise_id)
-    for key, value in changes.items():
+    updates = data.changes()
+    _check_unique(session, updates.get("name"), updates.get("credit_code"), enterprise_id)
+    before = snapshot(enterprise, updates)
+    for key, value in updates.items():
         setattr(enterprise, key, value)
     session.flush()
+    if diff := changes(before, snapshot(enterprise, updates)):
+        record(
+            session, actor, "enterprise.update", "enterprise", enterprise.id, enterprise_id=enterprise.id, detail=diff
+        )
     return enterprise
 
 
-def delete_enterprise(session: Session, enterprise_id: int) -> None:
+def delete_enterprise(session: Session, enterprise_id: int, *, actor: Actor = SYSTEM) -> None:
     enterprise = get_enterprise(session, enterprise_id)
     used = session.scalar(select(UseCase.id).where(UseCase.enterprise_id == enterprise_id).limit(1))
     if used is not None:
         raise Conflict(f"enterprise {enterprise_id} still has use cases; delete them first")
+    detail = {"name": enterprise.name}
     session.delete(enterprise)
     session.flush()
+    record(session, actor, "enterprise.delete", "enterprise", enterprise_id, enterprise_id=enterprise_id, detail=detail)

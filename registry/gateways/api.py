@@ -6,11 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from i5g import contract
+from registry.audit.service import token_actor
 from registry.auth.deps import CollectorPrincipal, OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.gateways import service
 from registry.gateways.agent_config import handover
-from registry.gateways.managers import GatewayManager
+from registry.gateways.managers import ManagerActor
 from registry.gateways.models import Gateway
 from registry.gateways.schemas import (
     Directory,
@@ -55,8 +56,8 @@ def report_status(session: SessionDep, _caller: CollectorPrincipal, body: Status
 
 
 @router.post("", response_model=GatewayOut, status_code=status.HTTP_201_CREATED)
-def create_gateway(session: SessionDep, _staff: StaffPrincipal, body: GatewayCreate) -> GatewayOut:
-    return with_handover(service.create_gateway(session, body))
+def create_gateway(session: SessionDep, staff: StaffPrincipal, body: GatewayCreate) -> GatewayOut:
+    return with_handover(service.create_gateway(session, body, actor=token_actor(staff)))
 
 
 @router.get("/{gateway_id}", response_model=GatewayOut)
@@ -66,8 +67,8 @@ def get_gateway(session: SessionDep, principal: OptionalPrincipal, gateway_id: s
 
 
 @router.patch("/{gateway_id}", response_model=GatewayOut)
-def update_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str, body: GatewayUpdate) -> GatewayOut:
-    return with_handover(service.update_gateway(session, gateway_id, body))
+def update_gateway(session: SessionDep, staff: StaffPrincipal, gateway_id: str, body: GatewayUpdate) -> GatewayOut:
+    return with_handover(service.update_gateway(session, gateway_id, body, actor=token_actor(staff)))
 
 
 @router.post(
@@ -76,21 +77,21 @@ def update_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str,
     summary="A new MQTT password for the gateway, answered once (staff, or the gateway's owner)",
 )
 def rotate_gateway_password(
-    session: SessionDep, _manager: GatewayManager, gateway_id: str, body: PasswordRotation | None = None
+    session: SessionDep, manager: ManagerActor, gateway_id: str, body: PasswordRotation | None = None
 ) -> GatewayCredentials:
     """The broker disconnects the gateway's session at once and accepts only the new password. Without a gap:
     generate the password on the gateway, add it to the agent's password file, then send it here; the agent
     reconnects with it at once (docs/operations.md). The owner calls this with the browser session and the
     `X-CSRF-Token` header (the CSRF token of any page)."""
-    password = service.rotate_password(session, gateway_id, body.password if body else None)
+    password = service.rotate_password(session, gateway_id, body.password if body else None, actor=manager)
     return GatewayCredentials(
         id=gateway_id, broker_username=contract.broker_username(gateway_id), broker_password=password
     )
 
 
 @router.delete("/{gateway_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_gateway(session: SessionDep, _staff: StaffPrincipal, gateway_id: str) -> Response:
-    service.delete_gateway(session, gateway_id)
+def delete_gateway(session: SessionDep, staff: StaffPrincipal, gateway_id: str) -> Response:
+    service.delete_gateway(session, gateway_id, actor=token_actor(staff))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

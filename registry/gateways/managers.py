@@ -5,18 +5,16 @@ enough)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from registry.accounts.csrf import SESSION_KEY as CSRF_SESSION_KEY
+from registry.audit.service import Actor
+from registry.auth.browser import browser_user
 from registry.auth.deps import OptionalPrincipal
 from registry.db_session import SessionDep
-from registry.errors import Forbidden, NotFound, Unauthorized
+from registry.errors import Forbidden, NotFound
 from registry.gateways.models import Gateway
-
-CSRF_HEADER = "X-CSRF-Token"
 
 
 def gateway_manager(request: Request, session: SessionDep, principal: OptionalPrincipal, gateway_id: str) -> str:
@@ -25,15 +23,7 @@ def gateway_manager(request: Request, session: SessionDep, principal: OptionalPr
         if not principal.is_staff:
             raise Forbidden(f"token {principal.name!r} may not manage gateway credentials")
         return principal.name
-    from registry.web.deps import load_user
-
-    user = load_user(request, session)
-    if user is None:
-        raise Unauthorized(f"needs a staff API token, or the owner's signed-in session and the {CSRF_HEADER} header")
-    expected = request.session.get(CSRF_SESSION_KEY)
-    submitted = request.headers.get(CSRF_HEADER, "")
-    if not expected or not hmac.compare_digest(str(expected), submitted):
-        raise Forbidden(f"the {CSRF_HEADER} header is missing or does not match the session's CSRF token")
+    user = browser_user(request, session, needs="a staff API token")
     gateway = session.get(Gateway, gateway_id)
     # The same 404 for a gateway that does not exist and for another enterprise's.
     if gateway is None or not user.is_enterprise or gateway.use_case.enterprise_id != user.enterprise_id:
@@ -42,3 +32,11 @@ def gateway_manager(request: Request, session: SessionDep, principal: OptionalPr
 
 
 GatewayManager = Annotated[str, Depends(gateway_manager)]
+
+
+def manager_actor(request: Request, manager: GatewayManager) -> Actor:
+    """The audit actor of a credentials change: the staff token, or the owner's signed-in account."""
+    return Actor("token" if request.headers.get("authorization") else "user", manager)
+
+
+ManagerActor = Annotated[Actor, Depends(manager_actor)]

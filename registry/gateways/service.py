@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
+from registry.audit.service import SYSTEM, Actor, changes, record, snapshot
 from registry.broker import hooks as broker_hooks
 from registry.enterprises.models import Enterprise
 from registry.enums import ReviewStatus
@@ -64,7 +65,14 @@ def _approved_use_case(session: Session, use_case_id: int) -> UseCase:
     return use_case
 
 
-def create_gateway(session: Session, data: GatewayCreate) -> Gateway:
+def _record(session: Session, actor: Actor, action: str, gateway: Gateway, detail: dict | None = None) -> None:
+    """An audit event of the gateway, under its use case's enterprise (never a password: `detail` says only
+    what happened to the credentials)."""
+    enterprise_id = session.scalar(select(UseCase.enterprise_id).where(UseCase.id == gateway.use_case_id))
+    record(session, actor, action, "gateway", gateway.id, enterprise_id=enterprise_id, detail=detail)
+
+
+def create_gateway(session: Session, data: GatewayCreate, *, actor: Actor = SYSTEM) -> Gateway:
     if session.get(Gateway, data.id) is not None:
         raise Conflict(f"a gateway with id {data.id!r} already exists")
     _approved_use_case(session, data.use_case_id)
@@ -74,18 +82,28 @@ def create_gateway(session: Session, data: GatewayCreate) -> Gateway:
     # Its broker identity (a no-op without I5G_BROKER_ADMIN_URL). The password is kept on the instance for the
     # response only: shown once, never stored (the broker keeps a salted hash).
     gateway.broker_password = broker_hooks.gateway_created(gateway.id)  # type: ignore[attr-defined]
+    detail = {"use_case_id": gateway.use_case_id, "broker_identity": gateway.broker_password is not None}  # type: ignore[attr-defined]
+    _record(session, actor, "gateway.register", gateway, detail)
     return gateway
 
 
-def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate) -> Gateway:
+def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate, *, actor: Actor = SYSTEM) -> Gateway:
     gateway = get_gateway(session, gateway_id)
-    changes = data.changes()
-    if "use_case_id" in changes and changes["use_case_id"] != gateway.use_case_id:
-        _approved_use_case(session, changes["use_case_id"])
+    updates = data.changes()
+    if "use_case_id" in updates and updates["use_case_id"] != gateway.use_case_id:
+        _approved_use_case(session, updates["use_case_id"])
     was_enabled = gateway.enabled
-    for key, value in changes.items():
+    before = snapshot(gateway, updates)
+    for key, value in updates.items():
         setattr(gateway, key, value)
     session.flush()
+    diff = changes(before, snapshot(gateway, updates))
+    if diff.pop("enabled", None) is not None:
+        # Disabling revokes the broker identity, enabling restores it (below).
+        action, credentials = ("gateway.enable", "restored") if gateway.enabled else ("gateway.disable", "revoked")
+        _record(session, actor, action, gateway, {"credentials": credentials})
+    if diff:
+        _record(session, actor, "gateway.update", gateway, diff)
     # Disabling revokes the broker identity at once (connected sessions are kicked); enabling restores it.
     if gateway.enabled and not was_enabled:
         gateway.broker_password = broker_hooks.gateway_enabled(gateway.id)  # type: ignore[attr-defined]
@@ -98,7 +116,7 @@ def update_gateway(session: Session, gateway_id: str, data: GatewayUpdate) -> Ga
     return gateway
 
 
-def rotate_password(session: Session, gateway_id: str, password: str | None = None) -> str:
+def rotate_password(session: Session, gateway_id: str, password: str | None = None, *, actor: Actor = SYSTEM) -> str:
     """A new broker password for an enabled gateway: `password` (chosen on the gateway, already in its password
     file: the no-gap procedure) or a generated one, shown once. A disabled gateway stays locked out: rotating
     would let it in again at the broker."""
@@ -108,11 +126,15 @@ def rotate_password(session: Session, gateway_id: str, password: str | None = No
     new_password = broker_hooks.gateway_password_rotated(gateway.id, password)
     if new_password is None:
         raise Conflict("this registry manages no broker identities (I5G_BROKER_ADMIN_URL is not set)")
+    # Whether the password was chosen on the gateway (the no-gap procedure) or generated; never the password.
+    _record(session, actor, "gateway.credentials.rotate", gateway, {"chosen_on_gateway": password is not None})
     return new_password
 
 
-def delete_gateway(session: Session, gateway_id: str) -> None:
-    session.delete(get_gateway(session, gateway_id))
+def delete_gateway(session: Session, gateway_id: str, *, actor: Actor = SYSTEM) -> None:
+    gateway = get_gateway(session, gateway_id)
+    _record(session, actor, "gateway.delete", gateway, {"use_case_id": gateway.use_case_id})
+    session.delete(gateway)
     session.flush()
     broker_hooks.gateway_deleted(gateway_id)
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import registry.models  # noqa: F401  (every mapped class, so relationships between them resolve)
+from registry.audit.service import Actor, record
 from registry.cities.models import CityFigure
 from registry.enterprises.models import Enterprise
 from registry.enums import NetworkMode, ReviewStatus
@@ -219,6 +220,9 @@ def load_catalog(
         report.kind("figures"),
         ((key, _figure_values(catalog, record)) for key, record in catalog.figures.items()),
     )
+    if report.changed:
+        counts = {name: [len(k.added), len(k.updated)] for name, k in report.kinds.items()}
+        record(session, Actor.system("seed"), "seed.load", "catalog", "seeds", detail={"added_updated": counts})
     if progress is not None:
         for kind in ("enterprises", "use_cases", "figures"):
             _report_progress(catalog, report.kinds[kind], progress)

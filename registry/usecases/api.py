@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from registry.audit.service import token_actor
 from registry.auth.deps import OptionalPrincipal, StaffPrincipal, sees_everything
 from registry.db_session import SessionDep
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
@@ -136,8 +137,8 @@ def _csv_row(item: UseCaseOut) -> tuple[object, ...]:
 
 
 @router.post("", response_model=UseCaseOut, status_code=status.HTTP_201_CREATED)
-def create_use_case(session: SessionDep, _staff: StaffPrincipal, body: UseCaseCreate) -> UseCaseOut:
-    return UseCaseOut.model_validate(service.create_use_case(session, body))
+def create_use_case(session: SessionDep, staff: StaffPrincipal, body: UseCaseCreate) -> UseCaseOut:
+    return UseCaseOut.model_validate(service.create_use_case(session, body, actor=token_actor(staff)))
 
 
 @router.get("/{use_case_id}", response_model=UseCaseOut)
@@ -147,11 +148,11 @@ def get_use_case(session: SessionDep, principal: OptionalPrincipal, use_case_id:
 
 
 @router.patch("/{use_case_id}", response_model=UseCaseOut)
-def update_use_case(session: SessionDep, _staff: StaffPrincipal, use_case_id: int, body: UseCaseUpdate) -> UseCaseOut:
-    return UseCaseOut.model_validate(service.update_use_case(session, use_case_id, body))
+def update_use_case(session: SessionDep, staff: StaffPrincipal, use_case_id: int, body: UseCaseUpdate) -> UseCaseOut:
+    return UseCaseOut.model_validate(service.update_use_case(session, use_case_id, body, actor=token_actor(staff)))
 
 
 @router.delete("/{use_case_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_use_case(session: SessionDep, _staff: StaffPrincipal, use_case_id: int) -> Response:
-    service.delete_use_case(session, use_case_id)
+def delete_use_case(session: SessionDep, staff: StaffPrincipal, use_case_id: int) -> Response:
+    service.delete_use_case(session, use_case_id, actor=token_actor(staff))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from registry.audit.service import SYSTEM, Actor, changes, record, snapshot
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
 from registry.errors import Conflict, FieldInvalid, NotFound
@@ -108,52 +109,101 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def create_use_case(session: Session, data: UseCaseCreate, *, seed_key: str | None = None) -> UseCase:
+def create_use_case(
+    session: Session, data: UseCaseCreate, *, seed_key: str | None = None, actor: Actor = SYSTEM
+) -> UseCase:
     values = data.model_dump()
     _check_references(session, values)
     use_case = UseCase(**_columns(values), seed_key=seed_key)
     session.add(use_case)
     session.flush()
+    detail = {"title": use_case.title, "review_status": use_case.review_status.value, "stage": use_case.stage.value}
+    _record(session, actor, "usecase.create", use_case, detail)
     return use_case
 
 
-def update_use_case(session: Session, use_case_id: int, data: UseCaseUpdate) -> UseCase:
+# What an update's audit events are split by: the review decision, the lifecycle stage, and the content.
+REVIEW_FIELDS = ("review_status", "reviewer_note")
+STAGE_FIELDS = ("stage",)
+
+
+def _record(session: Session, actor: Actor, action: str, use_case: UseCase, detail: dict[str, Any]) -> None:
+    record(session, actor, action, "usecase", use_case.id, enterprise_id=use_case.enterprise_id, detail=detail)
+
+
+def _record_update(
+    session: Session,
+    actor: Actor,
+    use_case: UseCase,
+    diff: dict[str, list[Any]],
+    review_action: str | None,
+) -> None:
+    """One event per kind of change: "usecase.submit" (back to review) or "usecase.review" (a decision) with
+    from -> to and the note, "usecase.stage" (from -> to), "usecase.update" (the content fields changed)."""
+    review = {key: diff.pop(key) for key in REVIEW_FIELDS if key in diff}
+    stage = {key: diff.pop(key) for key in STAGE_FIELDS if key in diff}
+    if review or review_action:
+        status = use_case.review_status.value
+        action = review_action or ("usecase.submit" if status == ReviewStatus.submitted else "usecase.review")
+        detail = {"review_status": review.get("review_status", [status, status]), "note": use_case.reviewer_note}
+        _record(session, actor, action, use_case, detail)
+    if stage:
+        _record(session, actor, "usecase.stage", use_case, stage)
+    if diff:
+        _record(session, actor, "usecase.update", use_case, diff)
+
+
+def update_use_case(
+    session: Session, use_case_id: int, data: UseCaseUpdate, *, actor: Actor = SYSTEM, review_action: str | None = None
+) -> UseCase:
     use_case = get_use_case(session, use_case_id)
-    changes = data.changes()
-    _check_references(session, changes)
-    start = changes.get("start_date", use_case.start_date)
-    end = changes.get("end_date", use_case.end_date)
+    updates = data.changes()
+    _check_references(session, updates)
+    start = updates.get("start_date", use_case.start_date)
+    end = updates.get("end_date", use_case.end_date)
     if start is not None and end is not None and end < start:
         raise FieldInvalid("end_date", f"end_date {end} is before start_date {start}")
-    for key, value in _columns(changes).items():
+    columns = _columns(updates)
+    before = snapshot(use_case, columns)
+    for key, value in columns.items():
         setattr(use_case, key, value)
     session.flush()
+    _record_update(session, actor, use_case, changes(before, snapshot(use_case, columns)), review_action)
     return use_case
 
 
-def propose_revision(session: Session, use_case_id: int, data: UseCaseUpdate) -> UseCase:
+def propose_revision(session: Session, use_case_id: int, data: UseCaseUpdate, *, actor: Actor = SYSTEM) -> UseCase:
     """An owner's edit of an approved use case: checked now, kept beside the live approved version until staff
     decide (`decide_revision`), so the case stays public and its gateways keep their state meanwhile."""
     use_case = get_use_case(session, use_case_id)
-    changes = data.changes()
-    _check_references(session, changes)
+    updates = data.changes()
+    _check_references(session, updates)
     exclude = {"review_status", "reviewer_note", "enterprise_id"}
     use_case.pending_revision = data.model_dump(mode="json", exclude_unset=True, exclude=exclude)
     session.flush()
+    proposed = _columns(use_case.pending_revision)
+    diff = changes(snapshot(use_case, proposed), proposed)
+    _record(session, actor, "usecase.revision.propose", use_case, diff)
     return use_case
 
 
-def decide_revision(session: Session, use_case_id: int, *, approve: bool, note: str | None) -> UseCase:
+def decide_revision(
+    session: Session, use_case_id: int, *, approve: bool, note: str | None, actor: Actor = SYSTEM
+) -> UseCase:
     """Apply (approve) or drop (reject) the pending revision; either way the case stays approved, with the note."""
     use_case = get_use_case(session, use_case_id)
     revision, use_case.pending_revision = use_case.pending_revision or {}, None
-    changes = {**revision, "reviewer_note": note} if approve else {"reviewer_note": note}
-    return update_use_case(session, use_case_id, UseCaseUpdate.model_validate(changes))
+    updates = {**revision, "reviewer_note": note} if approve else {"reviewer_note": note}
+    action = "usecase.revision.approve" if approve else "usecase.revision.reject"
+    return update_use_case(
+        session, use_case_id, UseCaseUpdate.model_validate(updates), actor=actor, review_action=action
+    )
 
 
-def delete_use_case(session: Session, use_case_id: int) -> None:
+def delete_use_case(session: Session, use_case_id: int, *, actor: Actor = SYSTEM) -> None:
     use_case = get_use_case(session, use_case_id)
     if session.scalar(select(Gateway.id).where(Gateway.use_case_id == use_case_id).limit(1)) is not None:
         raise Conflict(f"use case {use_case_id} still has gateways; delete them first")
+    _record(session, actor, "usecase.delete", use_case, {"title": use_case.title})
     session.delete(use_case)
     session.flush()

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from i5g import scenarios
+from registry.audit.service import user_actor
 from registry.enums import ReviewStatus
 from registry.errors import FieldInvalid
 from registry.evidence.web import record_if_evidence_stage, review_evidence
@@ -183,11 +184,12 @@ async def save_edit(request: Request, session: Session, use_case: UseCase, *, st
         # The owner's edit of an approved case waits for review beside the live version (issue 16.6).
         revises = not staff_edit and use_case.review_status == ReviewStatus.approved
         stage_before = use_case.stage
+        actor = user_actor(request.state.user)
         try:
             if revises:
-                propose_revision(session, use_case.id, update)
+                propose_revision(session, use_case.id, update, actor=actor)
             else:
-                update_use_case(session, use_case.id, update)
+                update_use_case(session, use_case.id, update, actor=actor)
             if staff_edit:
                 record_if_evidence_stage(request, use_case, stage_before)
         except FieldInvalid as exc:

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 
 from i5g.contract import broker_username
 from registry.accounts.csrf import require_csrf
+from registry.audit.service import user_actor
 from registry.broker.hooks import BrokerFailure
 from registry.broker.settings import BrokerSettings
 from registry.db_session import SessionDep
@@ -87,7 +88,7 @@ async def gateway_create(request: Request, use_case_id: int, session: SessionDep
     if result.errors or result.data is None:
         return _form(request, use_case, values, result.errors, status_code=400)
     try:
-        created = create_gateway(session, result.data)
+        created = create_gateway(session, result.data, actor=user_actor(user))
     except (Conflict, FieldInvalid):
         session.rollback()
         return _form(request, use_case, values, {"id": t("err.slug_taken")}, status_code=409)
@@ -111,7 +112,7 @@ def gateway_rotate(request: Request, gateway_id: str, session: SessionDep, user:
         raise PageError(404, "usecase.not_found")
     use_case = owned_use_case(session, user, gateway.use_case_id)
     try:
-        password = rotate_password(session, gateway.id)
+        password = rotate_password(session, gateway.id, actor=user_actor(user))
     except Conflict:
         raise PageError(409, "gateway.rotate_refused") from None
     except BrokerFailure:

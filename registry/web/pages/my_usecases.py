@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf
+from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.errors import FieldInvalid
@@ -48,7 +49,7 @@ async def usecase_create(request: Request, session: SessionDep, user: Enterprise
     result = usecase_form.validate_submission(values, user.enterprise_id, t)
     if result.data is not None:
         try:
-            use_case = create_use_case(session, result.data)
+            use_case = create_use_case(session, result.data, actor=user_actor(user))
         except FieldInvalid as exc:
             session.rollback()  # nothing of a refused submission may be committed
             usecase_form.store_service_error(result, exc, t)

@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse, Response
 from registry.accounts.csrf import require_csrf
 from registry.accounts.models import User
 from registry.accounts.service import AccountError, change_password
+from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.web import flash
 from registry.web.deps import CurrentUser, require_user, start_session
@@ -46,7 +47,7 @@ async def password_change(
     if wait := guard.wait():
         return too_many(_page(request, {"current_password": t("login.rate_limited", seconds=wait)}, 429), wait)
     try:
-        change_password(session, user, values["current_password"], values["new_password"])
+        change_password(session, user, values["current_password"], values["new_password"], actor=user_actor(user))
     except AccountError as exc:
         if exc.field == "current_password":
             guard.failed()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf
+from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.usecases.models import NOTE_MAX, UseCase
@@ -83,7 +84,7 @@ def review_queue(request: Request, session: SessionDep, _staff: StaffUser, statu
 
 
 @router.post("/review/{use_case_id}", name="review_decide", dependencies=[Depends(require_csrf)])
-async def review_decide(request: Request, use_case_id: int, session: SessionDep, _staff: StaffUser) -> Response:
+async def review_decide(request: Request, use_case_id: int, session: SessionDep, staff: StaffUser) -> Response:
     values = form_values(await request.form(), ("decision", "note"))
     decision = DECISIONS.get(values["decision"])
     use_case = session.get(UseCase, use_case_id)
@@ -100,10 +101,13 @@ async def review_decide(request: Request, use_case_id: int, session: SessionDep,
         errors, notes = {use_case.id: error}, {use_case.id: values["note"]}
         tab = ReviewStatus.submitted if use_case.pending_revision is not None else use_case.review_status
         return _page(request, session, errors, notes, status_code=400, status=tab)
+    actor = user_actor(staff)
     if use_case.pending_revision is not None:
-        decide_revision(session, use_case.id, approve=decision == ReviewStatus.approved, note=note or None)
+        approve = decision == ReviewStatus.approved
+        decide_revision(session, use_case.id, approve=approve, note=note or None, actor=actor)
     else:
-        update_use_case(session, use_case.id, UseCaseUpdate(review_status=decision, reviewer_note=note or None))
+        decision_update = UseCaseUpdate(review_status=decision, reviewer_note=note or None)
+        update_use_case(session, use_case.id, decision_update, actor=actor, review_action="usecase.review")
     done = "review.done_approved" if decision == ReviewStatus.approved else "review.done_rejected"
     flash.add(request, "ok", done, title=use_case.title)
     return see_other(str(request.url_for("review_queue").path))

@@ -23,6 +23,7 @@ from registry.accounts.service import (
     normalize_email,
     set_password,
 )
+from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.web.deps import StaffUser
@@ -54,7 +55,7 @@ def staff_accounts(request: Request, session: SessionDep, _staff: StaffUser) -> 
 
 
 @router.post("/staff/accounts", name="staff_account_create", dependencies=[Depends(require_csrf)])
-async def staff_account_create(request: Request, session: SessionDep, _staff: StaffUser) -> Response:
+async def staff_account_create(request: Request, session: SessionDep, staff: StaffUser) -> Response:
     values = form_values(await request.form(), ("enterprise_id", "email"))
     t = translator_for(request)
     enterprise_id = int(values["enterprise_id"]) if values["enterprise_id"].isdigit() else None
@@ -69,7 +70,7 @@ async def staff_account_create(request: Request, session: SessionDep, _staff: St
         return _page(request, session, values, errors, status_code=400)
     password = initial_password()
     try:
-        user = create_user(session, email, password, UserRole.enterprise, enterprise.id)
+        user = create_user(session, email, password, UserRole.enterprise, enterprise.id, actor=user_actor(staff))
     except AccountError as exc:  # taken between the check and the insert
         return _page(request, session, values, {exc.field: t(exc.key)}, status_code=409)
     return _handover(request, user.email, enterprise, password, "accounts.created")
@@ -82,12 +83,12 @@ def _handover(request: Request, email: str, enterprise: Enterprise, password: st
 
 
 @router.post("/staff/accounts/{user_id}/reset", name="staff_account_reset", dependencies=[Depends(require_csrf)])
-def staff_account_reset(request: Request, session: SessionDep, _staff: StaffUser, user_id: int) -> Response:
+def staff_account_reset(request: Request, session: SessionDep, staff: StaffUser, user_id: int) -> Response:
     """A new generated password for an enterprise account (its owner forgot it, or it may be known to someone
     else): every session of the account ends with the old password."""
     user = session.get(User, user_id)
     if user is None or not user.is_enterprise or user.enterprise is None:
         raise PageError(404, "err.not_found")
     password = initial_password()
-    set_password(session, user, password)
+    set_password(session, user, password, actor=user_actor(staff))
     return _handover(request, user.email, user.enterprise, password, "accounts.reset_done")
