@@ -119,15 +119,17 @@ def iter_events(session: Session, filters: AuditFilters) -> Iterator[AuditEvent]
 
 
 def events_for_use_case(
-    session: Session, use_case_id: int, gateway_ids: Iterable[str], enterprise_id: int
+    session: Session, use_case_id: int, gateway_ids: Iterable[str], enterprise_id: int | None
 ) -> list[AuditEvent]:
-    """The events of one use case and its gateways, newest first, limited to its enterprise's own events (an
-    owner is shown these on the use-case page)."""
+    """The events of one use case and its gateways, newest first; with `enterprise_id`, only those recorded
+    under that enterprise (what its owner is shown on the use-case page)."""
     targets = or_(
         and_(AuditEvent.target_type == "usecase", AuditEvent.target_id == str(use_case_id)),
         and_(AuditEvent.target_type == "gateway", AuditEvent.target_id.in_(list(gateway_ids))),
     )
-    stmt = select(AuditEvent).where(targets, AuditEvent.enterprise_id == enterprise_id)
+    stmt = select(AuditEvent).where(targets)
+    if enterprise_id is not None:
+        stmt = stmt.where(AuditEvent.enterprise_id == enterprise_id)
     return list(session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(USE_CASE_EVENTS_MAX)))
 
 

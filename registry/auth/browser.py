@@ -20,12 +20,15 @@ CSRF_HEADER = "X-CSRF-Token"
 
 
 def browser_user(request: Request, session: Session, *, needs: str) -> CurrentUser:
-    """The signed-in user of this call, checked against the CSRF header; `needs` words the 401."""
+    """The signed-in user of this call, checked against the CSRF header (except for a read: GET or HEAD);
+    `needs` words the 401."""
     from registry.web.deps import load_user
 
     user = load_user(request, session)
     if user is None:
         raise Unauthorized(f"needs {needs}, or the owner's signed-in session and the {CSRF_HEADER} header")
+    if request.method in ("GET", "HEAD"):
+        return user
     expected = request.session.get(CSRF_SESSION_KEY)
     submitted = request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(str(expected), submitted):

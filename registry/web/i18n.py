@@ -442,6 +442,160 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gateway.agent_config": ("agent.toml", "agent.toml"),
     "gateway.agent_commands": ("安装并启动", "Install and start"),
     "gateway.agent_ca": ("ca.pem（消息服务器 CA）", "ca.pem (the broker's CA)"),
+    # workflow
+    "nav.claims": ("企业认领", "Claims"),
+    "nav.audit": ("审计日志", "Audit log"),
+    "claim.title": ("认领已登记企业", "Claim a registered enterprise"),
+    "claim.lead": (
+        "贵企业已在案例库中登记（例如来自公开的试点名单），但还没有账号：提交认领申请，主管部门核实后即为您开通账号，"
+        "不会重复登记企业。",
+        "Your enterprise is registered already (e.g. from a published pilot list) but has no account yet: ask to "
+        "claim it. Once the bureau staff have checked who you are, your account is opened for it; no duplicate "
+        "is created.",
+    ),
+    "claim.signup_hint": ("贵企业已在案例库中？", "Is your enterprise listed already?"),
+    "claim.offer": (
+        "该企业已登记，尚无账号：您可以在下方申请认领，无需重复注册。",
+        "This enterprise is already registered and has no account yet: ask to claim it below instead of "
+        "registering it again.",
+    ),
+    "claim.found": ("已登记的企业", "The registered enterprise"),
+    "claim.which": ("要认领的企业", "The enterprise to claim"),
+    "claim.which_help": (
+        "填写登记的企业名称或统一社会信用代码（其一即可）。",
+        "Its registered name or its unified social credit code (one is enough).",
+    ),
+    "claim.message": ("说明", "Message"),
+    "claim.message_help": (
+        "您是谁、如何核实（职务、电话、营业执照等）。",
+        "Who you are and how the staff can check it (position, phone, business licence ...).",
+    ),
+    "claim.submit": ("提交认领申请", "Ask to claim"),
+    "claim.received": (
+        "认领申请已提交。主管部门核实通过后，即可用填写的邮箱和密码登录。",
+        "Claim received. Once the staff approve it, log in with the e-mail and password you entered.",
+    ),
+    "claim.received_account": (
+        "认领申请已提交，请等待主管部门核实。",
+        "Claim received; the staff will check it.",
+    ),
+    "claim.err_identify": (
+        "请填写企业名称或统一社会信用代码。",
+        "Give the enterprise's name or its unified social credit code.",
+    ),
+    "claim.err_not_found": (
+        "没有与此名称或信用代码匹配的其他已登记企业；如尚未登记，请直接注册。",
+        "No other registered enterprise has this name or credit code; if yours is not registered, sign up.",
+    ),
+    "claim.err_refused": (
+        "无法认领：该企业已有账号，或您已提交过申请，或您的企业还有其他账号。请联系主管部门。",
+        "Cannot claim: the enterprise has accounts already, you have asked already, or your own enterprise has "
+        "other accounts. Please contact the bureau staff.",
+    ),
+    "claim.err_conflict": (
+        "无法通过：该企业已有账号、该邮箱已有账号，或申请已处理。",
+        "Cannot approve: the enterprise has accounts now, the e-mail has an account, or the claim was decided.",
+    ),
+    "claim.mine_title": ("认领企业", "Claim an enterprise"),
+    "claim.mine_lead": (
+        "贵企业已在案例库中登记、但您注册时新建了企业？申请认领：通过后您的账号归入已登记的企业，"
+        "您新建企业下的案例和网关一并转入，新建的企业随即删除。",
+        "Your enterprise was registered already and signing up created a second one? Ask to claim the "
+        "registered one: on approval your account moves to it, the use cases and gateways of the one you created "
+        "move with it, and that one is deleted.",
+    ),
+    "claim.mine_link": ("认领已登记企业", "Claim a registered enterprise"),
+    "claim.mine_list": ("我的认领申请", "My claims"),
+    "claim.none": ("没有认领申请。", "No claims."),
+    "claim.staff_title": ("企业认领审核", "Enterprise claims"),
+    "claim.staff_lead": (
+        "核实申请人的身份后通过或驳回（驳回须填写意见）。通过后账号归入该企业，不会新建企业。",
+        "Check who is asking, then approve or reject (a rejection needs a note). Approval attaches the account "
+        "to the enterprise; no enterprise is created.",
+    ),
+    "claim.kind": ("申请方式", "Made"),
+    "claim.at_signup": ("注册时申请（通过后开通账号）", "at sign-up (the account is opened on approval)"),
+    "claim.from_account": (
+        "由已有账号申请，其企业“{name}”将并入",
+        "from an account; its enterprise “{name}” is merged",
+    ),
+    "claim.code_given": ("申请人填写的信用代码", "Credit code given"),
+    "claim.code_on_record": ("登记的信用代码", "Credit code on record"),
+    "claim.decided_by": ("处理人", "Decided by"),
+    "claim.status.pending": ("待审核", "Pending"),
+    "claim.status.approved": ("已通过", "Approved"),
+    "claim.status.rejected": ("已驳回", "Rejected"),
+    "claim.done_approved": ("已通过认领：{name}", "Claim approved: {name}"),
+    "claim.done_rejected": ("已驳回认领：{name}", "Claim rejected: {name}"),
+    "history.title": ("审核与变更记录", "Review and change history"),
+    "history.lead": (
+        "谁在何时做了什么：提交、审核决定、阶段变更（含审核时的实效快照）、内容修改和网关操作。",
+        "Who did what and when: submissions, review decisions, stage moves (with the evidence the reviewer "
+        "saw), edits and gateway changes.",
+    ),
+    "history.empty": ("暂无记录。", "Nothing recorded yet."),
+    "history.when": ("时间", "When"),
+    "history.who": ("操作人", "Who"),
+    "history.what": ("操作", "What"),
+    "history.change": ("变更", "Change"),
+    "history.note": ("意见", "Note"),
+    "history.evidence": ("实效快照", "Evidence"),
+    "history.compliant": ("达标", "compliant"),
+    "history.not_compliant": ("未达标", "not compliant"),
+    "audit.title": ("审计日志", "Audit log"),
+    "audit.lead": (
+        "案例库中每一次变更的记录，只增不改。",
+        "Every change made in the registry, append-only.",
+    ),
+    "audit.actor": ("操作人", "Actor"),
+    "audit.actor_help": ("邮箱、令牌名称或 system 任务名，完全匹配", "E-mail, token name or job name, exact"),
+    "audit.action": ("操作", "Action"),
+    "audit.action_help": (
+        "例如 usecase.review；以“.”结尾表示前缀，如 gateway.",
+        "e.g. usecase.review; a prefix ends in “.”, e.g. gateway.",
+    ),
+    "audit.target_type": ("对象类型", "Target type"),
+    "audit.target_type_help": (
+        "usecase、gateway、enterprise、claim、account、token",
+        "usecase, gateway, enterprise, claim, account, token",
+    ),
+    "audit.target_id": ("对象编号", "Target id"),
+    "audit.target": ("对象", "Target"),
+    "audit.since": ("起始日期", "From"),
+    "audit.until": ("截止日期（含）", "To (inclusive)"),
+    "audit.filter": ("筛选", "Filter"),
+    "audit.count": ("共 {total} 条", "{total} events"),
+    "audit.empty": ("没有符合条件的记录。", "No events match."),
+    "audit.export_csv": ("导出 CSV", "Export CSV"),
+    "audit.export_json": ("导出 JSON", "Export JSON"),
+    "audit.action.usecase.create": ("登记案例", "Use case registered"),
+    "audit.action.usecase.update": ("修改案例", "Use case edited"),
+    "audit.action.usecase.submit": ("提交审核", "Submitted for review"),
+    "audit.action.usecase.review": ("审核决定", "Review decision"),
+    "audit.action.usecase.stage": ("阶段变更", "Stage change"),
+    "audit.action.usecase.delete": ("删除案例", "Use case deleted"),
+    "audit.action.usecase.revision.propose": ("提交修改（已发布案例）", "Change proposed (published case)"),
+    "audit.action.usecase.revision.approve": ("修改已通过", "Change approved"),
+    "audit.action.usecase.revision.reject": ("修改被驳回", "Change rejected"),
+    "audit.action.gateway.register": ("登记网关", "Gateway registered"),
+    "audit.action.gateway.update": ("修改网关", "Gateway edited"),
+    "audit.action.gateway.disable": ("停用网关（凭据吊销）", "Gateway disabled (credentials revoked)"),
+    "audit.action.gateway.enable": ("启用网关（凭据恢复）", "Gateway enabled (credentials restored)"),
+    "audit.action.gateway.credentials.rotate": ("更换网关密码", "Gateway password rotated"),
+    "audit.action.gateway.delete": ("删除网关", "Gateway deleted"),
+    "audit.action.enterprise.create": ("登记企业", "Enterprise registered"),
+    "audit.action.enterprise.update": ("修改企业", "Enterprise edited"),
+    "audit.action.enterprise.delete": ("删除企业", "Enterprise deleted"),
+    "audit.action.enterprise.merge": ("合并企业", "Enterprise merged"),
+    "audit.action.claim.request": ("申请认领", "Claim requested"),
+    "audit.action.claim.approve": ("认领通过", "Claim approved"),
+    "audit.action.claim.reject": ("认领驳回", "Claim rejected"),
+    "audit.action.account.create": ("开通账号", "Account opened"),
+    "audit.action.account.update": ("账号变更", "Account changed"),
+    "audit.action.account.password.set": ("设置密码", "Password set"),
+    "audit.action.token.create": ("创建令牌", "Token created"),
+    "audit.action.token.revoke": ("吊销令牌", "Token revoked"),
+    "audit.action.seed.load": ("导入种子数据", "Seed catalog loaded"),
 }
 
 

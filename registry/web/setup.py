@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from registry.accounts.throttle import PasswordThrottle
+from registry.audit import web as audit_pages
+from registry.claims import web as claim_pages
 from registry.evidence import web as evidence_pages
 from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
@@ -38,8 +40,8 @@ def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
     enterprise_pages = (my_usecases, gateways)
-    staff_pages = (review, staff_usecases, staff_accounts, export)
-    public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language)
+    staff_pages = (review, staff_usecases, staff_accounts, export, audit_pages)
+    public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language, claim_pages)
     for module in (*public_pages, *enterprise_pages, *staff_pages):
         router.include_router(module.router)
     return router

@@ -11,6 +11,9 @@ from registry.accounts.csrf import require_csrf, rotate_csrf_token
 from registry.accounts.models import UserRole
 from registry.accounts.passwords import hash_password, password_problem
 from registry.accounts.service import AccountError, authenticate, create_user, email_problem, normalize_email
+from registry.audit.service import Actor
+from registry.claims.service import find_enterprise
+from registry.claims.web import claim_offer
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
 from registry.enterprises import models as enterprise_models
@@ -28,6 +31,8 @@ from registry.web.redirects import home_for, safe_next, see_other
 from registry.web.templating import render, translator_for
 
 router = APIRouter()
+# Nobody is signed in yet: the sign-up itself acts (the e-mail given is in the event's detail).
+SIGNUP = Actor.system("signup")
 
 ENTERPRISE_FIELDS = ("name", "name_en", "province", "city", "industry_code", "industry", "credit_code", "contact")
 LIMITS = {
@@ -77,7 +82,7 @@ def logout(request: Request, session: SessionDep) -> Response:
     return see_other(str(request.url_for("catalog").path))
 
 
-def _signup_page(request: Request, values: dict, errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+def signup_page(request: Request, values: dict, errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
     shown = {k: v for k, v in values.items() if k != "password"}  # a password is never sent back
     context = {
         "values": shown,
@@ -93,7 +98,7 @@ def _signup_page(request: Request, values: dict, errors: dict[str, str], status_
 def signup_form(request: Request, user: OptionalUser) -> Response:
     if user is not None:
         return see_other(home_for(request, user))
-    return _signup_page(request, {}, {})
+    return signup_page(request, {}, {})
 
 
 @router.post("/signup", name="signup", dependencies=[Depends(require_csrf)])
@@ -118,9 +123,13 @@ async def signup(request: Request, session: SessionDep) -> Response:
     if problem := password_problem(values["password"]):
         errors["password"] = t(problem)
     if errors or result.data is None:
-        return _signup_page(request, values, errors, status_code=400)
+        return signup_page(request, values, errors, status_code=400)
+    # A registered enterprise (a seeded record nobody owns yet): offer to claim it instead of a duplicate.
+    registered = find_enterprise(session, result.data.name, result.data.credit_code)
+    if registered is not None:
+        return claim_offer(request, session, registered, values)
     try:
-        enterprise = create_enterprise(session, result.data)
+        enterprise = create_enterprise(session, result.data, actor=SIGNUP)
     except Conflict:
         # Claiming an enterprise that is already registered (e.g. a seeded one) goes through the staff.
         session.rollback()
@@ -128,13 +137,13 @@ async def signup(request: Request, session: SessionDep) -> Response:
             session.scalar(select(Enterprise.id).where(Enterprise.name_key == name_key(result.data.name))) is not None
         )
         field = "name" if name_taken else "credit_code"
-        return _signup_page(request, values, {field: t("err.enterprise_taken")}, status_code=409)
+        return signup_page(request, values, {field: t("err.enterprise_taken")}, status_code=409)
     # A taken e-mail gets exactly the answer a new one gets (same redirect, same page, one argon2 hash each),
     # so sign-up cannot tell anyone which e-mails, staff's included, have accounts. The enterprise is
     # registered either way; staff can open an account for it. Nobody is logged in by signing up: the new
     # owner logs in with the password just chosen.
     try:
-        create_user(session, email, values["password"], UserRole.enterprise, enterprise.id)
+        create_user(session, email, values["password"], UserRole.enterprise, enterprise.id, actor=SIGNUP)
     except AccountError:  # the e-mail is taken (create_user checked it): spend the hash a new account costs
         hash_password(values["password"])
     flash.add(request, "ok", "signup.received")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import HTMLResponse
 
+from registry.audit.web import action_label, use_case_history
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.evidence.web import evidence_view
@@ -13,7 +14,7 @@ from registry.gateways.models import Gateway
 from registry.usecases.models import UseCase
 from registry.web.i18n import negotiate
 from registry.web.scenario_view import profile_rows
-from registry.web.templating import render
+from registry.web.templating import render, translator_for
 from registry.web.visibility import is_owner, visible_use_case
 
 router = APIRouter()
@@ -46,6 +47,8 @@ def usecase_detail(request: Request, use_case_id: int, session: SessionDep) -> H
         "is_owner": is_owner(user, use_case),
         "approved": approved,
         "nav": "catalog",
+        "history": use_case_history(session, user, use_case),
+        "action_label": lambda action: action_label(action, translator_for(request)),
         **evidence_view(request, session, use_case),
     }
     return render(request, "usecase_detail.html", context)
