@@ -596,6 +596,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.action.token.create": ("创建令牌", "Token created"),
     "audit.action.token.revoke": ("吊销令牌", "Token revoked"),
     "audit.action.seed.load": ("导入种子数据", "Seed catalog loaded"),
+    "staff.gateway_button_rotate": ("更换密码", "Rotate password"),
+    "staff.gateway_button_disable": ("停用", "Disable"),
+    "staff.gateway_button_enable": ("启用", "Enable"),
+    "staff.gateway_button_delete": ("删除", "Delete"),
+    "staff.gateway_disable": (
+        "网关 {gateway} 已停用，其凭据已吊销。",
+        "Gateway {gateway} disabled; its credentials are revoked.",
+    ),
+    "staff.gateway_enable": ("网关 {gateway} 已启用。", "Gateway {gateway} enabled."),
+    "staff.gateway_rotate": ("网关 {gateway} 的密码已更换。", "Gateway {gateway}: password rotated."),
+    "staff.gateway_delete": ("网关 {gateway} 已删除。", "Gateway {gateway} deleted."),
+    "staff.usecase_delete": ("删除案例", "Delete use case"),
+    "staff.enterprise_edit": ("修改企业信息", "Edit the enterprise"),
+    "staff.enterprise_save": ("保存", "Save"),
+    "staff.enterprise_saved": ("企业信息已保存：{name}", "Enterprise saved: {name}"),
+    "staff.usecase_deleted": ("已删除：{title}", "Deleted: {title}"),
+    "staff.usecase_has_gateways": (
+        "该案例仍有网关，请先删除网关。",
+        "This use case still has gateways; delete them first.",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from registry.web.pages import (
     password,
     review,
     staff_accounts,
+    staff_enterprises,
     staff_usecases,
     usecase_detail,
 )
@@ -40,7 +41,7 @@ def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
     enterprise_pages = (my_usecases, gateways)
-    staff_pages = (review, staff_usecases, staff_accounts, export, audit_pages)
+    staff_pages = (review, staff_usecases, staff_enterprises, staff_accounts, export, audit_pages)
     public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language, claim_pages)
     for module in (*public_pages, *enterprise_pages, *staff_pages):
         router.include_router(module.router)

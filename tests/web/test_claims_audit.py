@@ -22,6 +22,9 @@ from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.enums import ReviewStatus, TokenRole
+from registry.gateways.models import Gateway
+from registry.gateways.schemas import GatewayCreate
+from registry.gateways.service import create_gateway
 from registry.usecases.models import UseCase
 from tests.web.conftest import BOTH_DATABASES, PASSWORD, Registry, csrf_of, login
 from tests.web.test_workflow import GOOD
@@ -310,3 +313,49 @@ def test_the_database_refuses_to_update_or_delete_audit_events(registry: Registr
     assert _events(registry) == [("system", "test", "test.append", "1")]
     stored = registry.run(lambda s: s.scalar(select(AuditEvent.detail)))
     assert json.dumps(stored) == '{"a": 1}'
+
+
+def test_staff_do_in_the_pages_what_the_api_lets_them_do(client: TestClient, registry: Registry) -> None:
+    enterprise = registry.enterprise()
+    registry.user("a@zenith.cn", enterprise_id=enterprise)
+    use_case = registry.use_case(enterprise)
+    spare = registry.use_case(enterprise, "待删除的案例")
+    gateway = GatewayCreate(id="gw-staff-1", use_case_id=use_case, site_name="一号车间")
+    registry.run(lambda s: create_gateway(s, gateway))
+    login(client, "a@zenith.cn")
+    token = csrf_of(client.get(f"/usecases/{use_case}").text)
+    assert client.post("/staff/gateways/gw-staff-1/disable", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+
+    registry.user(STAFF, UserRole.staff)
+    login(client, STAFF)
+    page = client.get(f"/usecases/{use_case}").text
+    assert 'data-staff-gateway="gw-staff-1"' in page
+    token = csrf_of(page)
+
+    def act(path: str, **data: str) -> int:
+        return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False).status_code
+
+    assert act("/staff/gateways/gw-staff-1/disable") == 303
+    assert registry.run(lambda s: s.get(Gateway, "gw-staff-1").enabled) is False
+    assert act("/staff/gateways/gw-staff-1/rotate") == 409  # a disabled gateway stays locked out
+    assert act("/staff/gateways/gw-staff-1/enable") == 303
+    assert act("/staff/gateways/gw-staff-1/reboot") == 404
+    assert act(f"/staff/usecases/{use_case}/delete") == 409  # it still has a gateway
+    assert act("/staff/gateways/gw-staff-1/delete") == 303
+    assert act(f"/staff/usecases/{spare}/delete") == 303
+    assert registry.run(lambda s: (s.get(Gateway, "gw-staff-1"), s.get(UseCase, spare))) == (None, None)
+    assert [e[2] for e in _events(registry, target_type="gateway", actor=STAFF)] == [
+        "gateway.disable",
+        "gateway.enable",
+        "gateway.delete",
+    ]
+
+    edit = f"/staff/enterprises/{enterprise}/edit"
+    values = {"name": "中天钢铁", "province": "江苏", "city": "常州", "industry": "钢铁", "industry_code": "C31"}
+    assert act(edit, **values, credit_code="123") == 400
+    assert act(edit, **values, contact="李雷 0519-1234", next=f"/usecases/{use_case}") == 303
+    updated = registry.run(
+        lambda s: s.scalar(select(AuditEvent.detail).where(AuditEvent.action == "enterprise.update"))
+    )
+    assert updated["contact"] == [None, "李雷 0519-1234"]

@@ -1,0 +1,85 @@
+"""Staff correct an enterprise's details (what PATCH /api/v1/enterprises/{id} allows), from its use cases'
+pages: a seeded record's wording, a credit code, a contact."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import HTMLResponse, Response
+
+from registry.accounts.csrf import require_csrf
+from registry.audit.service import user_actor
+from registry.db_session import SessionDep
+from registry.enterprises import industry_class
+from registry.enterprises.models import Enterprise
+from registry.enterprises.schemas import EnterpriseUpdate
+from registry.enterprises.service import update_enterprise
+from registry.errors import Conflict
+from registry.web import flash
+from registry.web.deps import StaffUser
+from registry.web.errors import PageError
+from registry.web.forms import form_values, validate
+from registry.web.i18n import negotiate
+from registry.web.pages.accounts import ENTERPRISE_FIELDS, LIMITS
+from registry.web.redirects import safe_next, see_other
+from registry.web.templating import render, translator_for
+
+router = APIRouter()
+
+REQUIRED = ("name", "province", "city", "industry")
+FALLBACKS = {"credit_code": "err.credit_code", "industry_code": "err.invalid_choice"}
+
+
+def _enterprise(session: SessionDep, enterprise_id: int) -> Enterprise:
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise PageError(404, "err.not_found")
+    return enterprise
+
+
+def _form(request: Request, enterprise: Enterprise, values: dict, errors: dict, code: int = 200) -> HTMLResponse:
+    context = {
+        "enterprise": enterprise,
+        "values": values,
+        "errors": errors,
+        "limits": LIMITS,
+        "industries": industry_class.options(negotiate(request)),
+        "back": safe_next(request.query_params.get("next") or values.get("next"), "/"),
+        "nav": "review",
+    }
+    return render(request, "enterprise_form.html", context, status_code=code)
+
+
+@router.get("/staff/enterprises/{enterprise_id}/edit", name="staff_enterprise_edit", response_class=HTMLResponse)
+def staff_enterprise_edit(request: Request, enterprise_id: int, session: SessionDep, _staff: StaffUser) -> HTMLResponse:
+    enterprise = _enterprise(session, enterprise_id)
+    values = {name: getattr(enterprise, name) or "" for name in ENTERPRISE_FIELDS}
+    return _form(request, enterprise, values, {})
+
+
+@router.post(
+    "/staff/enterprises/{enterprise_id}/edit", name="staff_enterprise_update", dependencies=[Depends(require_csrf)]
+)
+async def staff_enterprise_update(
+    request: Request, enterprise_id: int, session: SessionDep, staff: StaffUser
+) -> Response:
+    enterprise = _enterprise(session, enterprise_id)
+    values = form_values(await request.form(), (*ENTERPRISE_FIELDS, "next"))
+    t = translator_for(request)
+    # Every field of the form is sent: a cleared optional field clears the stored value.
+    fields = {name: values[name] for name in ENTERPRISE_FIELDS}
+    result = validate(EnterpriseUpdate, fields, t, FALLBACKS)
+    errors = dict(result.errors)
+    for name in REQUIRED:
+        if not values[name].strip():
+            errors[name] = t("err.required")
+    if errors or result.data is None:
+        return _form(request, enterprise, values, errors, 400)
+    cleared = {name: None for name in ENTERPRISE_FIELDS if name not in REQUIRED and not values[name].strip()}
+    data = EnterpriseUpdate.model_validate({**result.data.changes(), **cleared})
+    try:
+        update_enterprise(session, enterprise.id, data, actor=user_actor(staff))
+    except Conflict:
+        session.rollback()
+        return _form(request, enterprise, values, {"name": t("err.enterprise_taken")}, 409)
+    flash.add(request, "ok", "staff.enterprise_saved", name=enterprise.name)
+    return see_other(safe_next(values["next"], "/"))
