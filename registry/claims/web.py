@@ -120,7 +120,9 @@ async def claim_request(request: Request, session: SessionDep) -> Response:
     return see_other(str(request.url_for("login_form").path))
 
 
-def _mine(request: Request, session: Session, user: EnterpriseUser, values: dict, errors: dict, code: int = 200):
+def _mine(
+    request: Request, session: Session, user: EnterpriseUser, values: dict, errors: dict, code: int = 200
+) -> HTMLResponse:
     claims, _ = service.list_claims(session, service.ClaimFilters(email=user.email), PageRequest(1, LISTED_MAX))
     context = {"values": values, "errors": errors, "claims": claims, "nav": "mine"}
     return _form(request, "my_claims.html", context, status_code=code)
@@ -158,7 +160,9 @@ async def my_claim_request(request: Request, session: SessionDep, user: Enterpri
     return see_other(str(request.url_for("my_claims").path))
 
 
-def _staff_page(request: Request, session: Session, status: ClaimStatus, errors: dict[int, str], code: int = 200):
+def _staff_page(
+    request: Request, session: Session, status: ClaimStatus, errors: dict[int, str], code: int = 200
+) -> HTMLResponse:
     claims, total = service.list_claims(session, service.ClaimFilters(status=status), PageRequest(1, LISTED_MAX))
     context = {
         "claims": claims,

@@ -77,6 +77,9 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     page.fill("#f-email", "not-an-email")
     page.click("form[action='/signup'] button[type=submit]")
     audit.check("signup-errors")
+    audit.visit("claim", "/claim")
+    page.click("form[action='/claim'] button[type=submit]")
+    audit.check("claim-errors")
 
     # staff
     _login(page, STAFF_EMAIL, STAFF_PASSWORD)
@@ -85,6 +88,11 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     audit.visit("usecase-as-staff", use_case_path)
     use_case_id = re.search(r"/usecases/(\d+)", use_case_path).group(1)
     audit.visit("staff-usecase-edit", f"/staff/usecases/{use_case_id}/edit")
+    audit.visit("staff-claims", "/staff/claims")
+    audit.visit("audit", "/audit")
+    audit.visit("audit-filtered", "/audit?action=usecase.&since=2000-01-01")
+    enterprise_edit = page.locator("a[href^='/staff/enterprises/']").first.get_attribute("href")
+    audit.visit("staff-enterprise-edit", enterprise_edit)
     audit.visit("staff-accounts", "/staff/accounts")
     option = page.locator("#f-enterprise_id option", has_text=ENTERPRISE_FOR[lang]).first
     page.select_option("#f-enterprise_id", value=option.get_attribute("value"))
@@ -98,12 +106,14 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     # an enterprise user
     _login(page, f"a11y-{lang}@example.cn", password)
     audit.visit("my-usecases", "/my/usecases")
+    audit.visit("my-claims", "/my/claim")
     own = page.locator("a[href^='/my/usecases/'][href$='/edit']").first.get_attribute("href")
     audit.visit("usecase-edit", own)
     audit.visit("usecase-new", "/my/usecases/new")
     page.click("form[novalidate] button[type=submit]")
     audit.check("usecase-new-errors")
     own_id = re.search(r"/my/usecases/(\d+)/edit", own).group(1)
+    audit.visit("usecase-as-owner", f"/usecases/{own_id}")  # with its review and change history
     audit.visit("gateway-new", f"/my/usecases/{own_id}/gateways/new")
     page.fill("#f-id", f"gw-a11y-{lang}")
     page.fill("#f-site_name", "A11y line")
@@ -111,5 +121,5 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     audit.check("gateway-created")
     screenshot(page, f"a11y-gateway-created-{lang}", full_page=False)
 
-    assert len(audit.checked) >= 22
+    assert len(audit.checked) >= 31
     assert audit.found == {}, "\n".join(f"{name}:\n  " + "\n  ".join(v) for name, v in audit.found.items())
