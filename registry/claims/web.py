@@ -42,6 +42,16 @@ FALLBACKS = {"name": "claim.err_identify", "credit_code": "err.credit_code"}
 ALIASES = {"": "name"}  # "give the name or the credit code" belongs to no one field: shown at the name
 LISTED_MAX = 100
 TABS = tuple(ClaimStatus)
+STATUS_KEYS = {
+    ClaimStatus.pending: "claim.status.pending",
+    ClaimStatus.approved: "claim.status.approved",
+    ClaimStatus.rejected: "claim.status.rejected",
+}
+
+
+def _status_label(request: Request) -> Any:
+    t = translator_for(request)
+    return lambda status: t(STATUS_KEYS[ClaimStatus(status)])
 
 
 def public_summary(session: Session, enterprise: Enterprise) -> Enterprise | None:
@@ -54,7 +64,7 @@ def public_summary(session: Session, enterprise: Enterprise) -> Enterprise | Non
 
 def _form(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     shown = {k: v for k, v in context.get("values", {}).items() if k != "password"}  # never sent back
-    base = {"limits": {"message": MESSAGE_MAX}, "found": None, "nav": "signup"}
+    base = {"limits": {"message": MESSAGE_MAX}, "found": None, "nav": "signup", "claim_status": _status_label(request)}
     return render(request, template, {**base, **context, "values": shown}, status_code=status_code)
 
 
@@ -172,6 +182,7 @@ def _staff_page(
         "item_errors": errors,
         "note_max": NOTE_MAX,
         "nav": "claims",
+        "claim_status": _status_label(request),
         "here": str(request.url_for("staff_claims").path),
     }
     return render(request, "staff_claims.html", context, status_code=code)

@@ -124,6 +124,7 @@ def create_use_case(
 
 # What an update's audit events are split by: the review decision, the lifecycle stage, and the content.
 REVIEW_FIELDS = ("review_status", "reviewer_note")
+REVIEW_DECISION = "usecase.review"  # the action of a staff decision (recorded even when only the note changes)
 STAGE_FIELDS = ("stage",)
 
 
@@ -144,7 +145,7 @@ def _record_update(
     stage = {key: diff.pop(key) for key in STAGE_FIELDS if key in diff}
     if review or review_action:
         status = use_case.review_status.value
-        action = review_action or ("usecase.submit" if status == ReviewStatus.submitted else "usecase.review")
+        action = review_action or ("usecase.submit" if status == ReviewStatus.submitted else REVIEW_DECISION)
         detail = {"review_status": review.get("review_status", [status, status]), "note": use_case.reviewer_note}
         _record(session, actor, action, use_case, detail)
     if stage:

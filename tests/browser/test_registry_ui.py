@@ -212,3 +212,39 @@ def test_staff_open_an_account_for_a_seeded_enterprise(context, live_registry: L
     _logout(page)
     _login(page, "it@zenith-steel.cn", "steel and 5G 2026")
     assert page.url.endswith("/my/usecases")
+
+
+def test_a_seeded_enterprise_claims_its_record_at_sign_up(context, live_registry: LiveRegistry) -> None:
+    """Signing up under a seeded enterprise's name offers the claim instead of a duplicate; staff approve it and
+    the new account belongs to the seeded enterprise, with its seeded use cases."""
+    page = context.new_page()
+    page.goto("/signup")
+    page.fill("#f-email", "it@siasun.example.cn")
+    page.fill("#f-password", "robots and 5G 2026")
+    page.fill("#f-name", "新松机器人")
+    page.fill("#f-province", "辽宁")
+    page.fill("#f-city", "沈阳")
+    page.select_option("#f-industry_code", index=1)
+    page.click("form[action='/signup'] button[type=submit]")
+    page.wait_for_load_state()
+    assert "新松机器人" in page.locator("#claim-found").inner_text()
+    assert page.locator("#f-password").input_value() == ""  # never sent back
+    page.fill("#f-password", "robots and 5G 2026")
+    page.fill("#f-message", "信息中心 王工 024-0000")
+    screenshot(page, "claim-zh")
+    page.click("form[action='/claim'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/login$"))
+
+    _login(page, STAFF_EMAIL, STAFF_PASSWORD)
+    page.click("nav a[href='/staff/claims']")
+    claim = page.locator("article[data-claim-id]", has_text="it@siasun.example.cn")
+    claim.locator("textarea[name=note]").fill("电话核实")
+    claim.locator("button[value=approve]").click()
+    page.wait_for_url(re.compile(r"/staff/claims$"))
+    assert page.locator("article[data-claim-id]", has_text="it@siasun.example.cn").count() == 0
+    _logout(page)
+
+    _login(page, "it@siasun.example.cn", "robots and 5G 2026")
+    assert page.url.endswith("/my/usecases")
+    assert "新松机器人" in page.locator("main").inner_text()
+    assert page.locator("tbody tr").count() > 0, "the seeded use cases are the account's now"

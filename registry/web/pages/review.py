@@ -16,7 +16,7 @@ from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.usecases.models import NOTE_MAX, UseCase
 from registry.usecases.schemas import UseCaseUpdate
-from registry.usecases.service import decide_revision, update_use_case
+from registry.usecases.service import REVIEW_DECISION, decide_revision, update_use_case
 from registry.web import flash
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
@@ -107,7 +107,7 @@ async def review_decide(request: Request, use_case_id: int, session: SessionDep,
         decide_revision(session, use_case.id, approve=approve, note=note or None, actor=actor)
     else:
         decision_update = UseCaseUpdate(review_status=decision, reviewer_note=note or None)
-        update_use_case(session, use_case.id, decision_update, actor=actor, review_action="usecase.review")
+        update_use_case(session, use_case.id, decision_update, actor=actor, review_action=REVIEW_DECISION)
     done = "review.done_approved" if decision == ReviewStatus.approved else "review.done_rejected"
     flash.add(request, "ok", done, title=use_case.title)
     return see_other(str(request.url_for("review_queue").path))
