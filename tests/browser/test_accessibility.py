@@ -86,12 +86,12 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     audit.visit("review-queue", "/review")
     audit.visit("review-decided", "/review?status=approved")
     audit.visit("usecase-as-staff", use_case_path)
+    enterprise_edit = page.locator("a[href^='/staff/enterprises/']").first.get_attribute("href")
     use_case_id = re.search(r"/usecases/(\d+)", use_case_path).group(1)
     audit.visit("staff-usecase-edit", f"/staff/usecases/{use_case_id}/edit")
     audit.visit("staff-claims", "/staff/claims")
     audit.visit("audit", "/audit")
     audit.visit("audit-filtered", "/audit?action=usecase.&since=2000-01-01")
-    enterprise_edit = page.locator("a[href^='/staff/enterprises/']").first.get_attribute("href")
     audit.visit("staff-enterprise-edit", enterprise_edit)
     audit.visit("staff-accounts", "/staff/accounts")
     option = page.locator("#f-enterprise_id option", has_text=ENTERPRISE_FOR[lang]).first
@@ -106,8 +106,8 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     # an enterprise user
     _login(page, f"a11y-{lang}@example.cn", password)
     audit.visit("my-usecases", "/my/usecases")
-    audit.visit("my-claims", "/my/claim")
     own = page.locator("a[href^='/my/usecases/'][href$='/edit']").first.get_attribute("href")
+    audit.visit("my-claims", "/my/claim")
     audit.visit("usecase-edit", own)
     audit.visit("usecase-new", "/my/usecases/new")
     page.click("form[novalidate] button[type=submit]")
