@@ -113,6 +113,7 @@ def test_signup_offers_the_claim_and_staff_approval_attaches_the_account(client:
     assert again.status_code == 409 and 'action="/claim"' not in again.text
 
 
+@BOTH_DATABASES
 def test_a_claim_from_an_account_merges_its_provisional_enterprise(client: TestClient, registry: Registry) -> None:
     seeded = _seeded(registry)
     provisional = registry.enterprise("中天钢铁（常州）", "常州", "钢铁")
@@ -147,7 +148,8 @@ def test_a_claim_from_an_account_merges_its_provisional_enterprise(client: TestC
 
     assert registry.run(lambda s: s.get(Enterprise, provisional)) is None
     assert registry.run(lambda s: s.get(UseCase, own_case).enterprise_id) == seeded
-    assert registry.run(lambda s: s.scalar(select(User.enterprise_id).where(User.email == "li@zenith-steel.cn")))
+    moved = registry.run(lambda s: s.scalar(select(User.enterprise_id).where(User.email == "li@zenith-steel.cn")))
+    assert moved == seeded
     assert "5G+AGV" in client.get("/my/usecases").text  # the same session now sees the merged enterprise
     merged = _events(registry, action="enterprise.merge")
     assert merged == [("token", "ops-console", "enterprise.merge", str(seeded))]
