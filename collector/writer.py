@@ -18,14 +18,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from i5g.contract import (
+    FIELD_AGENT_VERSION,
+    FIELD_COUNT,
+    FIELD_DEAD_LETTER_KEY,
     FIELD_DEAD_LETTER_SAMPLE_TS,
+    FIELD_DETAIL,
+    FIELD_DROPPED,
     FIELD_LAT,
     FIELD_LON,
+    FIELD_ONLINE,
     FIELD_SEQ,
+    FIELD_TOPIC,
     MEASUREMENT_COLLECTOR,
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
     MEASUREMENT_KPI,
+    TAG_GATEWAY,
+    TAG_REASON,
+    TAG_REPLICA,
 )
 
 log = logging.getLogger("i5g.collector.writer")
@@ -83,9 +93,9 @@ def gateway_status_line(
     lat: float | None = None,
     lon: float | None = None,
 ) -> str:
-    fields: dict[str, FieldValue] = {"online": online, "dropped": dropped}
+    fields: dict[str, FieldValue] = {FIELD_ONLINE: online, FIELD_DROPPED: dropped}
     if agent_version:
-        fields["agent_version"] = agent_version
+        fields[FIELD_AGENT_VERSION] = agent_version
     if lat is not None and lon is not None:
         fields[FIELD_LAT] = lat
         fields[FIELD_LON] = lon
@@ -104,17 +114,17 @@ def dead_letter_line(
 ) -> str:
     """A dead letter at `ts_ms` (its first arrival); `sample_ts`: the rejected sample's own ts, `key`: the
     message hash that made the arrival time stable under redelivery (fields, not tags: no series per message)."""
-    tags = tag_set((("gateway", gateway), ("reason", reason)))
-    fields: dict[str, FieldValue] = {"count": count, "detail": detail[:500], "topic": topic[:300]}
+    tags = tag_set(((TAG_GATEWAY, gateway), (TAG_REASON, reason)))
+    fields: dict[str, FieldValue] = {FIELD_COUNT: count, FIELD_DETAIL: detail[:500], FIELD_TOPIC: topic[:300]}
     if sample_ts is not None:
         fields[FIELD_DEAD_LETTER_SAMPLE_TS] = sample_ts
     if key is not None:
-        fields["key"] = key
+        fields[FIELD_DEAD_LETTER_KEY] = key
     return line(MEASUREMENT_DEAD_LETTER, tags, fields, ts_ms)
 
 
 def collector_line(replica: str, ts_ms: int, fields: dict[str, FieldValue]) -> str:
-    return line(MEASUREMENT_COLLECTOR, tag_set((("replica", replica),)), fields, ts_ms)
+    return line(MEASUREMENT_COLLECTOR, tag_set(((TAG_REPLICA, replica),)), fields, ts_ms)
 
 
 # ------------------------------------------------------------------------------------------------- writing
