@@ -21,11 +21,12 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
-from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope
+from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
 from registry.pagination import PageRequest
 from registry.scenarios.models import Scenario
+from registry.schema import prepare_database
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseOut
 from registry.usecases.search import rebuild_index

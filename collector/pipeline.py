@@ -26,13 +26,13 @@ from collector.validate import Reason, Rejection, decode_status, decode_telemetr
 from collector.writer import (
     InfluxWriter,
     RefusedLine,
-    cached_tag_set,
     collector_line,
     dead_letter_line,
     gateway_status_line,
     kpi_line,
 )
 from i5g.contract import UNKNOWN_GATEWAY, parse_topic
+from i5g.lineprotocol import cached_tag_set
 
 log = logging.getLogger("i5g.collector.pipeline")
 

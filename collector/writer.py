@@ -13,9 +13,8 @@ import gzip
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from i5g.contract import (
     FIELD_AGENT_VERSION,
@@ -37,42 +36,9 @@ from i5g.contract import (
     TAG_REASON,
     TAG_REPLICA,
 )
+from i5g.lineprotocol import FieldValue, line, tag_set
 
 log = logging.getLogger("i5g.collector.writer")
-
-FieldValue = bool | int | float | str
-
-_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
-
-
-def escape_tag(value: str) -> str:
-    """Tag keys and values: commas, equals signs and spaces are escaped; newlines cannot be represented."""
-    # A trailing backslash would escape the separator after it and corrupt the line: it is dropped.
-    return value.translate(_TAG_ESCAPES).rstrip("\\")
-
-
-def format_field(value: FieldValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value}i"
-    if isinstance(value, float):
-        return repr(value)
-    text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
-    return f'"{text}"'
-
-
-def tag_set(tags: Iterable[tuple[str, str]]) -> str:
-    """`,k=v,k=v` sorted by key (InfluxDB's preferred order), empty values left out."""
-    return "".join(f",{escape_tag(k)}={escape_tag(v)}" for k, v in sorted(tags) if v)
-
-
-cached_tag_set = lru_cache(maxsize=4096)(tag_set)  # gateways' tag sets repeat for every sample
-
-
-def line(measurement: str, tags: str, fields: dict[str, FieldValue], ts_ms: int) -> str:
-    body = ",".join(f"{name}={format_field(value)}" for name, value in fields.items())
-    return f"{measurement}{tags} {body} {ts_ms}"
 
 
 def kpi_line(

@@ -1,6 +1,6 @@
 """Use-case drill-down: one use case (or a city's, an enterprise's) gateways on a map and their KPIs.
 
-The registry's use-case page links here with the variables set (dashboards.links.drilldown_url).
+The registry's use-case page links here with the variables set (i5g.grafana.drilldown_url).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dashboards.panels import (
     table_panel,
 )
 from dashboards.sdk import dashboard
-from dashboards.uids import DRILLDOWN_UID
 from dashboards.variables import filters, tag_variable
 from i5g.contract import (
     FIELD_AGENT_VERSION,
@@ -35,6 +34,7 @@ from i5g.contract import (
     TAG_SCENARIO,
     TAG_USE_CASE,
 )
+from i5g.grafana import DRILLDOWN_UID
 
 VARIABLES = (TAG_CITY, TAG_ENTERPRISE, TAG_USE_CASE, TAG_GATEWAY)
 # temp_c is left out: the host source reports it only where the board has a sensor, so on most hosts the

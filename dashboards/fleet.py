@@ -16,7 +16,6 @@ from dashboards.panels import (
     timeseries_panel,
 )
 from dashboards.sdk import dashboard, timeseries
-from dashboards.uids import FLEET_UID
 from i5g.contract import (
     FIELD_AGENT_VERSION,
     FIELD_COUNT,
@@ -36,6 +35,7 @@ from i5g.contract import (
     TAG_SCENARIO,
     TAG_USE_CASE,
 )
+from i5g.grafana import FLEET_UID
 
 STATUS_LOOKBACK = "7d"
 

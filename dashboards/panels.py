@@ -22,8 +22,8 @@ from dashboards.sdk import (
     table,
     timeseries,
 )
-from dashboards.uids import TAG
 from i5g.contract import FIELD_SLA_VIOLATIONS, KPIS, MEASUREMENT_KPI, TAG_GATEWAY
+from i5g.grafana import TAG
 from i5g.scenarios import Requirement
 
 # Grafana unit ids for the contract's units; anything else is shown as a suffix.

@@ -24,9 +24,9 @@ from dashboards.panels import (
     timeseries_panel,
 )
 from dashboards.sdk import dashboard, timeseries
-from dashboards.uids import scenario_uid
 from dashboards.variables import filters, tag_variable
 from i5g.contract import FIELD_SEQ, KPIS, RADIO_SIGNAL_KPIS, TAG_CITY, TAG_GATEWAY, TAG_SCENARIO, TAG_USE_CASE
+from i5g.grafana import scenario_uid
 from i5g.scenarios import Requirement, Scenario
 
 # KPIs that matter for a scenario beyond the ones its profile bounds (issue 7 names them per scenario).

@@ -141,7 +141,7 @@ def registry_server(tmp_path: Path) -> Iterator[RegistryServer]:
     **fields) (APPROVED unless review_status is given), .create_gateway(gateway_id=None, use_case_id=None,
     **fields), .request(method, path, token="staff"|"collector"|None|<token>, **httpx_kwargs).
     """
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
     from tests.registry.support import RegistryServer
 
     url = f"sqlite:///{tmp_path / 'registry.db'}"

@@ -42,7 +42,7 @@ class RegistryProcess:
 
 @pytest.fixture
 def registry_process(tmp_path: Path) -> Iterator[RegistryProcess]:
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
 
     database_url = f"sqlite:///{tmp_path / 'registry.db'}"
     prepare_database(database_url)
