@@ -33,8 +33,8 @@ from sqlalchemy import insert, select
 
 from collector.sla import sla_fields
 from collector.writer import kpi_line
+from devstack.influxdb import InfluxDBServer
 from i5g.lineprotocol import tag_set
-from i5g.stack.influxdb import InfluxDBServer
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.evidence import compute, rollup, service
 from registry.evidence.influx import InfluxClient

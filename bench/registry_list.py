@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         sqlite = run("sqlite", lambda size: f"sqlite:///{Path(tmp) / f'registry-{size}.db'}", args.sizes, args.repeat)
         goal_ok = max(sqlite.values()) <= 50
         if args.postgres:
-            from i5g.stack.postgres import PostgresServer
+            from devstack.postgres import PostgresServer
 
             server = PostgresServer().start()
             try:

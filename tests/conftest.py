@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
-from i5g.stack.process import free_port
-from i5g.stack.v2proxy import InfluxV2Proxy
+from devstack.influxdb import InfluxDBServer
+from devstack.mosquitto import BrokerAdmin, MosquittoServer
+from devstack.process import free_port
+from i5g.influx.v2proxy import InfluxV2Proxy
 from tests.tls import self_signed
 
 if TYPE_CHECKING:  # the registry extra is only imported by the fixture that needs it

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from i5g.stack.process import free_port
+from devstack.process import free_port
 
 POSTGRES_URL_ENV = "I5G_TEST_POSTGRES_URL"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
-from i5g.stack.mosquitto import MosquittoServer
 from registry.broker import service
 from registry.broker.dynsec import DynsecClient
 from registry.broker.settings import BrokerSettings

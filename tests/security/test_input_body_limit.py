@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from i5g.stack.process import ManagedProcess, free_port
-from i5g.stack.stack import child_env
+from devstack.process import ManagedProcess, free_port
+from devstack.stack import child_env
 from tests.registry.support import make_tokens
 
 ATTACK_MB = 128
