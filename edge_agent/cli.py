@@ -124,8 +124,16 @@ def _check(args: argparse.Namespace) -> int:
         try:
             cls = source_class(name)
             source = cls(section, resolved["gateway_id"]) if name == "simulated" else cls(section)
-            reading = source.read()
-            source.close()
+            if hasattr(source, "wait_ready"):  # connects in the background (opcua)
+                source.wait_ready(float(section.get("timeout_s", 5.0)) * 2)
+            try:
+                reading = source.read()
+            finally:
+                problems = dict(getattr(source, "problems", {}))
+                source.close()
+            for item, reason in sorted(problems.items()):
+                failed += 1
+                print(f"{name}: {item}: FAILED {reason}")
         except Exception as exc:
             failed += 1
             print(f"{name}: FAILED {type(exc).__name__}: {exc}")
