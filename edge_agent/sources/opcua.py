@@ -161,7 +161,7 @@ class OpcUaSource:
                     self.last_error = "connection lost"
                     log.warning("opcua: lost the connection to %s", self.endpoint)
             except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+                self.last_error = self._explain(exc)
                 level = logging.WARNING if attempt == 0 else logging.DEBUG
                 log.log(level, "opcua: cannot connect to %s: %s", self.endpoint, self.last_error)
             await self._disconnect()
@@ -171,6 +171,18 @@ class OpcUaSource:
             attempt += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
+
+    def _explain(self, exc: Exception) -> str:
+        text = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        if isinstance(exc, TimeoutError):
+            text = f"no answer in {float(self.config['timeout_s']) * 2:g} s"
+            if self.config["security_policy"] != "None":
+                # A server that cannot decrypt what was encrypted to another certificate just stays silent.
+                text += " (is server_certificate_file this server's certificate? does it trust ours?)"
+        elif "No matching endpoints" in text:
+            text += f" (the server offers no endpoint with security_policy {self.config['security_policy']}"
+            text += f" / {self.config['security_mode']})" if self.config["security_policy"] != "None" else ")"
+        return text
 
     async def _connect(self) -> None:
         cfg, ua = self.config, self._ua
