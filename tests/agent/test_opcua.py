@@ -200,13 +200,12 @@ def test_settings_refuse_a_bad_mapping_at_start_up(change: dict[str, Any], messa
 
 
 def test_password_file_is_read_and_kept_out_of_the_config_hash(tmp_path: Path) -> None:
+    opcua = {"enabled": True, "username": "u", "password_file": str(tmp_path / "pw"), "nodes": NODES}
     (tmp_path / "pw").write_text("\nfirst-one\nrotated\n")
-    resolved = AgentSettings(gateway_id="gw-opcua-01", sources={"opcua": {
-        "enabled": True, "username": "u", "password_file": str(tmp_path / "pw"), "nodes": NODES}}).resolved()  # fmt: skip
+    resolved = AgentSettings(gateway_id="gw-opcua-01", sources={"opcua": opcua}).resolved()
     assert resolved["sources"]["opcua"]["password"] == "first-one"
     (tmp_path / "pw").write_text("another")
-    again = AgentSettings(gateway_id="gw-opcua-01", sources={"opcua": {
-        "enabled": True, "username": "u", "password_file": str(tmp_path / "pw"), "nodes": NODES}}).resolved()  # fmt: skip
+    again = AgentSettings(gateway_id="gw-opcua-01", sources={"opcua": opcua}).resolved()
     assert again["config_hash"] == resolved["config_hash"]
 
 
@@ -235,10 +234,8 @@ def test_agent_process_publishes_opcua_kpis_and_the_refused_node_in_its_status(
 ) -> None:
     gw = "gw-opcua-01"
     sub = subscribers(mosquitto.port)
-    nodes = "".join(
-        f'\n[[agent.sources.opcua.nodes]]\nnode_id = "{n["node_id"]}"\nkpi = "{n["kpi"]}"\nscale = {n.get("scale", 1)}\n'
-        for n in NODES
-    )
+    table = '\n[[agent.sources.opcua.nodes]]\nnode_id = "{node_id}"\nkpi = "{kpi}"\nscale = {scale}\n'
+    nodes = "".join(table.format(**{"scale": 1, **n}) for n in NODES)
     extra = f'\n[agent.sources.opcua]\nenabled = true\nendpoint = "{plc.endpoint}"\ninterval_s = 0.1\n{nodes}'
     config = write_config(tmp_path / "agent.toml", gw, mosquitto.port, tmp_path / "state", extra)
     agent = agent_processes(config, tmp_path / "agent.log")
