@@ -11,6 +11,9 @@ connection: it connects (security policy, user name and password as configured),
 exponential backoff when the server goes away, and re-creates the subscription. While not connected `read()`
 raises, so the agent logs it (rate-limited) and the other sources go on.
 
+Node ids may name their namespace by URI (`nsu=http://www.siemens.com/simatic-s7-opcua;s=...`): the index is
+looked up on every connect, since a server may renumber its namespaces when it is reconfigured.
+
 A node the server refuses (unknown node id, no read access, a value that is not a number) costs that KPI only:
 its reason (the OPC UA status code name) is logged once, kept in `problems` (which the agent puts in its
 status message) and the other nodes keep flowing. It is forgotten as soon as the node gives a value again.
@@ -212,9 +215,19 @@ class OpcUaSource:
         await asyncio.wait_for(client.connect(), timeout * 2)  # cleans up after itself when it fails
         self._client = client
         self._readable = []
+        namespaces: list[str] = []
         for node in self.nodes:
+            node_id = node["node_id"]
+            if node_id.startswith("nsu="):
+                # By namespace URI: the index it has on this server (it may change when the PLC is reconfigured).
+                uri, _, rest = node_id[4:].partition(";")
+                namespaces = namespaces or list(await client.get_namespace_array())
+                if uri not in namespaces:
+                    self._problem(node, f"namespace {uri!r} is not on this server")
+                    continue
+                node_id = f"ns={namespaces.index(uri)};{rest}"
             try:
-                self._readable.append((ua.NodeId.from_string(node["node_id"]), node))
+                self._readable.append((ua.NodeId.from_string(node_id), node))
             except Exception as exc:  # the settings check the syntax; asyncua may still refuse one
                 self._problem(node, f"node id not understood: {exc}")
         if cfg["mode"] == "subscribe":

@@ -21,7 +21,7 @@ from edge_agent.sources.base import Reading
 from edge_agent.sources.opcua import OpcUaSource as OpcUaReader
 from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.conftest import I5G, write_config
-from tests.agent.opcua_server import COUNTER, INFER_US, POS_ERR, STATE, OpcUaTestServer
+from tests.agent.opcua_server import COUNTER, INFER_US, NAMESPACE, POS_ERR, STATE, OpcUaTestServer
 from tests.tls import self_signed
 
 MISSING = "ns=2;s=Line1.NoSuchTag"
@@ -126,13 +126,21 @@ def test_subscribed_nodes_are_mapped_and_scaled_and_a_refused_node_is_reported_o
     assert sum(STATE in line for line in warnings) == 1, warnings
 
 
-def test_polling_reads_every_node_on_each_read(plc: OpcUaTestServer, readers) -> None:
-    source = readers(section(plc.endpoint, mode="poll"))
+def test_polling_reads_every_node_on_each_read_and_namespace_uris_resolve(plc: OpcUaTestServer, readers) -> None:
+    by_uri = [
+        {"node_id": f"nsu={NAMESPACE};s=Line1.AGV7.PosErrMm", "kpi": "agv_speed_mps", "scale": 0.01},
+        {"node_id": "nsu=urn:other-plc;s=Line1.AGV7.PosErrMm", "kpi": "jitter_ms"},
+    ]
+    source = readers(section(plc.endpoint, mode="poll", nodes=[*NODES, *by_uri]))
     first = wait_for(source.read, has_values)
     time.sleep(0.3)
     second = source.read()  # one Read request now, not a cached value
     assert second.kpis["sensor_pps"] >= first.kpis["sensor_pps"] + 2
-    assert second.kpis["agv_pos_err_cm"] == 12.3 and source.problems == EXPECTED_PROBLEMS
+    assert second.kpis["agv_pos_err_cm"] == 12.3 and second.kpis["agv_speed_mps"] == 1.23
+    assert source.problems == {
+        **EXPECTED_PROBLEMS,
+        by_uri[1]["node_id"]: "namespace 'urn:other-plc' is not on this server",
+    }
 
 
 def test_server_restart_the_source_reconnects_and_resumes(
