@@ -129,11 +129,8 @@ def _check(args: argparse.Namespace) -> int:
             try:
                 reading = source.read()
             finally:
-                problems = dict(getattr(source, "problems", {}))
+                problems = dict(getattr(source, "problems", {}))  # items that give no value (opcua nodes)
                 source.close()
-            for item, reason in sorted(problems.items()):
-                failed += 1
-                print(f"{name}: {item}: FAILED {reason}")
         except Exception as exc:
             failed += 1
             print(f"{name}: FAILED {type(exc).__name__}: {exc}")
@@ -141,6 +138,9 @@ def _check(args: argparse.Namespace) -> int:
         values = " ".join(f"{key}={value:g}" for key, value in sorted(reading.kpis.items()))
         context = " ".join(f"{key}={value}" for key, value in sorted(reading.ctx.items()))
         print(f"{name}: {values or '(no values)'}" + (f" [{context}]" if context else ""))
+        for item, reason in sorted(problems.items()):
+            failed += 1
+            print(f"{name}: {item}: FAILED {reason}")
     if not args.no_connect:
         from edge_agent.preflight import check_connection
         from i5g.contract import broker_username
