@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 5.0  # asyncua's watchdog reads the server state this often; a closed socket is noticed at once
 STOP_TIMEOUT_S = 5.0
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # announced in Hello: the largest response the agent accepts
 
 
 def scaled(node: dict[str, Any], value: Any) -> float:
@@ -192,6 +193,8 @@ class OpcUaSource:
         timeout = float(cfg["timeout_s"])
         client = self._client_class(self.endpoint, timeout=timeout, watchdog_intervall=KEEPALIVE_S)
         client.application_uri = cfg["application_uri"]
+        # asyncua asks for no limit by default: a server's answer could then be as large as it likes.
+        client.max_messagesize = MAX_MESSAGE_BYTES
         client.name = client.description = "i5g edge agent"
 
         async def lost(_exc: Exception) -> None:
