@@ -53,6 +53,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_backoff_and_password(section: MqttSettings | OpcUaSource) -> None:
+    if section.reconnect_max_s < section.reconnect_min_s:
+        raise ValueError("reconnect_max_s must be >= reconnect_min_s")
+    if section.password is not None and section.password_file is not None:
+        raise ValueError("set password or password_file, not both")
+
+
 class TlsSettings(_Section):
     enabled: bool = False
     ca_file: Path | None = None  # None: the system trust store
@@ -77,10 +84,7 @@ class MqttSettings(_Section):
 
     @model_validator(mode="after")
     def _check(self) -> MqttSettings:
-        if self.reconnect_max_s < self.reconnect_min_s:
-            raise ValueError("reconnect_max_s must be >= reconnect_min_s")
-        if self.password is not None and self.password_file is not None:
-            raise ValueError("set password or password_file, not both")
+        _check_backoff_and_password(self)
         return self
 
 
@@ -233,10 +237,7 @@ class OpcUaSource(_Section):
 
     @model_validator(mode="after")
     def _check(self) -> OpcUaSource:
-        if self.reconnect_max_s < self.reconnect_min_s:
-            raise ValueError("reconnect_max_s must be >= reconnect_min_s")
-        if self.password is not None and self.password_file is not None:
-            raise ValueError("set password or password_file, not both")
+        _check_backoff_and_password(self)
         if (self.password is not None or self.password_file is not None) and not self.username:
             raise ValueError("a password needs a username")
         files = {"certificate_file": self.certificate_file, "private_key_file": self.private_key_file,

@@ -110,10 +110,16 @@ def readers() -> Iterator[Callable[[dict[str, Any]], OpcUaReader]]:
         reader.close()
 
 
-def test_subscribed_nodes_are_mapped_and_scaled_and_a_refused_node_is_reported_once(
-    plc: OpcUaTestServer, readers, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def source_log(caplog: pytest.LogCaptureFixture) -> Callable[[int], list[str]]:
+    """The OPC UA source's log lines at or above a level."""
     caplog.set_level(logging.INFO, logger="edge_agent.sources.opcua")
+    return lambda level: [r.getMessage() for r in caplog.records if r.levelno >= level]
+
+
+def test_subscribed_nodes_are_mapped_and_scaled_and_a_refused_node_is_reported_once(
+    plc: OpcUaTestServer, readers, source_log
+) -> None:
     source = readers(section(plc.endpoint))
     first = wait_for(source.read, has_values)
     assert first.kpis["agv_pos_err_cm"] == 12.3 and first.kpis["vision_infer_ms"] == 2.5
@@ -121,7 +127,7 @@ def test_subscribed_nodes_are_mapped_and_scaled_and_a_refused_node_is_reported_o
     # The counter keeps changing on the server: the subscription keeps delivering.
     wait_for(source.read, lambda r: r.kpis.get("sensor_pps", 0) >= first.kpis["sensor_pps"] + 3)
     assert source.problems == EXPECTED_PROBLEMS
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    warnings = source_log(logging.WARNING)
     assert sum(MISSING in line and "BadNodeIdUnknown" in line for line in warnings) == 1, warnings
     assert sum(STATE in line for line in warnings) == 1, warnings
 
@@ -143,10 +149,7 @@ def test_polling_reads_every_node_on_each_read_and_namespace_uris_resolve(plc: O
     }
 
 
-def test_server_restart_the_source_reconnects_and_resumes(
-    plc: OpcUaTestServer, readers, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="edge_agent.sources.opcua")
+def test_server_restart_the_source_reconnects_and_resumes(plc: OpcUaTestServer, readers, source_log) -> None:
     source = readers(section(plc.endpoint))
     before = wait_for(source.read, has_values)
     plc.stop()  # killed: no goodbye to its clients
@@ -154,7 +157,7 @@ def test_server_restart_the_source_reconnects_and_resumes(
     plc.start()  # a new process: its counter starts again at 0
     after = wait_for(source.read, lambda r: has_values(r) and r.kpis["sensor_pps"] < before.kpis["sensor_pps"])
     assert after.kpis["agv_pos_err_cm"] == 12.3 and source.connects == 2
-    lines = [r.getMessage() for r in caplog.records]
+    lines = source_log(logging.INFO)
     assert any("lost the connection" in line for line in lines)
     assert sum(MISSING in line for line in lines) == 1  # still reported once over the reconnect
 
