@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from i5g.stack.process import free_port, port_is_open
+from devstack.process import free_port, port_is_open
 
 REPO = Path(__file__).resolve().parents[2]
 NAMESPACE = "urn:i5g:test-plc"

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from devstack.mosquitto import MosquittoServer
 from edge_agent.settings import AgentSettings, OpcUaSource
 from edge_agent.sources.base import Reading
 from edge_agent.sources.opcua import OpcUaSource as OpcUaReader
-from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.conftest import I5G, write_config
 from tests.agent.opcua_server import COUNTER, INFER_US, NAMESPACE, POS_ERR, STATE, OpcUaTestServer
 from tests.tls import self_signed
