@@ -6,6 +6,7 @@ space, namespace index 2 ("urn:i5g:test-plc"):
 - ns=2;i=1001                   Int32 2500 (inference latency, µs)
 - ns=2;s=Line1.Sensors.Count    UInt32, +1 every 0.1 s (a value that keeps changing)
 - ns=2;s=Line1.State            String "RUN" (not a number)
+- ns=2;s=Line1.Axes             Double[3] (an array: not one number either)
 
     python -m tests.agent.opcua_server --port N [--user NAME --password-file F] [--cert C --key K]
 
@@ -30,6 +31,7 @@ POS_ERR = "ns=2;s=Line1.AGV7.PosErrMm"
 INFER_US = "ns=2;i=1001"
 COUNTER = "ns=2;s=Line1.Sensors.Count"
 STATE = "ns=2;s=Line1.State"
+AXES = "ns=2;s=Line1.Axes"
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -64,6 +66,7 @@ async def serve(args: argparse.Namespace) -> None:
     await line.add_variable(ua.NodeId(1001, index), "InferUs", 2500, ua.VariantType.Int32)
     counter = await line.add_variable(ua.NodeId("Line1.Sensors.Count", index), "Count", 0, ua.VariantType.UInt32)
     await line.add_variable(ua.NodeId("Line1.State", index), "State", "RUN", ua.VariantType.String)
+    await line.add_variable(ua.NodeId("Line1.Axes", index), "Axes", [0.5, 1e308, -1.0], ua.VariantType.Double)
     async with server:
         print("ready", flush=True)
         count = 0

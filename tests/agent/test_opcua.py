@@ -18,10 +18,11 @@ from pydantic import ValidationError
 
 from devstack.mosquitto import MosquittoServer
 from edge_agent.settings import AgentSettings, OpcUaSource
+from edge_agent.sources import MAX_PROBLEM_CHARS, MAX_PROBLEMS, GuardedSource, problems
 from edge_agent.sources.base import Reading
 from edge_agent.sources.opcua import OpcUaSource as OpcUaReader
 from tests.agent.conftest import I5G, write_config
-from tests.agent.opcua_server import COUNTER, INFER_US, NAMESPACE, POS_ERR, STATE, OpcUaTestServer
+from tests.agent.opcua_server import AXES, COUNTER, INFER_US, NAMESPACE, POS_ERR, STATE, OpcUaTestServer
 from tests.tls import self_signed
 
 MISSING = "ns=2;s=Line1.NoSuchTag"
@@ -31,8 +32,13 @@ NODES = [
     {"node_id": COUNTER, "kpi": "sensor_pps"},
     {"node_id": STATE, "kpi": "temp_c"},  # a String: not a number
     {"node_id": MISSING, "kpi": "rtt_ms"},
+    {"node_id": AXES, "kpi": "loss_pct"},  # an array
 ]
-EXPECTED_PROBLEMS = {MISSING: "BadNodeIdUnknown", STATE: "value is str, not a number"}
+EXPECTED_PROBLEMS = {
+    MISSING: "BadNodeIdUnknown",
+    STATE: "value is str, not a number",
+    AXES: "value is list, not a number",
+}
 USER, PASSWORD = "line1-reader", "s3cret-Pa55"
 
 
@@ -123,7 +129,7 @@ def test_subscribed_nodes_are_mapped_and_scaled_and_a_refused_node_is_reported_o
     source = readers(section(plc.endpoint))
     first = wait_for(source.read, has_values)
     assert first.kpis["agv_pos_err_cm"] == 12.3 and first.kpis["vision_infer_ms"] == 2.5
-    assert set(first.kpis) == {"agv_pos_err_cm", "vision_infer_ms", "sensor_pps"}  # no value for the bad two
+    assert set(first.kpis) == {"agv_pos_err_cm", "vision_infer_ms", "sensor_pps"}  # none for the bad three
     # The counter keeps changing on the server: the subscription keeps delivering.
     wait_for(source.read, lambda r: r.kpis.get("sensor_pps", 0) >= first.kpis["sensor_pps"] + 3)
     assert source.problems == EXPECTED_PROBLEMS
@@ -218,6 +224,25 @@ def test_password_file_is_read_and_kept_out_of_the_config_hash(tmp_path: Path) -
     (tmp_path / "pw").write_text("another")
     again = AgentSettings(gateway_id="gw-opcua-01", sources={"opcua": opcua}).resolved()
     assert again["config_hash"] == resolved["config_hash"]
+
+
+def test_status_problems_are_bounded() -> None:
+    """A server decides the reasons and the config the node ids: the status message stays small whatever."""
+
+    class Noisy:
+        name = "opcua"
+
+        def __init__(self) -> None:
+            self.problems = {f"ns=2;s={i:02d}{'x' * 5000}": "Bad" * 1000 for i in range(50)}
+
+        def read(self) -> Reading:
+            return Reading({"cpu_pct": 1.0})
+
+    guarded = GuardedSource("opcua", Noisy)
+    guarded.read()
+    found = problems([guarded])
+    assert len(found) == MAX_PROBLEMS
+    assert all(len(key) <= MAX_PROBLEM_CHARS and len(reason) <= MAX_PROBLEM_CHARS for key, reason in found.items())
 
 
 LOADED = """
