@@ -77,7 +77,7 @@ class OpcUaSource:
         self.config = config
         self.endpoint: str = config["endpoint"]
         self.nodes: list[dict[str, Any]] = config["nodes"]
-        self.problems: dict[str, str] = {}  # node id -> why it gives no value
+        self._problems: dict[str, str] = {}  # node id -> why it gives no value
         self.connects = 0
         self.last_error: str | None = None
         self._lock = threading.Lock()
@@ -107,6 +107,12 @@ class OpcUaSource:
         with self._lock:
             return Reading(checked(dict(self._values)))
 
+    @property
+    def problems(self) -> dict[str, str]:
+        """Node id -> why it gives no value (a copy: the loop thread changes it)."""
+        with self._lock:
+            return dict(self._problems)
+
     def wait_ready(self, timeout: float) -> None:
         """For `i5g agent check`: wait for the connection (and, subscribing, the first values) or its failure."""
         deadline = time.monotonic() + timeout
@@ -128,9 +134,9 @@ class OpcUaSource:
     def _problem(self, node: dict[str, Any], reason: str) -> None:
         with self._lock:
             self._values.pop(node["kpi"], None)
-            if self.problems.get(node["node_id"]) == reason:
+            if self._problems.get(node["node_id"]) == reason:
                 return
-            self.problems[node["node_id"]] = reason
+            self._problems[node["node_id"]] = reason
         log.warning("opcua: node %s (%s) gives no value: %s; the other nodes go on", node["node_id"], node["kpi"],
                     reason)  # fmt: skip
 
@@ -146,7 +152,7 @@ class OpcUaSource:
             return
         with self._lock:
             self._values[node["kpi"]] = value
-            recovered = self.problems.pop(node["node_id"], None)
+            recovered = self._problems.pop(node["node_id"], None)
         if recovered:
             log.info("opcua: node %s (%s) gives values again", node["node_id"], node["kpi"])
 
