@@ -86,6 +86,7 @@ class OpcUaSource:
         self._readable: list[tuple[Any, dict[str, Any]]] = []  # (NodeId, node config) of parseable node ids
         self._connected = threading.Event()
         self._stopping = False
+        self._warned_clear_password = False
         self._loop = asyncio.new_event_loop()
         self._wake = asyncio.Event()  # set (in the loop) to stop waiting: connection lost or close()
         self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._main(),), daemon=True)
@@ -223,6 +224,16 @@ class OpcUaSource:
             client.set_password(cfg["password"] or "")
         await asyncio.wait_for(client.connect(), timeout * 2)  # cleans up after itself when it fails
         self._client = client
+        if cfg["password"] and not self._warned_clear_password:
+            token = client.server_policy(ua.UserTokenType.UserName).SecurityPolicyUri or ""
+            encrypted_channel = cfg["security_policy"] != "None" and cfg["security_mode"] == "SignAndEncrypt"
+            if (not token or token.endswith("#None")) and not encrypted_channel:
+                self._warned_clear_password = True
+                log.warning(
+                    "opcua: %s does not encrypt the password and the channel is not encrypted either: it crossed "
+                    "the network readable (use security_policy Basic256Sha256, security_mode SignAndEncrypt)",
+                    self.endpoint,
+                )
         self._readable = []
         namespaces: list[str] = []
         for node in self.nodes:

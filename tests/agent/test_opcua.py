@@ -138,13 +138,17 @@ def test_subscribed_nodes_are_mapped_and_scaled_and_a_refused_node_is_reported_o
     assert sum(STATE in line for line in warnings) == 1, warnings
 
 
-def test_polling_reads_every_node_on_each_read_and_namespace_uris_resolve(plc: OpcUaTestServer, readers) -> None:
+def test_polling_reads_every_node_on_each_read_and_namespace_uris_resolve(
+    plc: OpcUaTestServer, readers, source_log
+) -> None:
     by_uri = [
         {"node_id": f"nsu={NAMESPACE};s=Line1.AGV7.PosErrMm", "kpi": "agv_speed_mps", "scale": 0.01},
         {"node_id": "nsu=urn:other-plc;s=Line1.AGV7.PosErrMm", "kpi": "jitter_ms"},
     ]
-    source = readers(section(plc.endpoint, mode="poll", nodes=[*NODES, *by_uri]))
+    # This server takes any user name, with a user-token policy of None: the password crosses in clear text.
+    source = readers(section(plc.endpoint, mode="poll", nodes=[*NODES, *by_uri], username="u", password="pw"))
     first = wait_for(source.read, has_values)
+    assert any("does not encrypt the password" in line for line in source_log(logging.WARNING))
     time.sleep(0.3)
     second = source.read()  # one Read request now, not a cached value
     assert second.kpis["sensor_pps"] >= first.kpis["sensor_pps"] + 2
@@ -169,7 +173,9 @@ def test_server_restart_the_source_reconnects_and_resumes(plc: OpcUaTestServer, 
 
 
 @pytest.mark.parametrize("mode", ["Sign", "SignAndEncrypt"])
-def test_user_password_over_basic256sha256_with_pinned_server_certificate(secure_plc, readers, mode: str) -> None:
+def test_user_password_over_basic256sha256_with_pinned_server_certificate(
+    secure_plc, readers, source_log, mode: str
+) -> None:
     server, root = secure_plc
     secure = {"security_policy": "Basic256Sha256", "security_mode": mode,
               "certificate_file": str(root / "client" / "broker.pem"),
@@ -177,6 +183,8 @@ def test_user_password_over_basic256sha256_with_pinned_server_certificate(secure
               "server_certificate_file": str(root / "server" / "broker.pem")}  # fmt: skip
     source = readers(section(server.endpoint, username=USER, password_file=str(root / "password"), **secure))
     assert wait_for(source.read, has_values).kpis["agv_pos_err_cm"] == 12.3
+    # The server encrypts the user token to its (pinned) certificate even when the channel is only signed.
+    assert not [line for line in source_log(logging.WARNING) if "does not encrypt the password" in line]
     if mode == "Sign":
         return
     # The same with a wrong password, without credentials, and pinning another certificate: refused.
