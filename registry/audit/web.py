@@ -18,7 +18,8 @@ from registry.audit import service
 from registry.audit.api import export_events
 from registry.audit.models import AuditEvent
 from registry.db_session import SessionDep
-from registry.evidence.history import StageReview, stage_history
+from registry.evidence.history import stage_history
+from registry.evidence.models import StageReview
 from registry.gateways.models import Gateway
 from registry.pagination import PageRequest
 from registry.usecases.models import UseCase

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from registry.accounts.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from registry.errors import Forbidden, Unauthorized
+from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 
 if TYPE_CHECKING:
     from registry.web.deps import CurrentUser

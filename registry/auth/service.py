@@ -50,7 +50,3 @@ def revoke_token(session: Session, name: str, *, actor: Actor = CLI) -> ApiToken
         token.revoked_at = utcnow()
         record(session, actor, "token.revoke", "token", token.name)
     return token
-
-
-def list_tokens(session: Session) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))

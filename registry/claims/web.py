@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.accounts.models import User
 from registry.accounts.passwords import hash_password, password_problem
 from registry.accounts.service import email_problem, find_by_email, normalize_email
@@ -27,8 +26,9 @@ from registry.enterprises.service import get_enterprise
 from registry.errors import Conflict, NotFound
 from registry.pagination import PageRequest
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import EnterpriseUser, OptionalUser, StaffUser
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
 from registry.web.forms import form_values, validate
 from registry.web.redirects import home_for, see_other
 from registry.web.templating import render, translator_for
@@ -124,8 +124,8 @@ async def claim_request(request: Request, session: SessionDep) -> Response:
         try:
             service.request_claim(session, enterprise, data, actor=SIGNUP)
         except Conflict:
-            session.rollback()
-            return _form(request, "claim.html", {"values": values, "errors": {"name": t("claim.err_refused")}}, 409)
+            refusal = {"values": values, "errors": {"name": t("claim.err_refused")}}
+            raise Refused(_form(request, "claim.html", refusal, 409)) from None
     flash.add(request, "ok", "claim.received")
     return see_other(str(request.url_for("login_form").path))
 
@@ -164,8 +164,7 @@ async def my_claim_request(request: Request, session: SessionDep, user: Enterpri
     try:
         service.request_claim(session, enterprise, data, actor=user_actor(user))
     except Conflict:
-        session.rollback()
-        return _mine(request, session, user, values, {"name": t("claim.err_refused")}, 409)
+        raise Refused(_mine(request, session, user, values, {"name": t("claim.err_refused")}, 409)) from None
     flash.add(request, "ok", "claim.received_account")
     return see_other(str(request.url_for("my_claims").path))
 
@@ -212,7 +211,7 @@ async def staff_claim_decide(request: Request, claim_id: int, session: SessionDe
     except NotFound:
         raise PageError(404, "err.not_found") from None
     except Conflict:
-        session.rollback()
-        return _staff_page(request, session, ClaimStatus.pending, {claim_id: t("claim.err_conflict")}, 409)
+        refusal = _staff_page(request, session, ClaimStatus.pending, {claim_id: t("claim.err_conflict")}, 409)
+        raise Refused(refusal) from None
     flash.add(request, "ok", f"claim.done_{claim.status.value}", name=claim.enterprise.name)
     return see_other(str(request.url_for("staff_claims").path))

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
@@ -18,6 +17,7 @@ from registry.usecases.models import NOTE_MAX, UseCase
 from registry.usecases.schemas import UseCaseUpdate
 from registry.usecases.service import REVIEW_DECISION, decide_revision, update_use_case
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
 from registry.web.forms import form_values

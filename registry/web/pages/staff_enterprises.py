@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
@@ -15,8 +14,9 @@ from registry.enterprises.schemas import EnterpriseUpdate
 from registry.enterprises.service import update_enterprise
 from registry.errors import Conflict
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
 from registry.web.forms import form_values, validate
 from registry.web.i18n import negotiate
 from registry.web.pages.accounts import ENTERPRISE_FIELDS, LIMITS
@@ -79,7 +79,6 @@ async def staff_enterprise_update(
     try:
         update_enterprise(session, enterprise.id, data, actor=user_actor(staff))
     except Conflict:
-        session.rollback()
-        return _form(request, enterprise, values, {"name": t("err.enterprise_taken")}, 409)
+        raise Refused(_form(request, enterprise, values, {"name": t("err.enterprise_taken")}, 409)) from None
     flash.add(request, "ok", "staff.enterprise_saved", name=enterprise.name)
     return see_other(safe_next(values["next"], "/"))

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from i5g.contract import broker_username
-from registry.accounts.csrf import require_csrf
 from registry.audit.service import user_actor
 from registry.broker.hooks import BrokerFailure
 from registry.db_session import SessionDep
@@ -21,6 +20,7 @@ from registry.gateways.service import delete_gateway, rotate_password, update_ga
 from registry.usecases.models import UseCase
 from registry.usecases.service import delete_use_case
 from registry.web import flash, usecase_form
+from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
 from registry.web.i18n import negotiate
