@@ -609,6 +609,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.gateway_delete": ("网关 {gateway} 已删除。", "Gateway {gateway} deleted."),
     "staff.usecase_delete": ("删除案例", "Delete use case"),
     "staff.enterprise_edit": ("修改企业信息", "Edit the enterprise"),
+    "staff.enterprise_new": ("登记企业", "Register an enterprise"),
+    "staff.usecase_new": ("代为登记案例", "Register a use case"),
     "staff.enterprise_save": ("保存", "Save"),
     "staff.enterprise_saved": ("企业信息已保存：{name}", "Enterprise saved: {name}"),
     "staff.usecase_deleted": ("已删除：{title}", "Deleted: {title}"),

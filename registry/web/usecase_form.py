@@ -145,10 +145,13 @@ def render_form(
     status_code: int = 200,
     *,
     staff_edit: bool = False,
+    enterprise_options: list[tuple[str, str]] | None = None,
 ) -> HTMLResponse:
-    """The registration form: new (enterprise), edit by the owner (sends it back to review), or edit by staff
-    (`staff_edit`: the review decision stays)."""
-    if use_case is None:
+    """The registration form: new (enterprise), edit by the owner (sends it back to review), edit by staff
+    (`staff_edit`: the review decision stays), or new by staff for any enterprise (`enterprise_options`)."""
+    if enterprise_options is not None:
+        action = request.url_for("staff_usecase_create")
+    elif use_case is None:
         action = request.url_for("usecase_create")
     else:
         action = request.url_for("staff_usecase_update" if staff_edit else "usecase_update", use_case_id=use_case.id)
@@ -164,7 +167,8 @@ def render_form(
         "network_modes": enum_options("NetworkMode", lang),
         "operators": enum_options("Operator", lang),
         "stages": enum_options("LifecycleStage", lang),
-        "nav": "review" if staff_edit else "new" if use_case is None else "mine",
+        "nav": "review" if staff_edit or enterprise_options is not None else "new" if use_case is None else "mine",
+        "enterprise_options": enterprise_options,
     }
     if staff_edit and use_case is not None:
         context.update(review_evidence(request, use_case))

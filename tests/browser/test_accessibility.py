@@ -93,6 +93,8 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     audit.visit("audit", "/audit")
     audit.visit("audit-filtered", "/audit?action=usecase.&since=2000-01-01")
     audit.visit("staff-enterprise-edit", enterprise_edit)
+    audit.visit("staff-enterprise-new", "/staff/enterprises/new")
+    audit.visit("staff-usecase-new", "/staff/usecases/new")
     audit.visit("staff-accounts", "/staff/accounts")
     option = page.locator("#f-enterprise_id option", has_text=ENTERPRISE_FOR[lang]).first
     page.select_option("#f-enterprise_id", value=option.get_attribute("value"))
@@ -121,5 +123,5 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     audit.check("gateway-created")
     screenshot(page, f"a11y-gateway-created-{lang}", full_page=False)
 
-    assert len(audit.checked) >= 31
+    assert len(audit.checked) >= 33
     assert audit.found == {}, "\n".join(f"{name}:\n  " + "\n  ".join(v) for name, v in audit.found.items())

@@ -361,3 +361,15 @@ def test_staff_do_in_the_pages_what_the_api_lets_them_do(client: TestClient, reg
         lambda s: s.scalar(select(AuditEvent.detail).where(AuditEvent.action == "enterprise.update"))
     )
     assert updated["contact"] == [None, "李雷 0519-1234"]
+
+    # Registering an enterprise and a use case for it, as POST /api/v1/enterprises and /usecases allow staff.
+    new = {**values, "name": "新登记企业", "industry": "汽车"}
+    created = client.post("/staff/enterprises/new", data={**new, "csrf_token": token}, follow_redirects=False)
+    assert created.status_code == 303 and "/staff/usecases/new?enterprise_id=" in created.headers["location"]
+    form = client.get(created.headers["location"]).text
+    new_id = created.headers["location"].rsplit("=", 1)[1]
+    assert f'<option value="{new_id}" selected>' in form
+    assert act("/staff/usecases/new", **{**GOOD, "operators": "china_mobile"}) == 400  # no enterprise chosen
+    assert act("/staff/usecases/new", **{**GOOD, "operators": "china_mobile", "enterprise_id": new_id}) == 303
+    staff_made = [e[2] for e in _events(registry, actor=STAFF) if e[2].endswith(".create")]
+    assert staff_made == ["enterprise.create", "usecase.create"]

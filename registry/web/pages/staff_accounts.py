@@ -8,7 +8,6 @@ never stored anywhere but as its hash; its owner changes it under "Password".
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
@@ -29,6 +28,7 @@ from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
 from registry.web.forms import form_values
+from registry.web.pages.staff_usecases import enterprise_options
 from registry.web.templating import render, translator_for
 
 router = APIRouter()
@@ -37,9 +37,8 @@ router = APIRouter()
 def _page(
     request: Request, session: Session, values: dict[str, str], errors: dict[str, str], status_code: int = 200
 ) -> HTMLResponse:
-    enterprises = session.execute(select(Enterprise.id, Enterprise.name, Enterprise.city).order_by(Enterprise.name))
     context = {
-        "enterprise_options": [(str(e.id), f"{e.name} · {e.city}") for e in enterprises],
+        "enterprise_options": enterprise_options(session),
         "accounts": enterprise_accounts(session),
         "values": values,
         "errors": errors,

@@ -10,8 +10,8 @@ from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
-from registry.enterprises.schemas import EnterpriseUpdate
-from registry.enterprises.service import update_enterprise
+from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+from registry.enterprises.service import create_enterprise, update_enterprise
 from registry.errors import Conflict
 from registry.web import flash
 from registry.web.csrf import require_csrf
@@ -36,7 +36,8 @@ def _enterprise(session: SessionDep, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def _form(request: Request, enterprise: Enterprise, values: dict, errors: dict, code: int = 200) -> HTMLResponse:
+def _form(request: Request, enterprise: Enterprise | None, values: dict, errors: dict, code: int = 200) -> HTMLResponse:
+    """The enterprise form: a new one (`enterprise` None) or an existing one's details."""
     context = {
         "enterprise": enterprise,
         "values": values,
@@ -47,6 +48,27 @@ def _form(request: Request, enterprise: Enterprise, values: dict, errors: dict, 
         "nav": "review",
     }
     return render(request, "enterprise_form.html", context, status_code=code)
+
+
+@router.get("/staff/enterprises/new", name="staff_enterprise_new", response_class=HTMLResponse)
+def staff_enterprise_new(request: Request, _staff: StaffUser) -> HTMLResponse:
+    """What POST /api/v1/enterprises lets staff do; then on to a first use case for it."""
+    return _form(request, None, {}, {})
+
+
+@router.post("/staff/enterprises/new", name="staff_enterprise_create", dependencies=[Depends(require_csrf)])
+async def staff_enterprise_create(request: Request, session: SessionDep, staff: StaffUser) -> Response:
+    values = form_values(await request.form(), ENTERPRISE_FIELDS)
+    t = translator_for(request)
+    result = validate(EnterpriseCreate, values, t, FALLBACKS)
+    if result.data is None:
+        raise Refused(_form(request, None, values, result.errors, 400))
+    try:
+        enterprise = create_enterprise(session, result.data, actor=user_actor(staff))
+    except Conflict:
+        raise Refused(_form(request, None, values, {"name": t("err.enterprise_taken")}, 409)) from None
+    flash.add(request, "ok", "staff.enterprise_saved", name=enterprise.name)
+    return see_other(str(request.url_for("staff_usecase_new").path) + f"?enterprise_id={enterprise.id}")
 
 
 @router.get("/staff/enterprises/{enterprise_id}/edit", name="staff_enterprise_edit", response_class=HTMLResponse)

@@ -6,6 +6,7 @@ rotate, delete a gateway)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
@@ -13,19 +14,21 @@ from i5g.contract import broker_username
 from registry.audit.service import user_actor
 from registry.broker.hooks import BrokerFailure
 from registry.db_session import SessionDep
-from registry.errors import Conflict
+from registry.enterprises.models import Enterprise
+from registry.errors import Conflict, FieldInvalid
 from registry.gateways.models import Gateway
 from registry.gateways.schemas import GatewayUpdate
 from registry.gateways.service import delete_gateway, rotate_password, update_gateway
 from registry.usecases.models import UseCase
-from registry.usecases.service import delete_use_case
+from registry.usecases.service import create_use_case, delete_use_case
 from registry.web import flash, usecase_form
 from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
+from registry.web.forms import form_values
 from registry.web.i18n import negotiate
 from registry.web.redirects import see_other
-from registry.web.templating import render
+from registry.web.templating import render, translator_for
 
 router = APIRouter()
 
@@ -35,6 +38,45 @@ def _use_case(session: Session, use_case_id: int) -> UseCase:
     if use_case is None:
         raise PageError(404, "usecase.not_found")
     return use_case
+
+
+def enterprise_options(session: Session) -> list[tuple[str, str]]:
+    rows = session.execute(select(Enterprise.id, Enterprise.name, Enterprise.city).order_by(Enterprise.name))
+    return [(str(e.id), f"{e.name} · {e.city}") for e in rows]
+
+
+@router.get("/staff/usecases/new", name="staff_usecase_new", response_class=HTMLResponse)
+def staff_usecase_new(request: Request, session: SessionDep, _staff: StaffUser) -> HTMLResponse:
+    """What POST /api/v1/usecases lets staff do: register a use case for any enterprise (it is submitted; the
+    review queue publishes it)."""
+    values = {"operators": [], "enterprise_id": request.query_params.get("enterprise_id", "")}
+    options = enterprise_options(session)
+    return usecase_form.render_form(request, negotiate(request), values, {}, enterprise_options=options)
+
+
+@router.post("/staff/usecases/new", name="staff_usecase_create", dependencies=[Depends(require_csrf)])
+async def staff_usecase_create(request: Request, session: SessionDep, staff: StaffUser) -> Response:
+    form = await request.form()
+    values = {**usecase_form.parse(form), **form_values(form, ("enterprise_id",))}
+    t = translator_for(request)
+    chosen = values["enterprise_id"]
+    enterprise = session.get(Enterprise, int(chosen)) if chosen.isdigit() and len(chosen) < 12 else None
+    result = usecase_form.validate_submission(values, enterprise.id if enterprise else 0, t)
+    if enterprise is None:
+        result.errors["enterprise_id"] = t("err.invalid_choice" if chosen else "err.required")
+    elif result.data is not None:
+        try:
+            use_case = create_use_case(session, result.data, actor=user_actor(staff))
+        except FieldInvalid as exc:
+            usecase_form.store_service_error(result, exc, t)
+        else:
+            flash.add(request, "ok", "mine.saved")
+            return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
+    options = enterprise_options(session)
+    page = usecase_form.render_form(
+        request, negotiate(request), values, result.errors, status_code=400, enterprise_options=options
+    )
+    raise Refused(page)
 
 
 @router.get("/staff/usecases/{use_case_id}/edit", name="staff_usecase_edit", response_class=HTMLResponse)
