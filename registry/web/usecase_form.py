@@ -15,14 +15,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from i5g import scenarios
-from registry.audit.service import user_actor
+from registry.audit.service import Actor, user_actor
 from registry.enums import ReviewStatus
 from registry.errors import FieldInvalid
 from registry.evidence.web import record_if_evidence_stage, review_evidence
 from registry.usecases import models as usecase_models
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
-from registry.usecases.service import propose_revision, update_use_case
+from registry.usecases.service import create_use_case, propose_revision, update_use_case
 from registry.web import flash
 from registry.web.errors import Refused
 from registry.web.forms import FormResult, form_values, validate
@@ -177,6 +177,22 @@ def render_form(
 
 def store_service_error(result: FormResult, exc: FieldInvalid, t: Callable[..., str]) -> None:
     result.errors[exc.field if exc.field in TEXT_FIELDS else "scenario"] = t("err.invalid_choice")
+
+
+def create_submitted(
+    request: Request, session: Session, result: FormResult[UseCaseCreate], actor: Actor, t: Callable[..., str]
+) -> Response | None:
+    """Store a validated submission and answer with its page; None (the error kept in `result`) when the
+    database refuses a reference, for the caller to show the form again."""
+    if result.data is None:
+        return None
+    try:
+        use_case = create_use_case(session, result.data, actor=actor)
+    except FieldInvalid as exc:
+        store_service_error(result, exc, t)
+        return None
+    flash.add(request, "ok", "mine.saved")
+    return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
 
 
 async def save_edit(request: Request, session: Session, use_case: UseCase, *, staff_edit: bool) -> Response:

@@ -12,15 +12,13 @@ from starlette.responses import HTMLResponse, Response
 from registry.audit.service import user_actor
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
-from registry.errors import FieldInvalid
 from registry.pagination import PageRequest
-from registry.usecases.service import UseCaseFilters, create_use_case, list_use_cases
-from registry.web import flash, usecase_form
+from registry.usecases.service import UseCaseFilters, list_use_cases
+from registry.web import usecase_form
 from registry.web.csrf import require_csrf
 from registry.web.deps import EnterpriseUser
 from registry.web.errors import Refused
 from registry.web.i18n import negotiate
-from registry.web.redirects import see_other
 from registry.web.templating import render, translator_for
 from registry.web.visibility import owned_use_case
 
@@ -48,14 +46,8 @@ async def usecase_create(request: Request, session: SessionDep, user: Enterprise
     values = usecase_form.parse(await request.form())
     t = translator_for(request)
     result = usecase_form.validate_submission(values, user.enterprise_id, t)
-    if result.data is not None:
-        try:
-            use_case = create_use_case(session, result.data, actor=user_actor(user))
-        except FieldInvalid as exc:
-            usecase_form.store_service_error(result, exc, t)
-        else:
-            flash.add(request, "ok", "mine.saved")
-            return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
+    if (created := usecase_form.create_submitted(request, session, result, user_actor(user), t)) is not None:
+        return created
     # Raised, not returned: the request edge rolls back whatever the refused submission stored.
     raise Refused(usecase_form.render_form(request, negotiate(request), values, result.errors, status_code=400))
 

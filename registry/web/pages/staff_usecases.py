@@ -15,12 +15,12 @@ from registry.audit.service import user_actor
 from registry.broker.hooks import BrokerFailure
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
-from registry.errors import Conflict, FieldInvalid
+from registry.errors import Conflict
 from registry.gateways.models import Gateway
 from registry.gateways.schemas import GatewayUpdate
 from registry.gateways.service import delete_gateway, rotate_password, update_gateway
 from registry.usecases.models import UseCase
-from registry.usecases.service import create_use_case, delete_use_case
+from registry.usecases.service import delete_use_case
 from registry.web import flash, usecase_form
 from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
@@ -64,14 +64,8 @@ async def staff_usecase_create(request: Request, session: SessionDep, staff: Sta
     result = usecase_form.validate_submission(values, enterprise.id if enterprise else 0, t)
     if enterprise is None:
         result.errors["enterprise_id"] = t("err.invalid_choice" if chosen else "err.required")
-    elif result.data is not None:
-        try:
-            use_case = create_use_case(session, result.data, actor=user_actor(staff))
-        except FieldInvalid as exc:
-            usecase_form.store_service_error(result, exc, t)
-        else:
-            flash.add(request, "ok", "mine.saved")
-            return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
+    elif (created := usecase_form.create_submitted(request, session, result, user_actor(staff), t)) is not None:
+        return created
     options = enterprise_options(session)
     page = usecase_form.render_form(
         request, negotiate(request), values, result.errors, status_code=400, enterprise_options=options
