@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 import registry.models  # noqa: F401  (every table and the search-index hook, registry/models.py)
 from i5g import __version__
+from registry.alerts.api import router as alerts_router
 from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router
 from registry.db import make_engine, make_sessionmaker
@@ -39,6 +40,7 @@ def api_router() -> APIRouter:
         scenarios_router,
         cities_router,
         evidence_router,
+        alerts_router,
     ):
         router.include_router(domain_router)
     return router
