@@ -185,10 +185,11 @@ def read_dropped(client: InfluxClient, start: int, end: int, use_cases: list[str
 def observations(rule: AlertRule, use_case: UseCase, gateways: list[str], data: Telemetry) -> list[Observation]:
     if rule.kind == RuleKind.availability:
         value = data.availability.get((use_case.id, rule.window_s))
-        holds = value is not None and breached(rule, value)
-        message = f"availability {value:.4f} % over {rule.window_s // 60} min, target {rule.threshold:g} %"
         subject = USE_CASE_SUBJECT.format(use_case.id)
-        return [Observation(subject, holds, _dt(data.now_ms), value, message if value is not None else "")]
+        if value is None:  # no data in the window: no verdict (the no-data and offline rules speak)
+            return [Observation(subject, False)]
+        message = f"availability {value:.4f} % over {rule.window_s // 60} min, target {rule.threshold:g} %"
+        return [Observation(subject, breached(rule, value), _dt(data.now_ms), value, message)]
     key = str(use_case.id)
     return [_gateway_observation(rule, (key, gateway), data) for gateway in gateways]
 

@@ -91,7 +91,7 @@ def receiver() -> Iterator[Callable[..., Receiver]]:
         box = Receiver(answer or (lambda _r: (200, b'{"errcode":0,"errmsg":"ok","code":0}')))
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 got = Received(self.path, dict(self.headers.items()), self.rfile.read(length))
                 box.requests.append(got)
