@@ -178,18 +178,22 @@ def update_rule(session: Session, rule: AlertRule, body: RuleUpdate, actor: Acto
     return rule
 
 
-def check_threshold(rule: AlertRule, value: float) -> None:
-    """Thresholds stay inside what the quantity can be: a percentage 0-100, a count >= 0, a KPI within the
-    telemetry contract's valid range."""
-    if not math.isfinite(value):
-        raise FieldInvalid("threshold", "must be a finite number")
-    if rule.kind == RuleKind.availability and not 0 <= value <= 100:
-        raise FieldInvalid("threshold", "availability is a percentage: 0 to 100")
-    if rule.kind in (RuleKind.dead_letters, RuleKind.spool_backlog) and value < 0:
-        raise FieldInvalid("threshold", "a count threshold must be 0 or more")
+def threshold_range(rule: AlertRule) -> tuple[float, float]:
+    """What a rule's threshold may be: a percentage 0-100, a count >= 0, a KPI within the telemetry contract's
+    valid range."""
+    if rule.kind == RuleKind.availability:
+        return 0.0, 100.0
     kpi = KPIS.get(rule.kpi)
-    if rule.kind == RuleKind.kpi_bound and kpi is not None and not kpi.minimum <= value <= kpi.maximum:
-        raise FieldInvalid("threshold", f"{kpi.name} ranges from {kpi.minimum:g} to {kpi.maximum:g} {kpi.unit}".strip())
+    if rule.kind == RuleKind.kpi_bound and kpi is not None:
+        return float(kpi.minimum), float(kpi.maximum)
+    return 0.0, 1e9
+
+
+def check_threshold(rule: AlertRule, value: float) -> None:
+    low, high = threshold_range(rule)
+    if not math.isfinite(value) or not low <= value <= high:
+        unit = KPIS[rule.kpi].unit if rule.kpi in KPIS else ""
+        raise FieldInvalid("threshold", f"must be between {low:g} and {high:g} {unit}".strip())
 
 
 # ---------------------------------------------------------------------------------------------- channels

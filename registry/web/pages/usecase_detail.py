@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import HTMLResponse
 
+from registry.alerts.web import alerts_view
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.evidence.web import evidence_view
@@ -47,5 +48,6 @@ def usecase_detail(request: Request, use_case_id: int, session: SessionDep) -> H
         "approved": approved,
         "nav": "catalog",
         **evidence_view(request, session, use_case),
+        **alerts_view(session, user, use_case),
     }
     return render(request, "usecase_detail.html", context)
