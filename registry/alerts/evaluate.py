@@ -20,7 +20,7 @@ from i5g.contract import MEASUREMENT_GATEWAY_STATUS
 from registry.alerts import lifecycle
 from registry.alerts.lifecycle import Observation
 from registry.alerts.models import AlertRule, RuleKind
-from registry.alerts.rules import breached, default_rules, make_rule
+from registry.alerts.rules import breached, make_rule, specs_for
 from registry.alerts.settings import AlertSettings
 from registry.evidence import compute, store
 from registry.evidence.influx import InfluxClient, any_of
@@ -66,7 +66,7 @@ def ensure_default_rules(session: Session, use_case: UseCase, settings: AlertSet
     """The use case's rules, adding any default rule it does not have yet (existing ones are never changed)."""
     existing = list(session.scalars(select(AlertRule).where(AlertRule.use_case_id == use_case.id)))
     have = {(rule.kind, rule.kpi) for rule in existing}
-    for spec in default_rules(use_case.scenario_key, settings):
+    for spec in specs_for(use_case.scenario_key, settings):
         if (spec.kind, spec.kpi) not in have:
             rule = make_rule(use_case.id, spec)
             session.add(rule)

@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.alerts.defaults import RuleKind
 from registry.db import Base, UTCDateTime, enum_type, utcnow
+
+__all__ = ["RuleKind"]  # re-exported: the enum lives with the pure defaults
 
 SUBJECT_MAX = 80
 NAME_MAX = 100
@@ -18,15 +21,6 @@ TARGET_MAX = 500  # a webhook URL or an e-mail address
 SECRET_MAX = 200
 ERROR_MAX = 500
 MESSAGE_MAX = 500
-
-
-class RuleKind(StrEnum):
-    availability = "availability"  # use case: availability over a rolling window below target (evidence)
-    kpi_bound = "kpi_bound"  # gateway: one KPI outside its bound for longer than `for_s`
-    gateway_offline = "gateway_offline"  # gateway: status offline for longer than `for_s`
-    no_data = "no_data"  # gateway: online, but no telemetry for longer than `for_s`
-    dead_letters = "dead_letters"  # gateway: more than `threshold` dead letters within `window_s`
-    spool_backlog = "spool_backlog"  # gateway: the agent's spool dropped more than `threshold` samples in window_s
 
 
 class AlertState(StrEnum):

@@ -1,53 +1,18 @@
-"""Default alert rules of a use case, made from its scenario's requirement profile (i5g.scenarios via the
-evidence profile: the same figures the collector and the evidence pages use)."""
+"""A use case's rule rows from the scenario defaults (defaults.py), and how a rule judges a value."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from registry.alerts.models import AlertRule, RuleKind
+from registry.alerts.defaults import Durations, RuleSpec, default_rules
+from registry.alerts.models import AlertRule
 from registry.alerts.settings import AlertSettings
-from registry.evidence.compute import profile_of
 
 
-@dataclass(frozen=True)
-class RuleSpec:
-    kind: RuleKind
-    threshold: float
-    for_s: float = 0.0
-    window_s: int = 0
-    kpi: str = ""
-    direction: str = "max"
+def durations(settings: AlertSettings) -> Durations:
+    return Durations(**{name: getattr(settings, name) for name in Durations.__dataclass_fields__})
 
 
-def default_rules(scenario_key: str, settings: AlertSettings) -> list[RuleSpec]:
-    """The rules every use case of this scenario starts with.
-
-    - availability below the profile's target (availability_pct or reliability_pct) over a rolling window;
-    - every bounded KPI outside its bound for longer than the profile's survival time, or kpi_for_s where the
-      profile states none;
-    - gateway offline, online gateway without data, dead-letter surge, spool overflow (project defaults)."""
-    profile = profile_of(scenario_key)
-    specs: list[RuleSpec] = []
-    if profile.availability_target_pct is not None:
-        specs.append(
-            RuleSpec(
-                RuleKind.availability,
-                profile.availability_target_pct,
-                window_s=settings.availability_window_s,
-                direction="min",
-            )
-        )
-    kpi_for_s = profile.survival_ms / 1000 if profile.survival_ms else settings.kpi_for_s
-    for bound in profile.bounds:
-        specs.append(RuleSpec(RuleKind.kpi_bound, bound.value, kpi_for_s, kpi=bound.kpi, direction=bound.direction))
-    specs += [
-        RuleSpec(RuleKind.gateway_offline, 0, settings.offline_for_s),
-        RuleSpec(RuleKind.no_data, 0, settings.no_data_for_s),
-        RuleSpec(RuleKind.dead_letters, settings.dead_letter_threshold, window_s=settings.dead_letter_window_s),
-        RuleSpec(RuleKind.spool_backlog, settings.spool_dropped_threshold, window_s=settings.spool_window_s),
-    ]
-    return specs
+def specs_for(scenario_key: str, settings: AlertSettings) -> list[RuleSpec]:
+    return default_rules(scenario_key, durations(settings))
 
 
 def make_rule(use_case_id: int, spec: RuleSpec) -> AlertRule:

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from i5g.settings import I5GSettings
+from registry.alerts.defaults import DEFAULTS
 
 
 class AlertSettings(I5GSettings):
@@ -20,15 +21,16 @@ class AlertSettings(I5GSettings):
     interval_s: float = Field(15.0, gt=0, le=3600)
     lease_ttl_s: float = Field(45.0, gt=0, le=3600)
 
-    # Defaults of the rules made from each use case's scenario profile (owners and staff change them per rule).
-    availability_window_s: int = Field(3600, ge=60, le=30 * 86400)  # rolling window of the availability rule
-    kpi_for_s: float = Field(300.0, ge=0)  # a KPI breach must last this long where the profile has no survival time
-    offline_for_s: float = Field(300.0, ge=0)
-    no_data_for_s: float = Field(300.0, ge=0)
-    dead_letter_window_s: int = Field(300, ge=60, le=86400)
-    dead_letter_threshold: float = Field(50, ge=0)
-    spool_window_s: int = Field(900, ge=60, le=86400)
-    spool_dropped_threshold: float = Field(0, ge=0)
+    # Defaults of the rules made from each use case's scenario profile (owners and staff change them per rule);
+    # their meaning and default values: registry/alerts/defaults.py `Durations`.
+    availability_window_s: int = Field(DEFAULTS.availability_window_s, ge=60, le=30 * 86400)
+    kpi_for_s: float = Field(DEFAULTS.kpi_for_s, ge=0)
+    offline_for_s: float = Field(DEFAULTS.offline_for_s, ge=0)
+    no_data_for_s: float = Field(DEFAULTS.no_data_for_s, ge=0)
+    dead_letter_window_s: int = Field(DEFAULTS.dead_letter_window_s, ge=60, le=86400)
+    dead_letter_threshold: float = Field(DEFAULTS.dead_letter_threshold, ge=0)
+    spool_window_s: int = Field(DEFAULTS.spool_window_s, ge=60, le=86400)
+    spool_dropped_threshold: float = Field(DEFAULTS.spool_dropped_threshold, ge=0)
 
     # Delivery from the outbox: attempt n (1-based) failing waits retry_base_s * 2^(n-1), at most retry_max_s;
     # after max_attempts the notification is marked failed (kept and shown with its error, never dropped).
