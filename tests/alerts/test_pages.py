@@ -91,6 +91,20 @@ def test_owner_rules_channels_and_visibility(registry: Registry, client) -> None
     token = csrf_of(page.text)
     assert client.post(f"/alerts/{foreign_alert}/ack", data={"csrf_token": token}).status_code == 404
 
+    # REST with the owner's browser session: only its own alerts; writes need the page's CSRF token in a header.
+    listed = client.get("/api/v1/alerts", params={"state": "firing"})
+    assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [alert_id]
+    assert client.get("/api/v1/alerts", params={"usecase": foreign}).json() == []
+    assert client.get(f"/api/v1/alerts/{foreign_alert}").status_code == 404
+    assert client.post(f"/api/v1/alerts/{alert_id}/ack").status_code == 403
+    acked = client.post(f"/api/v1/alerts/{alert_id}/ack", headers={"X-CSRF-Token": token})
+    assert acked.status_code == 200 and acked.json()["acked_by"] == "owner@example.cn"
+    rules = client.get(f"/api/v1/usecases/{use_case}/alert-rules").json()
+    assert {r["kind"] for r in rules} >= {"availability", "kpi_bound", "gateway_offline", "no_data"}
+    assert client.get(f"/api/v1/usecases/{foreign}/alert-rules").status_code == 404
+    too_high = client.patch(f"/api/v1/alert-rules/{kpi_rule}", json={"threshold": 1e9}, headers={"X-CSRF-Token": token})
+    assert too_high.status_code == 422 and "between 0 and 60000" in too_high.text
+
     bad = client.post(
         f"/alert-rules/{kpi_rule}", data={"csrf_token": token, "threshold": "-5", "for_s": "30", "enabled": "1"}
     )
