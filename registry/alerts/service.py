@@ -16,7 +16,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from i5g.contract import KPIS
-from registry.alerts.evaluate import ensure_default_rules
 from registry.alerts.models import (
     Alert,
     AlertChannel,
@@ -28,7 +27,6 @@ from registry.alerts.models import (
     RuleKind,
 )
 from registry.alerts.schemas import AlertOut, ChannelCreate, ChannelOut, ChannelUpdate, RuleUpdate
-from registry.alerts.settings import AlertSettings
 from registry.alerts.targets import TargetRejected, check_target, redacted
 from registry.audit.service import Actor, changes, record
 from registry.errors import FieldInvalid, Forbidden, NotFound
@@ -139,10 +137,11 @@ def visible_use_case(session: Session, scope: Scope, use_case_id: int) -> UseCas
     return use_case
 
 
-def rules_of(session: Session, scope: Scope, use_case_id: int, settings: AlertSettings) -> list[AlertRule]:
-    """The use case's rules, the defaults from its scenario profile added on first look."""
-    use_case = visible_use_case(session, scope, use_case_id)
-    rules = ensure_default_rules(session, use_case, settings)
+def rules_of(session: Session, scope: Scope, use_case_id: int) -> list[AlertRule]:
+    """The use case's rules. The evaluator adds the defaults from the scenario profile in its first round after
+    the use case gets an enabled gateway (reads never write: a GET stays a read-only transaction)."""
+    visible_use_case(session, scope, use_case_id)
+    rules = session.scalars(select(AlertRule).where(AlertRule.use_case_id == use_case_id))
     return sorted(rules, key=lambda r: (list(RuleKind).index(r.kind), r.kpi))
 
 

@@ -15,7 +15,6 @@ from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.csrf import require_csrf
 from registry.alerts import service
-from registry.alerts.api import alert_settings
 from registry.alerts.models import AlertState, ChannelKind, RuleKind
 from registry.alerts.schemas import ChannelCreate, RuleUpdate
 from registry.audit.service import Actor
@@ -100,7 +99,7 @@ def _use_case_page(
     assert scope is not None
     try:
         use_case = service.visible_use_case(session, scope, use_case_id)
-        rules = service.rules_of(session, scope, use_case_id, alert_settings(request))
+        rules = service.rules_of(session, scope, use_case_id)
     except NotFound:
         raise PageError(404, "usecase.not_found") from None
     context = {

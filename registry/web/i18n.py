@@ -493,6 +493,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Default rules come from the scenario profile: thresholds are its bounds, durations its survival time (a "
         "default number of minutes where it has none). Times are in seconds.",
     ),
+    "alerts.rules_pending": (
+        "用例有启用的网关后，告警评估服务会在下一轮按场景需求建立默认规则。",
+        "The evaluator adds the default rules from the scenario profile in its next round once the use case has an "
+        "enabled gateway.",
+    ),
     "alerts.rule.threshold": ("阈值", "Threshold"),
     "alerts.rule.for_s": ("持续（秒）", "For (s)"),
     "alerts.rule.window_s": ("窗口（秒）", "Window (s)"),

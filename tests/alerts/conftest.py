@@ -54,7 +54,6 @@ class AlertEnv:
 def alert_env(evidence_api: EvidenceApi, influxdb) -> AlertEnv:  # type: ignore[no-untyped-def]
     evidence_api.use(evidence_settings(influxdb.url, influxdb.database))
     settings = alert_settings()
-    evidence_api.app.state.alert_settings = settings  # type: ignore[attr-defined]
     factory = make_sessionmaker(evidence_api.app.state.engine)  # type: ignore[attr-defined]
     return AlertEnv(evidence_api, factory, settings)
 

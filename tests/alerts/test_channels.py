@@ -41,9 +41,7 @@ def _same_shape(documented: dict, sent: dict, optional: list[str]) -> None:
 def test_every_channel_kind_sends_its_documented_shape_and_signature(alert_env, receiver, smtp_server) -> None:
     docs = platform_messages()
     env = alert_env
-    env.api.app.state.alert_settings = env.settings = alert_settings(  # type: ignore[attr-defined]
-        smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=False
-    )
+    env.settings = alert_settings(smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=False)
     use_case = use_case_with_gateway(env, "video_surveillance", "gw-ch-1")
     box = receiver()
     _channel(env, use_case, "webhook", f"{box.url}/hooks/i5g", "wh-secret")
