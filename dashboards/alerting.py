@@ -1,7 +1,8 @@
-"""The registry's default alert rules (registry/alerts/defaults.py, from each scenario's requirement profile) as
-a Grafana alert-rule provisioning file, for users who alert from Grafana instead of (or besides) the registry's
-evaluator. `i5g dashboards build` writes it to dashboards/generated/alerting/i5g-alert-rules.json; mount that
-directory as Grafana's provisioning/alerting/ (deploy/grafana/README.md).
+"""The default alert rules (i5g/alert_rules.py, from each scenario's requirement profile: the ones the registry's
+evaluator starts every use case with) as a Grafana alert-rule provisioning file, for users who alert from Grafana
+instead of (or besides) the registry's evaluator. `i5g dashboards build` writes it to
+dashboards/generated/alerting/i5g-alert-rules.json; copy that into Grafana's provisioning/alerting/
+(deploy/grafana/README.md).
 
 File format: Grafana's documented alert-rule file provisioning (apiVersion 1, groups of rules with uid, title,
 condition, data, for, noDataState, execErrState, annotations, labels),
@@ -10,8 +11,8 @@ rule is query A (InfluxQL on the i5g datasource) -> B reduce (last) -> C thresho
 export produces. Grafana reads JSON as well as YAML there.
 
 Where Grafana cannot compute exactly what the evaluator does, the rule says so in its description: availability
-reads the evidence rollups (kpi_1m, per gateway, a few minutes behind), KPI bounds compare the last value per
-gateway, and the no-data rule alerts on a scenario with no samples at all (Grafana's NoData state).
+reads the evidence rollups (the stored result of the evidence computation; per gateway, a few minutes behind),
+KPI bounds compare the last value per gateway, and the no-data rule alerts through Grafana's NoData state.
 """
 
 from __future__ import annotations
@@ -21,12 +22,24 @@ import math
 from typing import Any
 
 from dashboards.influxql import ident, literal
-from dashboards.uids import DATASOURCE_UID, FLEET_UID, FOLDER_TITLE, scenario_uid
-from i5g.contract import MEASUREMENT_DEAD_LETTER, MEASUREMENT_GATEWAY_STATUS, MEASUREMENT_KPI
+from i5g.alert_rules import DEFAULTS, RuleKind, RuleSpec, default_rules
+from i5g.contract import (
+    FIELD_AVAILABLE_MS,
+    FIELD_COUNT,
+    FIELD_DROPPED,
+    FIELD_ONLINE,
+    FIELD_SEQ,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    MEASUREMENT_KPI_1M,
+    ROLLUP_RETENTION_POLICY,
+    TAG_GATEWAY,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+)
+from i5g.grafana import DATASOURCE_UID, FLEET_UID, FOLDER_TITLE, scenario_uid
 from i5g.scenarios import SCENARIOS
-from registry.alerts.defaults import DEFAULTS, RuleKind, RuleSpec, default_rules
-from registry.evidence.settings import EvidenceSettings
-from registry.evidence.store import ROLLUP_MEASUREMENT
 
 FILE_NAME = "i5g-alert-rules.json"
 EXPRESSION_UID = "__expr__"  # Grafana's server-side expressions "datasource"
@@ -47,37 +60,34 @@ def _duration(seconds: float) -> str:
 
 
 def _scenario_filter(key: str) -> str:
-    return f"{ident('scenario')} = {literal(key)}"
+    return f"{ident(TAG_SCENARIO)} = {literal(key)}"
 
 
 def query(spec: RuleSpec, scenario: str | None) -> tuple[str, int]:
     """(InfluxQL, seconds of data it reads) for one rule; scenario None: fleet-wide (dead letters)."""
     where = f"{_scenario_filter(scenario)} AND $timeFilter" if scenario else "$timeFilter"
-    by_gateway = f"GROUP BY {ident('gateway')}"
+    per_gateway = f"GROUP BY {ident(TAG_GATEWAY)}"
+    per_use_case = f"{per_gateway}, {ident(TAG_USE_CASE)}"
+    status = ident(MEASUREMENT_GATEWAY_STATUS)
     if spec.kind == RuleKind.kpi_bound:
         select = f"SELECT last({ident(spec.kpi)}) FROM {ident(MEASUREMENT_KPI)}"
-        return f"{select} WHERE {where} {by_gateway}, {ident('use_case')}", max(300, math.ceil(spec.for_s) + 60)
+        return f"{select} WHERE {where} {per_use_case}", max(300, math.ceil(spec.for_s) + 60)
     if spec.kind == RuleKind.availability:
-        rollup_rp = EvidenceSettings.model_fields["rollup_retention_policy"].default
-        source = f"{ident(rollup_rp)}.{ident(ROLLUP_MEASUREMENT)}"
-        select = f"SELECT sum({ident('avail_ms')}) * 100 / {spec.window_s * 1000} FROM {source}"
-        return f"{select} WHERE {where} {by_gateway}, {ident('use_case')}", spec.window_s
+        source = f"{ident(ROLLUP_RETENTION_POLICY)}.{ident(MEASUREMENT_KPI_1M)}"
+        select = f"SELECT sum({ident(FIELD_AVAILABLE_MS)}) * 100 / {spec.window_s * 1000} FROM {source}"
+        return f"{select} WHERE {where} {per_use_case}", spec.window_s
     if spec.kind == RuleKind.gateway_offline:
-        latest = (
-            f"SELECT last({ident('online')}) AS {ident('online')} FROM {ident(MEASUREMENT_GATEWAY_STATUS)}"
-            f" WHERE {where} {by_gateway}"
-        )
-        return f"SELECT count({ident('online')}) FROM ({latest}) WHERE {ident('online')} = false {by_gateway}", (
-            STATUS_RANGE_S
-        )
+        online = ident(FIELD_ONLINE)
+        latest = f"SELECT last({online}) AS {online} FROM {status} WHERE {where} {per_gateway}"
+        return f"SELECT count({online}) FROM ({latest}) WHERE {online} = false {per_gateway}", STATUS_RANGE_S
     if spec.kind == RuleKind.no_data:
-        select = f"SELECT count({ident('seq')}) FROM {ident(MEASUREMENT_KPI)}"
-        return f"{select} WHERE {where} {by_gateway}", math.ceil(spec.for_s)
+        select = f"SELECT count({ident(FIELD_SEQ)}) FROM {ident(MEASUREMENT_KPI)}"
+        return f"{select} WHERE {where} {per_gateway}", math.ceil(spec.for_s)
     if spec.kind == RuleKind.dead_letters:
-        select = f"SELECT sum({ident('count')}) FROM {ident(MEASUREMENT_DEAD_LETTER)}"
-        return f"{select} WHERE {where} {by_gateway}", spec.window_s
-    select = f"SELECT sum({ident('dropped')}) FROM {ident(MEASUREMENT_GATEWAY_STATUS)}"
-    return f"{select} WHERE {where} {by_gateway}", spec.window_s
+        select = f"SELECT sum({ident(FIELD_COUNT)}) FROM {ident(MEASUREMENT_DEAD_LETTER)}"
+        return f"{select} WHERE {where} {per_gateway}", spec.window_s
+    select = f"SELECT sum({ident(FIELD_DROPPED)}) FROM {status}"
+    return f"{select} WHERE {where} {per_gateway}", spec.window_s
 
 
 def _threshold(spec: RuleSpec) -> tuple[str, float]:

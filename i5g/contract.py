@@ -378,6 +378,14 @@ FIELD_LAG_MS = "lag_ms"  # float: largest (written - sample ts) of the last batc
 COLLECTOR_FIELDS = (*COLLECTOR_COUNTERS, FIELD_WRITE_LATENCY_MS, FIELD_LAG_MS)
 
 
+# Evidence rollups (registry/evidence/ writes them, docs/evidence.md "Rollups"): one row per use case, gateway and
+# minute, in their own retention policy. Named here because Grafana's availability alert rule reads them
+# (dashboards/alerting.py) and the dashboards may import only the kernel.
+ROLLUP_RETENTION_POLICY = "i5g_rollup"  # the default of I5G_EVIDENCE_ROLLUP_RETENTION_POLICY
+MEASUREMENT_KPI_1M = "kpi_1m"
+FIELD_AVAILABLE_MS = "avail_ms"  # integer: ms of the minute the gateway's service was available (TS 22.104)
+
+
 def kpi_fields() -> frozenset[str]:
     """Every field a `kpi` point may carry: KPI values, seq, the SLA flags and the ctx strings."""
     return frozenset(

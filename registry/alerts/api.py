@@ -14,7 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from registry.accounts.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from registry.alerts import service
 from registry.alerts.models import AlertState
 from registry.alerts.schemas import (
@@ -33,6 +32,7 @@ from registry.auth.deps import OptionalPrincipal
 from registry.db_session import READ_ONLY_METHODS, SessionDep
 from registry.errors import FieldInvalid, Forbidden, Unauthorized
 from registry.gateways.managers import CSRF_HEADER
+from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 
 router = APIRouter(tags=["alerts"])
 

@@ -35,7 +35,7 @@ class Job:
 
 def message_for(alert: Alert, event: str, settings: AlertSettings) -> Message:
     rule = alert.rule
-    what = f"{rule.kind.value}" + (f" {rule.kpi}" if rule.kpi else "")
+    what = f"{rule.kind!s}" + (f" {rule.kpi}" if rule.kpi else "")
     state = "FIRING" if event == "firing" else "RESOLVED"
     title = f"[{state}] {what} · use case {alert.use_case_id} · {alert.subject}"
     lines = [alert.message or what, f"since {alert.started_at:%Y-%m-%d %H:%M:%S} UTC"]
@@ -44,7 +44,7 @@ def message_for(alert: Alert, event: str, settings: AlertSettings) -> Message:
         lines.append(link)
     data = {
         "id": alert.id,
-        "rule": {"id": rule.id, "kind": rule.kind.value, "kpi": rule.kpi or None, "threshold": rule.threshold},
+        "rule": {"id": rule.id, "kind": str(rule.kind), "kpi": rule.kpi or None, "threshold": rule.threshold},
         "use_case_id": alert.use_case_id,
         "subject": alert.subject,
         "state": alert.state.value,

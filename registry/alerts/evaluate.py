@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from i5g.alert_rules import RuleKind
 from i5g.contract import MEASUREMENT_GATEWAY_STATUS
 from registry.alerts import lifecycle
 from registry.alerts.lifecycle import Observation
-from registry.alerts.models import AlertRule, RuleKind
+from registry.alerts.models import AlertRule
 from registry.alerts.rules import breached, make_rule, specs_for
 from registry.alerts.settings import AlertSettings
 from registry.evidence import compute, store

@@ -10,10 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.alerts.defaults import RuleKind
 from registry.db import Base, UTCDateTime, enum_type, utcnow
-
-__all__ = ["RuleKind"]  # re-exported: the enum lives with the pure defaults
 
 SUBJECT_MAX = 80
 NAME_MAX = 100
@@ -49,7 +46,7 @@ class AlertRule(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     use_case_id: Mapped[int] = mapped_column(ForeignKey("use_cases.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[RuleKind] = mapped_column(enum_type(RuleKind))
+    kind: Mapped[str] = mapped_column(String(32))  # i5g.alert_rules.RuleKind
     kpi: Mapped[str] = mapped_column(String(64), default="")  # kpi_bound only; "" otherwise (unique key)
     direction: Mapped[str] = mapped_column(String(3), default="max")  # "max": value must be <= threshold
     threshold: Mapped[float] = mapped_column(Float)

@@ -1,8 +1,8 @@
-"""A use case's rule rows from the scenario defaults (defaults.py), and how a rule judges a value."""
+"""A use case's rule rows from the scenario defaults (i5g/alert_rules.py), and how a rule judges a value."""
 
 from __future__ import annotations
 
-from registry.alerts.defaults import Durations, RuleSpec, default_rules
+from i5g.alert_rules import Durations, RuleSpec, default_rules
 from registry.alerts.models import AlertRule
 from registry.alerts.settings import AlertSettings
 

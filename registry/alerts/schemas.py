@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.alerts.models import NAME_MAX, SECRET_MAX, TARGET_MAX, AlertState, ChannelKind, RuleKind
+from i5g.alert_rules import RuleKind
+from registry.alerts.models import NAME_MAX, SECRET_MAX, TARGET_MAX, AlertState, ChannelKind
 from registry.fields import PartialUpdate, text
 
 MAX_FOR_S = 7 * 86400

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from i5g.alert_rules import RuleKind
 from i5g.contract import KPIS
 from registry.alerts.models import (
     Alert,
@@ -24,7 +25,6 @@ from registry.alerts.models import (
     AlertState,
     DeliveryState,
     Notification,
-    RuleKind,
 )
 from registry.alerts.schemas import AlertOut, ChannelCreate, ChannelOut, ChannelUpdate, RuleUpdate
 from registry.alerts.targets import TargetRejected, check_target, redacted
@@ -164,7 +164,7 @@ def update_rule(session: Session, rule: AlertRule, body: RuleUpdate, actor: Acto
     for name, value in wanted.items():
         setattr(rule, name, value)
     use_case = session.get(UseCase, rule.use_case_id)
-    detail = {"kind": rule.kind.value, "kpi": rule.kpi, **changes(before, {n: getattr(rule, n) for n in RULE_FIELDS})}
+    detail = {"kind": str(rule.kind), "kpi": rule.kpi, **changes(before, {n: getattr(rule, n) for n in RULE_FIELDS})}
     record(
         session,
         actor,

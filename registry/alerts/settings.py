@@ -7,8 +7,8 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from i5g.alert_rules import DEFAULTS
 from i5g.settings import I5GSettings
-from registry.alerts.defaults import DEFAULTS
 
 
 class AlertSettings(I5GSettings):
@@ -22,7 +22,7 @@ class AlertSettings(I5GSettings):
     lease_ttl_s: float = Field(45.0, gt=0, le=3600)
 
     # Defaults of the rules made from each use case's scenario profile (owners and staff change them per rule);
-    # their meaning and default values: registry/alerts/defaults.py `Durations`.
+    # their meaning and default values: i5g/alert_rules.py `Durations`.
     availability_window_s: int = Field(DEFAULTS.availability_window_s, ge=60, le=30 * 86400)
     kpi_for_s: float = Field(DEFAULTS.kpi_for_s, ge=0)
     offline_for_s: float = Field(DEFAULTS.offline_for_s, ge=0)

@@ -13,17 +13,18 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
+from i5g.alert_rules import RuleKind
 from registry.alerts import service
-from registry.alerts.models import AlertState, ChannelKind, RuleKind
+from registry.alerts.models import AlertState, ChannelKind
 from registry.alerts.schemas import ChannelCreate, RuleUpdate
 from registry.audit.service import Actor
 from registry.db_session import SessionDep
 from registry.errors import FieldInvalid, NotFound
 from registry.usecases.models import UseCase
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import CurrentUser, StaffUser, require_user
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
 from registry.web.forms import form_values
 from registry.web.redirects import safe_next, see_other
 from registry.web.templating import render, translator_for
@@ -183,8 +184,10 @@ async def alert_rule_save(
     except (ValidationError, FieldInvalid):
         low, high = service.threshold_range(rule)
         error = t("alerts.err.rule", min=f"{low:g}", max=f"{high:g}")
-        session.rollback()  # nothing of the rejected form is kept
-        return _use_case_page(request, session, user, rule.use_case_id, 422, rule_errors={rule.id: error})
+        # Raised: the request's transaction rolls back at the edge, nothing of the rejected form is kept.
+        raise Refused(
+            _use_case_page(request, session, user, rule.use_case_id, 422, rule_errors={rule.id: error})
+        ) from None
     flash.add(request, "ok", "alerts.rule_saved")
     return see_other(str(request.url_for("usecase_alerts", use_case_id=rule.use_case_id).path))
 
@@ -198,12 +201,11 @@ async def _add_channel(request: Request, session: Session, user: CurrentUser, us
     try:
         service.create_channel(session, scope, ChannelCreate.model_validate(body), _actor(user))
     except (ValidationError, FieldInvalid):
-        session.rollback()
         shown = {k: v for k, v in values.items() if k != "secret"}  # a secret is never echoed back
         state = {"channel_error": t("alerts.err.channel"), "channel_values": shown}
         if use_case_id is None:
-            return _staff_page(request, session, "open", 422, **state)
-        return _use_case_page(request, session, user, use_case_id, 422, **state)
+            raise Refused(_staff_page(request, session, "open", 422, **state)) from None
+        raise Refused(_use_case_page(request, session, user, use_case_id, 422, **state)) from None
     flash.add(request, "ok", "alerts.channel_added")
     if use_case_id is None:
         return see_other(str(request.url_for("alerts_page").path))

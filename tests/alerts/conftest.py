@@ -128,7 +128,7 @@ def smtp_server() -> Iterator[Mailbox]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
 
-    from i5g.stack.process import free_port
+    from devstack.process import free_port
 
     messages: list[Any] = []
 

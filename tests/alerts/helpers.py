@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from i5g.alert_rules import RuleKind
 from registry.alerts import lifecycle
 from registry.alerts.evaluate import ensure_default_rules
 from registry.alerts.lifecycle import Observation
-from registry.alerts.models import Alert, AlertRule, Notification, RuleKind
+from registry.alerts.models import Alert, AlertRule, Notification
 from registry.db import session_scope
 from registry.usecases.models import UseCase
 from tests.alerts.conftest import AlertEnv

@@ -8,8 +8,18 @@ import json
 import re
 
 from dashboards import alerting, build
+from i5g.alert_rules import DEFAULTS, RuleKind, default_rules
+from i5g.contract import (
+    FIELD_AVAILABLE_MS,
+    MEASUREMENT_KPI_1M,
+    ROLLUP_RETENTION_POLICY,
+    TAG_GATEWAY,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+    declared_schema,
+)
 from i5g.scenarios import SCENARIOS
-from registry.alerts.defaults import DEFAULTS, RuleKind, default_rules
+from registry.evidence.compute import COUNTERS
 from tests.alerts.conftest import FIXTURES
 
 DURATION = re.compile(r"^\d+(ms|s|m|h|d)$")
@@ -68,8 +78,28 @@ def test_same_rules_as_the_evaluator() -> None:
     assert fleet["labels"]["i5g_rule"] == "dead_letters"
 
 
+def test_queries_name_only_the_declared_storage_schema() -> None:
+    """Like the dashboards' check (tests/contract): every measurement, tag and field a rule names is declared in
+    i5g/contract.py; the evidence rollup the availability rule reads is declared there too."""
+    schema = {
+        **declared_schema(),
+        MEASUREMENT_KPI_1M: (frozenset({TAG_GATEWAY, TAG_USE_CASE, TAG_SCENARIO}), frozenset({FIELD_AVAILABLE_MS})),
+    }
+    assert FIELD_AVAILABLE_MS in COUNTERS  # the rollup job writes every counter of the evidence computation
+    for group in alerting.provisioning()["groups"]:
+        for rule in group["rules"]:
+            query = rule["data"][0]["model"]["query"]
+            measurements = set(re.findall(r'FROM (?:"[^"]+"\.)?"(\w+)"', query)) - {ROLLUP_RETENTION_POLICY}
+            assert measurements and measurements <= set(schema), query
+            aliases = set(re.findall(r'AS "([^"]+)"', query))
+            named = set(re.findall(r'"([^"]+)"', query)) - measurements - aliases - {ROLLUP_RETENTION_POLICY}
+            allowed = {name for m in measurements for part in schema[m] for name in part}
+            assert named <= allowed, (named - allowed, query)
+
+
 def test_every_query_is_valid_influxql(influxdb) -> None:
-    influxdb.server.query(f'CREATE RETENTION POLICY "i5g_rollup" ON "{influxdb.database}" DURATION 0s REPLICATION 1')
+    policy = f'CREATE RETENTION POLICY "{ROLLUP_RETENTION_POLICY}" ON "{influxdb.database}" DURATION 0s REPLICATION 1'
+    influxdb.server.query(policy)
     statements = []
     for group in alerting.provisioning()["groups"]:
         for rule in group["rules"]:

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from collector.writer import dead_letter_line, gateway_status_line, tag_set
+from i5g.alert_rules import RuleKind
 from registry.alerts import delivery
-from registry.alerts.models import Alert, AlertState, RuleKind
+from registry.alerts.models import Alert, AlertState
 from registry.alerts.runner import Evaluator
 from registry.audit.models import AuditEvent
 from registry.db import session_scope

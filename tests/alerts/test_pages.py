@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from i5g.alert_rules import RuleKind
 from registry.accounts.models import UserRole
 from registry.alerts import lifecycle
 from registry.alerts.evaluate import ensure_default_rules
 from registry.alerts.lifecycle import Observation
-from registry.alerts.models import Alert, AlertChannel, AlertRule, RuleKind
+from registry.alerts.models import Alert, AlertChannel, AlertRule
 from registry.alerts.settings import AlertSettings
 from registry.audit.models import AuditEvent
 from registry.gateways.models import Gateway

@@ -59,9 +59,10 @@ def _seed_alerts(database_url: str, use_case_id: int, lang: str) -> None:
     """A firing (acknowledged, silenced) alert and a failing channel, so the alert tables are audited with rows."""
     from datetime import UTC, datetime, timedelta
 
+    from i5g.alert_rules import RuleKind
     from registry.alerts import lifecycle
     from registry.alerts.evaluate import ensure_default_rules
-    from registry.alerts.models import AlertChannel, RuleKind
+    from registry.alerts.models import AlertChannel
     from registry.alerts.settings import AlertSettings
     from registry.db import make_engine, make_sessionmaker, session_scope
     from registry.gateways.models import Gateway

@@ -1,14 +1,15 @@
-"""The default alert rules of a scenario, from its requirement profile (i5g.scenarios, read through the evidence
-profile so the figures are the ones the collector and the evidence pages use). Pure and light (standard
-library + i5g): the evaluator makes each use case's rules from it, and `dashboards/alerting.py` emits the same
-rules as Grafana alert-rule provisioning."""
+"""The default alert rules of a scenario, from its requirement profile (i5g.scenarios): the registry's evaluator
+makes each use case's rules from them (registry/alerts/), and dashboards/alerting.py emits the same rules as
+Grafana alert-rule provisioning. docs/alerts.md "Rules" explains each.
+
+Standard library only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-from registry.evidence.compute import profile_of
+from i5g import scenarios
 
 
 class RuleKind(StrEnum):
@@ -54,20 +55,20 @@ def default_rules(scenario_key: str, durations: Durations = DEFAULTS) -> list[Ru
     - every bounded KPI outside its bound for longer than the profile's survival time, or kpi_for_s where the
       profile states none;
     - gateway offline, online gateway without data, dead-letter surge, spool overflow (project defaults)."""
-    profile = profile_of(scenario_key)
     specs: list[RuleSpec] = []
-    if profile.availability_target_pct is not None:
-        specs.append(
-            RuleSpec(
-                RuleKind.availability,
-                profile.availability_target_pct,
-                window_s=durations.availability_window_s,
-                direction="min",
-            )
-        )
-    kpi_for_s = profile.survival_ms / 1000 if profile.survival_ms else durations.kpi_for_s
-    for bound in profile.bounds:
-        specs.append(RuleSpec(RuleKind.kpi_bound, bound.value, kpi_for_s, kpi=bound.kpi, direction=bound.direction))
+    scenario = scenarios.SCENARIOS.get(scenario_key)
+    if scenario is not None:
+        # The same figures evidence uses (registry/evidence/compute.profile_of): the availability target is the
+        # profile's availability or reliability, the survival time its survival_time_ms.
+        target = scenario.requirement("availability_pct") or scenario.requirement("reliability_pct")
+        if target is not None:
+            window = durations.availability_window_s
+            specs.append(RuleSpec(RuleKind.availability, target.value, window_s=window, direction="min"))
+        survival = scenario.requirement("survival_time_ms")
+        kpi_for_s = survival.value / 1000 if survival is not None and survival.value else durations.kpi_for_s
+        for bound in scenario.bounds():
+            kpi = bound.kpi or ""
+            specs.append(RuleSpec(RuleKind.kpi_bound, bound.value, kpi_for_s, kpi=kpi, direction=bound.direction))
     specs += [
         RuleSpec(RuleKind.gateway_offline, 0, durations.offline_for_s),
         RuleSpec(RuleKind.no_data, 0, durations.no_data_for_s),
