@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from i5g.alert_rules import RuleKind
 from i5g.contract import MEASUREMENT_GATEWAY_STATUS
 from registry.alerts import lifecycle
 from registry.alerts.lifecycle import Observation
-from registry.alerts.models import AlertRule
+from registry.alerts.models import Alert, AlertRule
 from registry.alerts.rules import breached, make_rule, specs_for
 from registry.alerts.settings import AlertSettings
 from registry.evidence import compute, store
@@ -107,15 +107,20 @@ def run_round(
                 result.open_alerts += alert is not None
             for gone in current.values():  # a gateway removed or disabled: its alert ends
                 lifecycle.resolve(session, gone, now, "subject no longer monitored")
-    resolve_disabled(session, now)
+    resolve_unwatched(session, [uc.id for uc in use_cases], now)
     return result
 
 
-def resolve_disabled(session: Session, now: datetime) -> None:
-    """Open alerts of rules an owner switched off end at once."""
-    for rule in session.scalars(select(AlertRule).where(AlertRule.enabled.is_(False))):
-        for alert in lifecycle.open_alerts(session, rule).values():
-            lifecycle.resolve(session, alert, now, "rule disabled")
+def resolve_unwatched(session: Session, monitored: list[int], now: datetime) -> None:
+    """Open alerts end at once when their rule was switched off or their use case has no enabled gateway left."""
+    stmt = (
+        select(Alert)
+        .join(Alert.rule)
+        .where(Alert.open_key.is_not(None), or_(AlertRule.enabled.is_(False), Alert.use_case_id.not_in(monitored)))
+    )
+    for alert in session.scalars(stmt):
+        reason = "rule disabled" if not alert.rule.enabled else "no enabled gateway"
+        lifecycle.resolve(session, alert, now, reason)
 
 
 def _lookback_s(rules: Iterable[AlertRule]) -> float:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from collector.writer import dead_letter_line, gateway_status_line, tag_set
 from i5g.alert_rules import RuleKind
 from registry.alerts import delivery
+from registry.alerts.evaluate import run_round
 from registry.alerts.models import Alert, AlertState
 from registry.alerts.runner import Evaluator
 from registry.audit.models import AuditEvent
@@ -121,8 +122,6 @@ def test_offline_silent_dead_letters_spool_and_availability(alert_env, influxdb)
     write_lines(influxdb.url, influxdb.database, lines)
 
     with session_scope(env.factory) as session:
-        from registry.alerts.evaluate import run_round
-
         run_round(session, env.api.app.state.evidence_settings, env.settings, _at(now))  # type: ignore[attr-defined]
     [offline] = _open(env, offline_uc, RuleKind.gateway_offline)
     assert offline.state == AlertState.firing and offline.started_at == _at(now - 600_000)
@@ -142,3 +141,10 @@ def test_offline_silent_dead_letters_spool_and_availability(alert_env, influxdb)
         params={"from": _at(now - 3_630_000).isoformat(), "to": _at(now).isoformat()},
     ).json()
     assert availability.value == evidence["availability_pct"]  # one computation, the page's figure
+
+    # A gateway switched off ends its use case's open alerts (nothing is watched there any more).
+    assert env.client.request("PATCH", "/api/v1/gateways/gw-lc-off", json={"enabled": False}).is_success
+    with session_scope(env.factory) as session:
+        run_round(session, env.api.app.state.evidence_settings, env.settings, _at(now + 15_000))  # type: ignore[attr-defined]
+    [offline] = _open(env, offline_uc, RuleKind.gateway_offline)
+    assert offline.state == AlertState.resolved and offline.resolved_at == _at(now + 15_000)
