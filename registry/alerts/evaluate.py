@@ -4,7 +4,7 @@ into observations per subject, and apply them (lifecycle.py). docs/alerts.md sta
 Availability is the evidence computation itself (`evidence.store.collect` + `evidence.service.summarise`, the
 figure the use-case page shows), KPI samples and status events come from `evidence.store.read_raw` /
 `read_status`, dead letters from `read_dead_letters`. When InfluxDB cannot be read the round raises
-TelemetryUnavailable and changes nothing: an outage of the time series never resolves (or fires) an alert.
+TelemetryUnavailable and changes no alert: an outage of the time series never resolves (or fires) one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from i5g.alert_rules import RuleKind
 from i5g.contract import MEASUREMENT_GATEWAY_STATUS
@@ -23,6 +23,7 @@ from registry.alerts.lifecycle import Observation
 from registry.alerts.models import Alert, AlertRule
 from registry.alerts.rules import breached, make_rule, specs_for
 from registry.alerts.settings import AlertSettings
+from registry.db import session_scope
 from registry.evidence import compute, store
 from registry.evidence.influx import InfluxClient, any_of
 from registry.evidence.schemas import WindowSpec
@@ -88,20 +89,32 @@ def monitored_use_cases(session: Session) -> list[UseCase]:
 
 
 def run_round(
-    session: Session, evidence: EvidenceSettings, settings: AlertSettings, now: datetime | None = None
+    factory: sessionmaker[Session], evidence: EvidenceSettings, settings: AlertSettings, now: datetime | None = None
 ) -> RoundResult:
+    """One round in three steps, so the registry database is never locked while InfluxDB is read (on SQLite a
+    write transaction blocks every other writer): add missing default rules (short transaction), read telemetry
+    (no transaction), apply the observations (short transaction). An InfluxDB failure in the middle raises
+    TelemetryUnavailable before anything about alerts is written."""
     now = now or datetime.now(UTC)
-    use_cases = monitored_use_cases(session)
-    rules = {uc.id: [r for r in ensure_default_rules(session, uc, settings) if r.enabled] for uc in use_cases}
+    with session_scope(factory) as session:
+        use_cases = monitored_use_cases(session)
+        rules = {uc.id: [r for r in ensure_default_rules(session, uc, settings) if r.enabled] for uc in use_cases}
     with InfluxClient(evidence) as client:
         telemetry = read_telemetry(client, use_cases, rules, now)
+    with session_scope(factory) as session:
+        return apply_round(session, use_cases, rules, telemetry, now)
+
+
+def apply_round(
+    session: Session, use_cases: list[UseCase], rules: dict[int, list[AlertRule]], data: Telemetry, now: datetime
+) -> RoundResult:
     result = RoundResult()
     for use_case in use_cases:
         gateways = sorted(g.id for g in use_case.gateways if g.enabled)
         for rule in rules[use_case.id]:
             result.rules += 1
             current = lifecycle.open_alerts(session, rule)
-            for found in observations(rule, use_case, gateways, telemetry):
+            for found in observations(rule, use_case, gateways, data):
                 result.observations += 1
                 alert = lifecycle.observe(session, rule, found, now, current.pop(found.subject, None))
                 result.open_alerts += alert is not None

@@ -51,8 +51,7 @@ class Evaluator:
             log.info("holding the evaluator lease as %s", self.holder)
         self.holding.set()
         try:
-            with session_scope(self.factory) as session:
-                result = run_round(session, self.evidence, self.settings, now)
+            result = run_round(self.factory, self.evidence, self.settings, now)
         except TelemetryUnavailable as exc:
             self.last_error = str(exc)
             log.warning("round skipped, nothing changed: %s", exc)

@@ -121,8 +121,7 @@ def test_offline_silent_dead_letters_spool_and_availability(alert_env, influxdb)
     lines += [dead_letter_line("gw-lc-quiet", "bad_kpi", now - 60_000 + i, "x", "t") for i in range(60)]
     write_lines(influxdb.url, influxdb.database, lines)
 
-    with session_scope(env.factory) as session:
-        run_round(session, env.api.app.state.evidence_settings, env.settings, _at(now))  # type: ignore[attr-defined]
+    run_round(env.factory, env.api.app.state.evidence_settings, env.settings, _at(now))  # type: ignore[attr-defined]
     [offline] = _open(env, offline_uc, RuleKind.gateway_offline)
     assert offline.state == AlertState.firing and offline.started_at == _at(now - 600_000)
     assert _open(env, offline_uc, RuleKind.no_data) == []  # offline is not "online but silent"
@@ -144,7 +143,6 @@ def test_offline_silent_dead_letters_spool_and_availability(alert_env, influxdb)
 
     # A gateway switched off ends its use case's open alerts (nothing is watched there any more).
     assert env.client.request("PATCH", "/api/v1/gateways/gw-lc-off", json={"enabled": False}).is_success
-    with session_scope(env.factory) as session:
-        run_round(session, env.api.app.state.evidence_settings, env.settings, _at(now + 15_000))  # type: ignore[attr-defined]
+    run_round(env.factory, env.api.app.state.evidence_settings, env.settings, _at(now + 15_000))  # type: ignore[attr-defined]
     [offline] = _open(env, offline_uc, RuleKind.gateway_offline)
     assert offline.state == AlertState.resolved and offline.resolved_at == _at(now + 15_000)
