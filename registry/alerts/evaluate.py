@@ -64,9 +64,13 @@ class RoundResult:
     open_alerts: int = 0
 
 
-def ensure_default_rules(session: Session, use_case: UseCase, settings: AlertSettings) -> list[AlertRule]:
-    """The use case's rules, adding any default rule it does not have yet (existing ones are never changed)."""
-    existing = list(session.scalars(select(AlertRule).where(AlertRule.use_case_id == use_case.id)))
+def ensure_default_rules(
+    session: Session, use_case: UseCase, settings: AlertSettings, existing: list[AlertRule] | None = None
+) -> list[AlertRule]:
+    """The use case's rules, adding any default rule it does not have yet (existing ones are never changed).
+    `existing`: its rules when the caller has loaded them already."""
+    if existing is None:
+        existing = list(session.scalars(select(AlertRule).where(AlertRule.use_case_id == use_case.id)))
     have = {(rule.kind, rule.kpi) for rule in existing}
     for spec in specs_for(use_case.scenario_key, settings):
         if (spec.kind, spec.kpi) not in have:
@@ -98,7 +102,13 @@ def run_round(
     now = now or datetime.now(UTC)
     with session_scope(factory) as session:
         use_cases = monitored_use_cases(session)
-        rules = {uc.id: [r for r in ensure_default_rules(session, uc, settings) if r.enabled] for uc in use_cases}
+        loaded: dict[int, list[AlertRule]] = {uc.id: [] for uc in use_cases}
+        for rule in session.scalars(select(AlertRule).where(AlertRule.use_case_id.in_(list(loaded)))):
+            loaded[rule.use_case_id].append(rule)
+        rules = {
+            uc.id: [r for r in ensure_default_rules(session, uc, settings, loaded[uc.id]) if r.enabled]
+            for uc in use_cases
+        }
     with InfluxClient(evidence) as client:
         telemetry = read_telemetry(client, use_cases, rules, now)
     with session_scope(factory) as session:
@@ -109,11 +119,14 @@ def apply_round(
     session: Session, use_cases: list[UseCase], rules: dict[int, list[AlertRule]], data: Telemetry, now: datetime
 ) -> RoundResult:
     result = RoundResult()
+    open_now: dict[int, dict[str, Alert]] = {}
+    for alert in session.scalars(select(Alert).where(Alert.open_key.is_not(None))):
+        open_now.setdefault(alert.rule_id, {})[alert.subject] = alert
     for use_case in use_cases:
         gateways = sorted(g.id for g in use_case.gateways if g.enabled)
         for rule in rules[use_case.id]:
             result.rules += 1
-            current = lifecycle.open_alerts(session, rule)
+            current = open_now.get(rule.id, {})
             for found in observations(rule, use_case, gateways, data):
                 result.observations += 1
                 alert = lifecycle.observe(session, rule, found, now, current.pop(found.subject, None))
@@ -160,28 +173,35 @@ def read_telemetry(
     for window in {r.window_s for r in all_rules if r.kind == RuleKind.spool_backlog}:
         for gateway, dropped in read_dropped(client, now_ms - window * 1000, now_ms + 1, keys).items():
             telemetry.dropped[(window, gateway)] = dropped
+    windows: dict[int, list[UseCase]] = {}
     for use_case in use_cases:
-        for rule in rules[use_case.id]:
-            if rule.kind == RuleKind.availability:
-                key = (use_case.id, rule.window_s)
-                if key not in telemetry.availability:
-                    telemetry.availability[key] = availability(client, use_case, rule.window_s, now)
+        for window_s in {r.window_s for r in rules[use_case.id] if r.kind == RuleKind.availability}:
+            windows.setdefault(window_s, []).append(use_case)
+    for window_s, members in windows.items():
+        for use_case_id, value in availability(client, members, window_s, now).items():
+            telemetry.availability[(use_case_id, window_s)] = value
     return telemetry
 
 
-def availability(client: InfluxClient, use_case: UseCase, window_s: int, now: datetime) -> float | None:
-    """The evidence figure of the use case over the last window_s (whole minutes), exactly as its page shows it."""
+def availability(
+    client: InfluxClient, use_cases: list[UseCase], window_s: int, now: datetime
+) -> dict[int, float | None]:
+    """The evidence figure of each use case over the last window_s (whole minutes), exactly as its page shows it:
+    one `evidence.store.collect` for all of them, then `evidence.service.summarise` per use case."""
     end = now.replace(second=0, microsecond=0)
     window = WindowSpec(name="custom", start=end - timedelta(seconds=window_s), end=end)
     start_ms, end_ms = _ms(window.start), _ms(window.end)
-    key = str(use_case.id)
-    profile = compute.profile_of(use_case.scenario_key)
     span = end_ms - start_ms
+    profiles = {str(uc.id): compute.profile_of(uc.scenario_key) for uc in use_cases}
     collected = store.collect(
-        client, start_ms, end_ms, bucket_ms=span, use_cases=[key], profiles={key: profile}, now_ms=_ms(now)
+        client, start_ms, end_ms, bucket_ms=span, use_cases=list(profiles), profiles=profiles, now_ms=_ms(now)
     )
-    registered = [g.id for g in use_case.gateways if g.enabled]
-    return summarise(use_case.id, profile, window, collected, registered, span).availability_pct
+    result = {}
+    for use_case in use_cases:
+        registered = [g.id for g in use_case.gateways if g.enabled]
+        evidence = summarise(use_case.id, profiles[str(use_case.id)], window, collected, registered, span)
+        result[use_case.id] = evidence.availability_pct
+    return result
 
 
 def read_dropped(client: InfluxClient, start: int, end: int, use_cases: list[str]) -> dict[str, int]:
