@@ -5,8 +5,9 @@ exactly as the REST API does, so both accept the same values and write the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
@@ -15,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from i5g.alert_rules import RuleKind
 from registry.alerts import service
-from registry.alerts.models import AlertState, ChannelKind
+from registry.alerts.models import Alert, AlertState, ChannelKind
 from registry.alerts.schemas import ChannelCreate, RuleUpdate
 from registry.audit.service import Actor
 from registry.db_session import SessionDep
@@ -30,6 +31,7 @@ from registry.web.redirects import safe_next, see_other
 from registry.web.templating import render, translator_for
 
 router = APIRouter()
+T = TypeVar("T")
 
 STATE_TABS = ("open", "firing", "pending", "resolved")
 SILENCE_CHOICES = (60, 240, 1440, 10080)  # minutes offered by the form; 0 lifts a silence
@@ -40,6 +42,20 @@ def scope_of(user: CurrentUser | None) -> service.Scope | None:
     if user is None:
         return None
     return service.Scope(user.is_staff, user.enterprise_id)
+
+
+def _scope(user: CurrentUser) -> service.Scope:
+    scope = scope_of(user)
+    assert scope is not None  # a signed-in user always has one
+    return scope
+
+
+def _or_404(lookup: Callable[..., T], *args: Any, key: str = "err.not_found") -> T:
+    """The thing, or the page's 404 for a missing one and for one outside the user's scope alike."""
+    try:
+        return lookup(*args)
+    except NotFound:
+        raise PageError(404, key) from None
 
 
 def _actor(user: CurrentUser) -> Actor:
@@ -96,13 +112,9 @@ def _form_state(**overrides: Any) -> dict[str, Any]:
 def _use_case_page(
     request: Request, session: Session, user: CurrentUser, use_case_id: int, status_code: int = 200, **state: Any
 ) -> HTMLResponse:
-    scope = scope_of(user)
-    assert scope is not None
-    try:
-        use_case = service.visible_use_case(session, scope, use_case_id)
-        rules = service.rules_of(session, scope, use_case_id)
-    except NotFound:
-        raise PageError(404, "usecase.not_found") from None
+    scope = _scope(user)
+    use_case = _or_404(service.visible_use_case, session, scope, use_case_id, key="usecase.not_found")
+    rules = service.rules_of(session, scope, use_case_id)
     context = {
         "uc": use_case,
         "alerts": service.list_alerts(session, scope, use_case_id=use_case.id, limit=100),
@@ -126,13 +138,8 @@ def usecase_alerts(
     return _use_case_page(request, session, user, use_case_id)
 
 
-def _alert_or_404(session: Session, user: CurrentUser, alert_id: int):  # type: ignore[no-untyped-def]
-    scope = scope_of(user)
-    assert scope is not None
-    try:
-        return service.get_alert(session, scope, alert_id)
-    except NotFound:
-        raise PageError(404, "err.not_found") from None
+def _alert_or_404(session: Session, user: CurrentUser, alert_id: int) -> Alert:
+    return _or_404(service.get_alert, session, _scope(user), alert_id)
 
 
 @router.post("/alerts/{alert_id}/ack", name="alert_ack", dependencies=[Depends(require_csrf)])
@@ -167,12 +174,7 @@ async def alert_silence(
 async def alert_rule_save(
     request: Request, rule_id: int, session: SessionDep, user: CurrentUser = Depends(require_user)
 ) -> Response:
-    scope = scope_of(user)
-    assert scope is not None
-    try:
-        rule = service.get_rule(session, scope, rule_id)
-    except NotFound:
-        raise PageError(404, "err.not_found") from None
+    rule = _or_404(service.get_rule, session, _scope(user), rule_id)
     form = await request.form()
     values = form_values(form, ("threshold", "for_s", "window_s"))
     wanted: dict[str, Any] = {"threshold": values["threshold"], "for_s": values["for_s"], "enabled": "enabled" in form}
@@ -193,8 +195,7 @@ async def alert_rule_save(
 
 
 async def _add_channel(request: Request, session: Session, user: CurrentUser, use_case_id: int | None) -> Response:
-    scope = scope_of(user)
-    assert scope is not None
+    scope = _scope(user)
     values = form_values(await request.form(), ("kind", "name", "target", "secret"))
     body = {**values, "use_case_id": use_case_id, "secret": values["secret"] or None}
     t = translator_for(request)
@@ -216,12 +217,7 @@ async def _add_channel(request: Request, session: Session, user: CurrentUser, us
 async def alert_channel_add(
     request: Request, use_case_id: int, session: SessionDep, user: CurrentUser = Depends(require_user)
 ) -> Response:
-    scope = scope_of(user)
-    assert scope is not None
-    try:
-        service.visible_use_case(session, scope, use_case_id)
-    except NotFound:
-        raise PageError(404, "usecase.not_found") from None
+    _or_404(service.visible_use_case, session, _scope(user), use_case_id, key="usecase.not_found")
     return await _add_channel(request, session, user, use_case_id)
 
 
@@ -234,12 +230,8 @@ async def alert_channel_add_all(request: Request, session: SessionDep, user: Sta
 async def alert_channel_delete(
     request: Request, channel_id: int, session: SessionDep, user: CurrentUser = Depends(require_user)
 ) -> Response:
-    scope = scope_of(user)
-    assert scope is not None
-    try:
-        channel = service.get_channel(session, scope, channel_id)
-    except NotFound:
-        raise PageError(404, "err.not_found") from None
+    scope = _scope(user)
+    channel = _or_404(service.get_channel, session, scope, channel_id)
     use_case_id = channel.use_case_id
     service.delete_channel(session, scope, channel, _actor(user))
     flash.add(request, "ok", "alerts.channel_deleted")
