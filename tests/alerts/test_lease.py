@@ -16,6 +16,7 @@ from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.evidence.settings import EvidenceSettings
 from tests.alerts.conftest import alert_settings
 from tests.registry.conftest import database_url as database_url  # the fixtures: SQLite and PostgreSQL
+from tests.registry.conftest import sqlite_url as sqlite_url
 from tests.registry.conftest import template_databases as template_databases
 
 
@@ -87,3 +88,17 @@ def _until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped
     while not condition():
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.05)
+
+
+def test_cli_once_takes_the_lease_and_keeps_it_for_its_ttl(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from i5g.cli import main
+
+    database_url = sqlite_url
+    monkeypatch.setenv("I5G_DATABASE_URL", database_url)
+    monkeypatch.setenv("I5G_ALERTS_LEASE_TTL_S", "60")
+    assert main(["alerts", "run", "--once"]) == 0
+    assert "rules 0, open alerts 0, notifications attempted 0" in capsys.readouterr().out
+    other = _replica(database_url, "someone-else")  # the command released nothing: --once keeps the lease's TTL
+    assert other.step() is None
