@@ -8,7 +8,8 @@
 # variables below; the defaults are the usual ones.
 # I5G_PUBLIC_NAME: the name browsers use for the registry behind nginx (deploy/install/nginx.sh). Set, the
 # registry trusts the forwarded client address from nginx on 127.0.0.1, accepts that Host (and the loopback
-# names the collector uses) and marks its session cookie Secure. Re-run this script after changing it.
+# names the collector uses) and marks its session cookie Secure. A re-run without it keeps the last one;
+# I5G_PUBLIC_NAME= (empty) removes it.
 set -eu
 etc=${I5G_ETC:-/etc/i5g}
 mqtt_port=${I5G_MQTT_LOCAL_PORT:-1883}          # loopback listener: registry admin connection, collector
@@ -18,7 +19,8 @@ registry_port=${I5G_REGISTRY_PORT:-8000}
 metrics_port=${I5G_COLLECTOR_METRICS_PORT:-9108}
 pg_host=${I5G_POSTGRES_HOST:-127.0.0.1}
 pg_port=${I5G_POSTGRES_PORT:-5432}
-public_name=${I5G_PUBLIC_NAME:-}
+# Unset: the name of the last run (kept in registry.env), so a re-run does not drop the proxy settings.
+public_name=${I5G_PUBLIC_NAME-$(sed -n 's/^# public name: //p' "$etc/registry.env" 2>/dev/null || true)}
 retention=${I5G_INFLUX_RETENTION:-90d}          # as in influxdb.sh: evidence needs to know how far raw data goes
 case $public_name in *[!A-Za-z0-9.-]*) echo "I5G_PUBLIC_NAME: a host name, not $public_name" >&2; exit 2 ;; esac
 case $retention in
@@ -60,6 +62,7 @@ I5G_EVIDENCE_RAW_RETENTION_DAYS=$raw_days
 END
 if [ -n "$public_name" ]; then
     cat >> "$etc/registry.env" <<END
+# public name: $public_name
 # Behind nginx on this host (deploy/nginx): the client address from X-Forwarded-For, set by nginx only.
 # Single quotes: systemd and \`. registry.env\` in a shell both read the JSON lists the same way.
 I5G_TRUSTED_PROXIES='["127.0.0.1","::1"]'

@@ -597,7 +597,7 @@ def test_nginx_example_in_front_of_the_registry(installed: Installed, tmp_path: 
         assert browser.get("/openapi.json", extensions=sni).status_code == 404
         assert browser.get("/login", extensions=sni).status_code == 200
         session = next(cookie for cookie in browser.cookies.jar if cookie.name == "i5g_session")
-        assert session.secure and session.has_nonstandard_attr("HttpOnly")  # never sent over plain HTTP
+        assert session.secure and session.has_nonstandard_attr("httponly")  # never sent over plain HTTP
 
     def failed_logins(address: str, count: int, spoof: str | None = None) -> list[int]:
         with client(address) as browser:
