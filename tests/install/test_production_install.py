@@ -288,6 +288,7 @@ def _install(server: Host, gateway: Host, postgres: PostgresServer, tmp_path: Pa
 
     # Mosquitto: the script's conf.d files under a stand-in for Debian's top-level mosquitto.conf.
     sh("mosquitto.sh", env=env)
+    assert (server.var / "mosquitto" / "dynamic-security.json").stat().st_mode & 0o777 == 0o600  # password hashes
     main_conf = server.root / "etc" / "mosquitto" / "mosquitto.conf"
     main_conf.write_text(
         f"user {_current_user()}\npersistence true\npersistence_location {server.var / 'mosquitto'}/\n"
@@ -453,6 +454,15 @@ def test_a_sample_reaches_influxdb_as_the_writer(installed: Installed) -> None:
     # Written by the collector with its InfluxDB account (auth is on), enriched from the PostgreSQL registry.
     rows = installed.influx_rows(f'SELECT "seq", "use_case" FROM "kpi" WHERE "gateway" = \'{installed.gateway_id}\'')
     assert rows and rows[0][2] == str(installed.use_case["id"]), rows
+    # Least privilege: the collector's account writes but cannot read; nothing is written without an account.
+    writer = _env_file(installed.server.etc / "collector.env")["I5G_COLLECTOR_INFLUX_TOKEN"].split(":", 1)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        query(installed.influx_url, 'SELECT * FROM "kpi" LIMIT 1', "i5g", credentials=Credentials(*writer))
+    assert refused.value.code == 403  # "not authorized to execute statement"
+    anonymous = httpx.post(
+        f"http://127.0.0.1:{installed.ports['proxy']}/api/v2/write?bucket=i5g&precision=ms", content=b"kpi x=1 1"
+    )
+    assert anonymous.status_code == 401, anonymous.text
 
 
 def test_disable_and_reenable_loses_nothing(installed: Installed) -> None:
