@@ -6,7 +6,9 @@
 #   admin          (influx-admin-password)      all privileges: this script and the operator only
 #   i5g-collector  (influx-collector-password)  WRITE on the database: the collector (collector.env)
 #   i5g-reader     (influx-reader-password)     READ on the database: evidence (registry.env), Grafana
-# then the database with its retention policy `raw` (the default one). InfluxDB lets the first admin be created
+#   i5g-rollup     (influx-rollup-password)     ALL on the database: the evidence rollup job (evidence.env)
+# then the database with its retention policy `raw` (the default one) and `i5g_rollup` (10 years) for the
+# rollups. InfluxDB lets the first admin be created
 # without credentials while no admin exists; every other statement runs as that admin. Refuses to finish while
 # InfluxDB answers queries without credentials (auth left off).
 # I5G_INFLUX_URL (default http://127.0.0.1:8086), I5G_INFLUX_DATABASE (i5g), I5G_INFLUX_RETENTION (90d: raw
@@ -52,7 +54,12 @@ as_admin() {  # the statement may hold a password: errors name only its first tw
 influxql none "CREATE USER \"admin\" WITH PASSWORD '$admin_password' WITH ALL PRIVILEGES"
 as_admin "CREATE DATABASE \"$db\" WITH DURATION $retention REPLICATION 1 NAME \"raw\""
 as_admin "ALTER RETENTION POLICY \"raw\" ON \"$db\" DURATION $retention DEFAULT"
-for user in i5g-collector:WRITE i5g-reader:READ; do
+as_admin "SHOW RETENTION POLICIES ON \"$db\""
+case $body in
+    *'"i5g_rollup"'*) as_admin "ALTER RETENTION POLICY \"i5g_rollup\" ON \"$db\" DURATION 3650d" ;;
+    *) as_admin "CREATE RETENTION POLICY \"i5g_rollup\" ON \"$db\" DURATION 3650d REPLICATION 1" ;;
+esac
+for user in i5g-collector:WRITE i5g-reader:READ i5g-rollup:ALL; do
     right=${user#*:}
     user=${user%:*}
     secret=$(password "influx-${user#i5g-}-password")
@@ -68,4 +75,4 @@ if [ "$status" != 401 ]; then
     echo "InfluxDB answers without credentials: set auth-enabled = true in [http] of influxdb.conf and restart it" >&2
     exit 1
 fi
-echo "InfluxDB: database $db, retention policy raw ($retention, default); users admin, i5g-collector (write), i5g-reader (read)"
+echo "InfluxDB: database $db, retention policies raw ($retention, default) and i5g_rollup (3650d); users admin, i5g-collector (write), i5g-reader (read), i5g-rollup (all on $db)"

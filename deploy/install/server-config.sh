@@ -2,9 +2,9 @@
 # Secrets and environment files of the server parts, in $I5G_ETC (default /etc/i5g), every file mode 0600.
 #   deploy/install/server-config.sh
 # Generates each secret once (re-running keeps them): broker-admin-password, collector-mqtt-password,
-# postgres-password, secret-key, influx-admin-password, influx-collector-password, influx-reader-password. Then
-# writes registry.env, collector.env and influx-proxy.env, which the systemd units read, and pgpass (the
-# registry role's password for deploy/backup/ with PGPASSFILE). Ports and hosts can be changed with the
+# postgres-password, secret-key, influx-admin-password, influx-collector-password, influx-reader-password,
+# influx-rollup-password. Then writes registry.env, collector.env, influx-proxy.env and evidence.env, which the
+# systemd units read, and pgpass (the registry role's password for deploy/backup/ with PGPASSFILE). Ports and hosts can be changed with the
 # variables below; the defaults are the usual ones.
 # I5G_PUBLIC_NAME: the name browsers use for the registry behind nginx (deploy/install/nginx.sh). Set, the
 # registry trusts the forwarded client address from nginx on 127.0.0.1, accepts that Host (and the loopback
@@ -42,6 +42,7 @@ postgres=$(secret postgres-password)
 secret_key=$(secret secret-key)
 influx_collector=$(secret influx-collector-password)
 influx_reader=$(secret influx-reader-password)
+influx_rollup=$(secret influx-rollup-password)
 secret influx-admin-password >/dev/null        # only influxdb.sh uses it
 database_url=postgresql+psycopg://i5g:$postgres@$pg_host:$pg_port/i5g
 
@@ -84,8 +85,17 @@ I5G_COLLECTOR_REGISTRY_URL=http://127.0.0.1:$registry_port
 I5G_COLLECTOR_METRICS_PORT=$metrics_port
 $token
 END
+# The evidence rollup job (i5g-evidence-rollup.service): its own account; influxdb.sh made both policies.
+cat > "$etc/evidence.env" <<END
+I5G_EVIDENCE_INFLUX_URL=http://127.0.0.1:$influx_port
+I5G_EVIDENCE_USERNAME=i5g-rollup
+I5G_EVIDENCE_PASSWORD=$influx_rollup
+I5G_EVIDENCE_RAW_RETENTION_POLICY=raw
+I5G_EVIDENCE_RAW_RETENTION_DAYS=$raw_days
+I5G_EVIDENCE_MANAGE_RETENTION_POLICIES=false
+END
 cat > "$etc/influx-proxy.env" <<END
 I5G_INFLUX_PROXY_UPSTREAM_URL=http://127.0.0.1:$influx_port
 I5G_INFLUX_PROXY_PORT=$proxy_port
 END
-echo "wrote $etc/registry.env, $etc/collector.env, $etc/influx-proxy.env, $etc/pgpass"
+echo "wrote $etc/registry.env, $etc/collector.env, $etc/influx-proxy.env, $etc/evidence.env, $etc/pgpass"

@@ -331,11 +331,17 @@ def _install(server: Host, gateway: Host, postgres: PostgresServer, tmp_path: Pa
     sh("influxdb.sh", env={**env, "I5G_INFLUX_URL": influx_url})
     policies = query(influx_url, 'SHOW RETENTION POLICIES ON "i5g"', credentials=admin)["results"][0]["series"][0]
     assert [(name, duration, default) for name, duration, _, _, default in policies["values"]] == [
-        ("raw", "720h0m0s", True)
+        ("raw", "720h0m0s", True),
+        ("i5g_rollup", "87600h0m0s", False),
     ]
     users = query(influx_url, "SHOW USERS", credentials=admin)["results"][0]["series"][0]["values"]
-    assert sorted(map(tuple, users)) == [("admin", True), ("i5g-collector", False), ("i5g-reader", False)]
-    for user, right in (("i5g-collector", "WRITE"), ("i5g-reader", "READ")):
+    assert sorted(map(tuple, users)) == [
+        ("admin", True),
+        ("i5g-collector", False),
+        ("i5g-reader", False),
+        ("i5g-rollup", False),
+    ]
+    for user, right in (("i5g-collector", "WRITE"), ("i5g-reader", "READ"), ("i5g-rollup", "ALL PRIVILEGES")):
         grants = query(influx_url, f'SHOW GRANTS FOR "{user}"', credentials=admin)["results"][0]["series"][0]
         assert grants["values"] == [["i5g", right]], (user, grants)
     with pytest.raises(urllib.error.HTTPError) as refused:  # auth is on: nothing without credentials
@@ -655,6 +661,15 @@ def test_evidence_reads_the_samples_as_the_reader(installed: Installed) -> None:
     gateway = next(row for row in body["gateways"] if row["gateway_id"] == installed.gateway_id)
     stored = installed.influx_rows(f'SELECT count("seq") FROM "kpi" WHERE "gateway" = \'{installed.gateway_id}\'')[0][1]
     assert 0 < gateway["samples"] <= stored and gateway["dead_letters"] == 0 and body["source"] == "raw", body
+
+    # The rollup job, once, with the unit's command and evidence.env (its own account; influxdb.sh made the
+    # policies). Only here: no settle time, so the minutes just measured are rolled now.
+    commands, env, _ = installed.server.unit("i5g-evidence-rollup.service")
+    argv = [arg for arg in commands[-1] if arg != "--follow"]
+    rollup = subprocess.run(argv, env={**BASE_ENV, **env, "I5G_EVIDENCE_ROLLUP_SETTLE_S": "0"}, capture_output=True,
+                            text=True, timeout=120, check=False)  # fmt: skip
+    assert rollup.returncode == 0, rollup.stdout + rollup.stderr
+    assert installed.influx_rows('SELECT * FROM "i5g"."i5g_rollup"./.*/ LIMIT 1'), rollup.stdout + rollup.stderr
 
 
 def test_the_docs_show_every_install_script() -> None:
