@@ -8,14 +8,16 @@ with authentication (admin, the collector's write-only and evidence's read-only 
 deploy/systemd/*.service and their environment files, with /opt/i5g, /etc/i5g, /var/lib and %d/%H mapped into
 the temp dir, as systemd would run them. The install runs once (module fixture); the tests then use it in
 order: a gateway registered through the API passes `i5g agent check` and its samples reach InfluxDB tagged with
-its use case; evidence reads them; disabling and re-enabling the gateway loses nothing; a backup restored into
-the live database round-trips (and `i5g broker reconcile` follows); nginx serves it over HTTPS.
+its use case; disabling and re-enabling the gateway loses nothing; a backup restored into the live database
+round-trips (and `i5g broker reconcile` follows); nginx serves the registry over HTTPS; evidence reads the
+samples as the read-only user and the rollup unit's command rolls them with its own account.
 
 What differs from a real host, and why: no systemd (units are read, not installed), no root-owned paths, and
-the top-level files of Mosquitto, InfluxDB and nginx are the test's stand-ins for Debian's
-/etc/mosquitto/mosquitto.conf (persistence, include_dir of conf.d), /etc/influxdb/influxdb.conf (with the
-documented `auth-enabled = true`) and /etc/nginx/nginx.conf (include of sites-enabled), running as the
-current user with their files in the temp dir.
+the top-level files of Mosquitto and nginx are the test's stand-ins for Debian's /etc/mosquitto/mosquitto.conf
+(persistence, include_dir of conf.d) and /etc/nginx/nginx.conf (include of sites-enabled), running as the
+current user with their files in the temp dir. InfluxDB runs with a copy of Debian's own influxdb.conf after the
+documented edit (auth-enabled = true); its data directories and ports move into the temp dir through influxd's
+INFLUXDB_* environment overrides.
 """
 
 from __future__ import annotations
