@@ -8,9 +8,8 @@
 #   i5g-reader     (influx-reader-password)     READ on the database: evidence (registry.env), Grafana
 #   i5g-rollup     (influx-rollup-password)     ALL on the database: the evidence rollup job (evidence.env)
 # then the database with its retention policy `raw` (the default one) and `i5g_rollup` (10 years) for the
-# rollups. InfluxDB lets the first admin be created
-# without credentials while no admin exists; every other statement runs as that admin. Refuses to finish while
-# InfluxDB answers queries without credentials (auth left off).
+# rollups. InfluxDB lets the first admin be created without credentials while no admin exists; every other
+# statement runs as that admin. Refuses to finish while InfluxDB answers queries without credentials.
 # I5G_INFLUX_URL (default http://127.0.0.1:8086), I5G_INFLUX_DATABASE (i5g), I5G_INFLUX_RETENTION (90d: raw
 # samples older than that are deleted; "INF" keeps everything). Re-running applies a changed retention and the
 # passwords in the files, and changes nothing else.
@@ -42,7 +41,7 @@ influxql() {  # influxql none|admin STATEMENT: sets $status (200; 401 = credenti
     status=$(printf '%s\n' "$answer" | tail -n 1)
     body=$(printf '%s\n' "$answer" | sed '$d')
 }
-as_admin() {  # the statement may hold a password: errors name only its first two words
+as_admin() {  # the statement may hold a password: an error names only the part before its first quote
     influxql admin "$1"
     case $status in
         200) case $body in *'"error"'*) echo "InfluxDB: ${1%% \"*}: $body" >&2; exit 1 ;; esac ;;
