@@ -33,6 +33,7 @@ import subprocess
 import tarfile
 import time
 import urllib.error
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,6 +363,9 @@ def _install(server: Host, gateway: Host, postgres: PostgresServer, tmp_path: Pa
     phase("wheel built")
     wheels = sorted(p.name for p in dist.iterdir())
     assert any(name.endswith("-py3-none-any.whl") for name in wheels) and any(n.endswith(".tar.gz") for n in wheels)
+    # The wheel is built from the sdist: what the sdist prunes (the checkout-only demo stack) is not in it.
+    with zipfile.ZipFile(next(dist.glob("*.whl"))) as built:
+        assert not [name for name in built.namelist() if name.startswith(("devstack/", "tests/"))]
     # The operator runs the scripts from the unpacked sdist: every one is in it, executable.
     with tarfile.open(next(dist.glob("*.tar.gz"))) as sdist:
         modes = {Path(*Path(m.name).parts[1:]): m.mode for m in sdist.getmembers() if m.isfile()}
