@@ -87,16 +87,29 @@ class SpoolSettings(_Section):
     batch_size: int = Field(contract.MAX_SAMPLES_PER_MESSAGE, ge=1, le=contract.MAX_SAMPLES_PER_MESSAGE)
 
 
+def _check_disk_path(value: str) -> str:
+    # Only ever statvfs()ed, but it may come from the registry (remote configuration): an absolute, normalised
+    # path, so nothing names a place through ".." or a relative path.
+    parts = value.split("/")
+    if not value.startswith("/") or ".." in parts or "\0" in value or len(value) > 255:
+        raise ValueError("must be an absolute path without '..' (at most 255 characters)")
+    return value
+
+
+ShortName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+ProbeTarget = Annotated[str, Field(min_length=1, max_length=262, pattern=r"^[A-Za-z0-9_.:\[\]-]+$")]
+
+
 class HostSource(_Section):
     enabled: bool = False
-    disk_path: str = "/"
-    interfaces: list[str] = []  # empty: every interface except loopback
+    disk_path: Annotated[str, AfterValidator(_check_disk_path)] = "/"
+    interfaces: list[ShortName] = Field([], max_length=64)  # empty: every interface except loopback
 
 
 class ProbeSource(_Section):
     enabled: bool = False
     # host:port for TCP connect timing; a bare host for ICMP. Empty: the MQTT broker the agent talks to.
-    targets: list[str] = []
+    targets: list[ProbeTarget] = Field([], max_length=32)
     method: Literal["tcp", "icmp", "auto"] = "auto"  # auto: ICMP where unprivileged ping is allowed, else TCP
     count: int = Field(3, ge=1, le=100)  # attempts per target per reading
     timeout_s: float = Field(1.0, gt=0, le=30)
@@ -167,21 +180,56 @@ class SourcesSettings(_Section):
     simulated: SimulatedSource = SimulatedSource()
 
 
-class AgentSettings(I5GSettings):
+class RemoteConfig(_Section):
+    """The remotely settable part of the agent's configuration: the registry validates a gateway's desired
+    configuration with this model (PUT /api/v1/gateways/{id}/config) and the agent validates what arrives on
+    its config topic with it again (edge_agent/remote_config.py). AgentSettings inherits these fields, so
+    each is defined once. The broker connection, identity, credentials and storage are not here: no remote
+    message can change them. Two source options that name programs or devices are local-only
+    (LOCAL_ONLY_KEYS)."""
+
+    interval_s: float = Field(1.0, gt=0, le=3600)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    sources: SourcesSettings = SourcesSettings()
+
+
+# Dotted keys inside RemoteConfig that only the gateway's own file may set: a program to run and a device to open.
+LOCAL_ONLY_KEYS = frozenset({"sources.modem_mm.mmcli", "sources.modem_quectel.port"})
+
+
+def _check_remote_key(value: str) -> str:
+    node: Any = RemoteConfig
+    for part in value.split("."):
+        fields = getattr(node, "model_fields", None)
+        if not fields or part not in fields:
+            raise ValueError(f"{value!r} is not a remotely settable key (e.g. interval_s, sources.probe.targets)")
+        node = fields[part].annotation
+    return value
+
+
+class RemoteSettings(_Section):
+    """[agent.remote]: what the gateway's own file allows the registry's remote configuration to do."""
+
+    enabled: bool = True  # false: the agent does not subscribe to its config topic
+    # Dotted keys of RemoteConfig the remote configuration may not change (e.g. "sources.probe.targets", or
+    # "sources" for every source): a remote configuration that sets one to another value is rejected.
+    pinned: list[Annotated[str, AfterValidator(_check_remote_key)]] = []
+
+
+class AgentSettings(RemoteConfig, I5GSettings):
     model_config = SettingsConfigDict(env_prefix="I5G_AGENT_", extra="forbid", env_nested_delimiter="__")
     config_section: ClassVar[str | None] = "agent"
 
     gateway_id: GatewayId
-    interval_s: float = Field(1.0, gt=0, le=3600)
+    # interval_s, log_level and sources: RemoteConfig.
     state_dir: Path = Path("/var/lib/i5g-agent")  # the spool lives here (systemd StateDirectory=)
     status_interval_s: float = Field(60.0, gt=0)  # how often a status with `dropped` may be republished
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # When the wall clock may stamp samples (edge_agent/clock.py): auto, kernel, file or trust.
     clock_sync: Literal["auto", "kernel", "file", "trust"] = "auto"
     clock_synced_file: Path = TIMESYNCD_MARKER
     mqtt: MqttSettings = MqttSettings()
     spool: SpoolSettings = SpoolSettings()
-    sources: SourcesSettings = SourcesSettings()
+    remote: RemoteSettings = RemoteSettings()
 
     def resolved(self) -> dict[str, Any]:
         """Plain JSON-able config for the runtime, with the password read from password_file.
@@ -213,6 +261,8 @@ class AgentSettings(I5GSettings):
                 raise SettingsError(f"agent.mqtt.password_file: cannot read {exc.filename}: {exc.strerror}") from None
         if mqtt["username"] is None:
             mqtt["username"] = contract.broker_username(self.gateway_id) if mqtt["password"] else None
+        # What a remote configuration is laid over (edge_agent/remote_config.py merge_stored and the runtime).
+        data["remote"].update(local={key: data[key] for key in RemoteConfig.model_fields}, applied_version=None)
         data["config_hash"] = config_hash(data)
         return data
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from i5g import __version__
+from registry.agentconfig.api import router as agentconfig_router
 from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router
 from registry.db import make_engine, make_sessionmaker
@@ -35,6 +36,7 @@ def api_router() -> APIRouter:
         enterprises_router,
         usecases_router,
         gateways_router,
+        agentconfig_router,
         scenarios_router,
         cities_router,
         evidence_router,

@@ -1,6 +1,7 @@
 """Every table of the registry, imported in one place for Alembic and for code that needs the full mapping."""
 
 from registry.accounts.models import User
+from registry.agentconfig.models import AgentConfig
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
@@ -12,6 +13,7 @@ from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 
 __all__ = [
+    "AgentConfig",
     "ApiToken",
     "AuditEvent",
     "Base",
