@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from edge_agent.remote_config import RemoteConfigError, check_document
+from edge_agent.settings import RemoteConfigError, check_document
 from i5g import contract
 from registry.agentconfig.models import REASON_MAX, AgentConfig
 from registry.agentconfig.schemas import AgentConfigOut, ConfigRejection, empty_out
