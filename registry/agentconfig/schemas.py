@@ -5,7 +5,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from i5g import contract
 from registry.agentconfig.models import REASON_MAX
 
 
@@ -24,37 +23,19 @@ class AgentConfigIn(BaseModel):
 
 
 class AgentConfigOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     gateway_id: str
     topic: str
-    version: int = Field(description="0: no desired configuration set yet")
-    config: dict[str, Any]
-    updated_at: datetime | None
-    updated_by: str | None
-    applied_version: int | None = Field(description="the version the agent last reported running")
-    rejected_version: int | None
-    rejected_reason: str | None
-    reported_at: datetime | None
-    state: Literal["none", "pending", "applied", "rejected"]
+    version: int = Field(0, description="0: no desired configuration set yet")
+    config: dict[str, Any] = {}
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    applied_version: int | None = Field(None, description="the version the agent last reported running")
+    rejected_version: int | None = None
+    rejected_reason: str | None = None
+    reported_at: datetime | None = None
+    state: Literal["none", "pending", "applied", "rejected"] = "none"
 
 
 class ConfigRejection(BaseModel):
     version: int | None = None
     reason: str = Field(max_length=REASON_MAX)
-
-
-def empty_out(gateway_id: str) -> AgentConfigOut:
-    return AgentConfigOut(
-        gateway_id=gateway_id,
-        topic=contract.config_topic(gateway_id),
-        version=0,
-        config={},
-        updated_at=None,
-        updated_by=None,
-        applied_version=None,
-        rejected_version=None,
-        rejected_reason=None,
-        reported_at=None,
-        state="none",
-    )

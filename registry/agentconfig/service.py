@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from edge_agent.settings import RemoteConfigError, check_document
 from i5g import contract
 from registry.agentconfig.models import REASON_MAX, AgentConfig
-from registry.agentconfig.schemas import AgentConfigOut, ConfigRejection, empty_out
+from registry.agentconfig.schemas import AgentConfigOut, ConfigRejection
 from registry.audit.service import Actor, changes, record
 from registry.broker import hooks as broker_hooks
 from registry.errors import FieldInvalid
@@ -23,21 +23,12 @@ ACTION = "gateway.config.update"
 
 
 def describe(gateway_id: str, row: AgentConfig | None) -> AgentConfigOut:
+    out = AgentConfigOut(gateway_id=gateway_id, topic=contract.config_topic(gateway_id))
     if row is None:
-        return empty_out(gateway_id)
-    return AgentConfigOut(
-        gateway_id=gateway_id,
-        topic=contract.config_topic(gateway_id),
-        version=row.version,
-        config=row.document,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-        applied_version=row.applied_version,
-        rejected_version=row.rejected_version,
-        rejected_reason=row.rejected_reason,
-        reported_at=row.reported_at,
-        state=row.state,  # type: ignore[arg-type]
-    )
+        return out
+    fields = ("version", "updated_at", "updated_by", "applied_version", "rejected_version", "rejected_reason")
+    values = {name: getattr(row, name) for name in (*fields, "reported_at", "state")}
+    return out.model_copy(update={**values, "config": row.document})
 
 
 def _flat(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
