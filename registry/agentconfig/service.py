@@ -88,3 +88,11 @@ def record_reports(session: Session, reports: Iterable[tuple[str, int | None, Co
         elif applied is not None and row.rejected_version is not None and row.rejected_version <= applied:
             row.rejected_version = row.rejected_reason = None
         row.reported_at = now
+
+
+def desired_configs(session: Session) -> dict[str, bytes]:
+    """Every desired configuration as its config-topic message (`i5g broker reconcile` publishes them again)."""
+    import registry.models  # noqa: F401  (every mapped class, for a bare CLI process)
+
+    rows = session.scalars(select(AgentConfig).order_by(AgentConfig.gateway_id))
+    return {row.gateway_id: contract.encode_config(row.gateway_id, row.version, row.document) for row in rows}

@@ -78,13 +78,19 @@ def gateway_password_rotated(
 def config_changed(gateway_id: str, payload: bytes, settings: BrokerSettings | None = None) -> bool:
     """Publish the gateway's desired agent configuration retained on its config topic (empty payload: clear
     it); False without a broker."""
+    return configs_published({gateway_id: payload}, settings)
+
+
+def configs_published(payloads: dict[str, bytes], settings: BrokerSettings | None = None) -> bool:
+    """Publish desired agent configurations (gateway id -> message) on one connection; False without a broker."""
     settings = settings or BrokerSettings.load()
     admin = settings.admin_username
 
     def publish(dynsec: DynsecClient) -> bool:
         if service.ensure_config_publisher(dynsec, admin):
             return False  # the broker disconnects us for the new role: publish on a new connection
-        service.publish_config(dynsec, gateway_id, payload)
+        for gateway_id, payload in payloads.items():
+            service.publish_config(dynsec, gateway_id, payload)
         return True
 
     done = _with_broker(settings, publish)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 import json
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -194,6 +196,20 @@ def test_remote_config_end_to_end(
         agent = AgentProcess(config, tmp_path / "agent.log")
         status_says(lambda s: s.online and s.applied_version == 3, timeout=15)
         assert json.loads(stored.read_text())["version"] == 3
+
+        # 6. A broker that lost its retained messages (mosquitto.db): `i5g broker reconcile` publishes every
+        #    desired configuration again from the registry.
+        assert agent.stop() == 0
+        stored.unlink()
+        broker.stop()
+        (broker.state_dir / "mosquitto.db").unlink()
+        broker.start()
+        collector_peer()
+        cli = [str(Path(sys.executable).parent / "i5g"), "broker", "reconcile"]
+        done = subprocess.run(cli, env=broker_env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and "1 desired agent configuration(s) published again" in done.stdout, done
+        agent = AgentProcess(config, tmp_path / "agent.log")
+        status_says(lambda s: s.online and s.applied_version == 3, timeout=15)
     finally:
         agent.stop()
         client.close()
