@@ -37,8 +37,8 @@ def parse_envelope(gateway_id: str, payload: bytes) -> tuple[int, dict[str, Any]
         raise ValueError(f"message of {len(payload)} bytes exceeds the limit of {contract.MAX_CONFIG_BYTES}")
     try:
         body = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ValueError("not a UTF-8 JSON document") from None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; RecursionError: nested too deep
+        raise ValueError("not a UTF-8 JSON document (or nested too deeply)") from None
     if not isinstance(body, dict) or body.get("v") != contract.CONTRACT_VERSION or body.get("gw") != gateway_id:
         raise ValueError(f"not a v{contract.CONTRACT_VERSION} configuration for gateway {gateway_id}")
     version = body.get("version")
@@ -54,7 +54,7 @@ def version_of(payload: bytes) -> int | None:
     """The version a message claims, for the rejection report (None when it has none)."""
     try:
         version = json.loads(payload[: contract.MAX_CONFIG_BYTES].decode("utf-8")).get("version")
-    except (UnicodeDecodeError, ValueError, AttributeError):
+    except (ValueError, RecursionError, AttributeError):
         return None
     return version if isinstance(version, int) and not isinstance(version, bool) else None
 
@@ -119,6 +119,14 @@ class RemoteConfigurator:
         self._next: tuple[int, dict[str, Any]] | None = None  # newest version that arrived meanwhile
 
     def on_message(self, payload: bytes) -> None:
+        """Reactor thread (paho's on_message): never raises, whatever arrives."""
+        try:
+            self._on_message(payload)
+        except Exception as exc:  # a bug here must not stop the agent: report it and keep the applied config
+            log.exception("remote configuration message could not be handled")
+            self._reject(None, f"could not be handled: {type(exc).__name__}: {exc}")
+
+    def _on_message(self, payload: bytes) -> None:
         if not payload:
             return  # the registry cleared the topic: keep running on what is applied
         try:

@@ -369,14 +369,14 @@ def check_document(document: object) -> dict[str, Any]:
                 f"{key}: may only be set in the gateway's own configuration file; remote configuration cannot "
                 "change the broker connection, the identity, the credentials or the storage"
             )
-    for dotted in _dotted(document):
-        if dotted in LOCAL_ONLY_KEYS:
-            raise _reason(f"{dotted}: names a program or device on the gateway; only its own file may set it")
     try:
-        model = RemoteConfig.model_validate(document)
+        checked = RemoteConfig.model_validate(document).model_dump(mode="json", exclude_unset=True)
     except ValidationError as exc:
         raise _reason(_errors(exc)) from None
-    return model.model_dump(mode="json", exclude_unset=True)
+    for dotted in _dotted(checked):  # after the model: its depth is bounded, whatever the document's was
+        if dotted in LOCAL_ONLY_KEYS:
+            raise _reason(f"{dotted}: names a program or device on the gateway; only its own file may set it")
+    return checked
 
 
 def effective(

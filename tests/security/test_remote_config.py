@@ -168,6 +168,9 @@ def test_remote_config_end_to_end(
             huge = contract.encode_config(GATEWAY, 15, {"sources": {"host": {"interfaces": ["x"] * 10_000}}})
             service.publish_config(admin, GATEWAY, huge)
             status_says(lambda s: s.config_rejected is not None and "exceeds the limit" in s.config_rejected[1])
+            nested = b'{"v":1,"gw":"gw-remote-1","version":17,"config":' + b'{"a":' * 2000 + b"1" + b"}" * 2001
+            service.publish_config(admin, GATEWAY, nested)
+            status_says(lambda s: s.config_rejected is not None and "nested too deeply" in s.config_rejected[1])
             forged = contract.encode_config("gw-other", 16, {"interval_s": 3})  # another gateway's envelope
             service.publish_config(admin, GATEWAY, forged)
             status_says(lambda s: s.config_rejected is not None and "for gateway gw-remote-1" in s.config_rejected[1])

@@ -50,6 +50,10 @@ def test_rest_put_checks_with_the_agents_model_and_is_audited(registry: Registry
         "unknown": ({"sources": {"camera": {}}}, "sources.camera: unknown key"),
         "huge": ({"sources": {"probe": {"targets": ["a" * 200] * 32, "method": "x" * 20_000}}}, "sources.probe"),
     }
+    nested: dict = {"interval_s": 1}
+    for _ in range(900):  # as deep as a JSON body can go before the parser refuses it
+        nested = {"sources": nested}
+    refused["nested"] = (nested, "sources.sources: unknown key")
     for name, (document, why) in refused.items():
         response = client.put(URL, json={"config": document}, headers=staff)
         assert response.status_code == 422, (name, response.text)
