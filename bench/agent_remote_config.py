@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from devstack.mosquitto import MosquittoServer  # noqa: E402
 from i5g import contract  # noqa: E402
-from i5g.stack.mosquitto import MosquittoServer  # noqa: E402
 
 GATEWAY = "gw-bench"
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from i5g import contract
+from i5g.files import write_private
 
 if TYPE_CHECKING:
     from edge_agent.reactor import Reactor
@@ -57,23 +57,6 @@ def version_of(payload: bytes) -> int | None:
     except (ValueError, RecursionError, AttributeError):
         return None
     return version if isinstance(version, int) and not isinstance(version, bool) else None
-
-
-def write_private(path: Path, data: dict[str, Any]) -> None:
-    """Atomic replace with mode 0600: a crash leaves the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, json.dumps(data).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def run_check(request: dict[str, Any]) -> dict[str, Any]:

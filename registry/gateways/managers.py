@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from registry.accounts.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from registry.auth.deps import OptionalPrincipal, Principal
 from registry.db_session import SessionDep
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.gateways.models import Gateway
+from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 
 CSRF_HEADER = "X-CSRF-Token"
 

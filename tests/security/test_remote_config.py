@@ -27,9 +27,8 @@ import httpx
 from collector.registry_client import RegistryClient
 from collector.status import StatusReporter
 from collector.validate import StatusReport, decode_status
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.settings import REPO_ROOT
 from registry.broker import hooks, service
 from registry.broker.acl import gateway_role
 from registry.broker.dynsec import DynsecClient
@@ -239,7 +238,7 @@ def test_gateway_reads_only_its_own_config_topic(
     secure_mosquitto: MosquittoServer, broker_settings: BrokerSettings, peers: Callable[..., Peer]
 ) -> None:
     secure_mosquitto.stop()  # with the project's broker policy (check_retain_source, packet limits)
-    secure_mosquitto.policy_dir = REPO_ROOT / "deploy" / "mosquitto" / "conf.d"
+    secure_mosquitto.policy_dir = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "conf.d"
     secure_mosquitto.start()
     for gw in ("gw-acl-a", "gw-acl-b"):  # the registry's hook: gives the admin account the publisher role
         assert hooks.config_changed(gw, contract.encode_config(gw, 1, {"interval_s": 5}), broker_settings)

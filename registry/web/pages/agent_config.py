@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.agentconfig import service
 from registry.agentconfig.models import AgentConfig
 from registry.audit.service import Actor
@@ -20,8 +19,9 @@ from registry.db_session import SessionDep
 from registry.errors import FieldInvalid
 from registry.gateways.models import Gateway
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import CurrentUser, require_user
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
 from registry.web.forms import form_values
 from registry.web.redirects import see_other
 from registry.web.templating import render, translator_for
@@ -140,11 +140,10 @@ async def gateway_config_save(
             reason = exc.field_message
             field = next(name for prefix, name in REASON_FIELDS if reason.startswith(prefix))
             errors[field] = t("agentcfg.err_model", reason=reason)
-        except BrokerFailure:
-            session.rollback()
+        except BrokerFailure:  # nothing is stored: the request's transaction rolls back at the edge
             raise PageError(503, "gateway.broker_unavailable") from None
         else:
             flash.add(request, "ok", "agentcfg.saved")
             return see_other(request.url_for("gateway_config", gateway_id=gateway.id).path)
     errors = {field: t(message) if message.startswith("agentcfg.") else message for field, message in errors.items()}
-    return _page(request, gateway, session.get(AgentConfig, gateway.id), values, errors, status_code=422)
+    raise Refused(_page(request, gateway, session.get(AgentConfig, gateway.id), values, errors, status_code=422))
