@@ -97,9 +97,16 @@ class RemoteConfigurator:
         self._apply = apply
         self._report = report
         self.applied_version: int | None = remote.get("applied_version")
-        self.rejected: dict[str, Any] | None = None
-        self._checking: int | None = None  # version being checked on a connector thread
-        self._next: tuple[int, dict[str, Any]] | None = None  # newest version that arrived meanwhile
+        self.rejected: dict[str, Any] | None = None  # reported: {"version", "reason"}
+        # (version, document) of what runs, of the last refusal, of what a connector thread is checking now and
+        # of the newest message that arrived meanwhile. Both are compared, so a registry restored from a backup
+        # that reuses a version number with other content is still applied.
+        self._applied: tuple[int, Any] | None = None
+        if self.applied_version is not None:
+            self._applied = (self.applied_version, remote.get("applied_document"))
+        self._refused: tuple[int, Any] | None = None
+        self._checking: tuple[int, Any] | None = None
+        self._next: tuple[int, dict[str, Any]] | None = None
 
     def on_message(self, payload: bytes) -> None:
         """Reactor thread (paho's on_message): never raises, whatever arrives."""
@@ -117,7 +124,7 @@ class RemoteConfigurator:
         except ValueError as exc:
             self._reject(version_of(payload), str(exc))
             return
-        if version in (self.applied_version, self._checking) or (self.rejected or {}).get("version") == version:
+        if (version, document) in (self._applied, self._refused, self._checking):
             return  # the retained message again after a reconnect, or one already decided
         if self._checking is not None:
             self._next = (version, document)
@@ -125,7 +132,7 @@ class RemoteConfigurator:
         self._start(version, document)
 
     def _start(self, version: int, document: dict[str, Any]) -> None:
-        self._checking = version
+        self._checking = (version, document)
         request = {"document": document, "local": self.local, "pinned": self.pinned}
         request["probe_default"] = self.probe_default
 
@@ -150,14 +157,15 @@ class RemoteConfigurator:
                 log.exception("remote configuration %d could not be applied", version)
                 self._reject(version, f"could not be applied: {type(exc).__name__}: {exc}")
             else:
-                self.applied_version, self.rejected = version, None
+                self.applied_version, self.rejected, self._applied = version, None, (version, document)
                 log.info("remote configuration version %d applied", version)
                 self._report()
         else:
             self._reject(version, str(answer.get("reason", "rejected")))
+            self._refused = (version, document)
         if self._next is not None:
             (next_version, next_document), self._next = self._next, None
-            if next_version != version:
+            if (next_version, next_document) not in (self._applied, self._refused):
                 self._start(next_version, next_document)
 
     def _reject(self, version: int | None, reason: str) -> None:

@@ -46,7 +46,7 @@ def merge_stored(resolved: dict[str, Any]) -> dict[str, Any]:
         print(f"i5g agent: ignoring the stored remote configuration {path}: {exc}", file=sys.stderr)
         return resolved
     resolved.update(config)
-    remote["applied_version"] = version
+    remote["applied_version"], remote["applied_document"] = version, stored["config"]
     resolved["config_hash"] = config_hash(resolved)
     return resolved
 

@@ -174,6 +174,9 @@ def test_remote_config_end_to_end(
             forged = contract.encode_config("gw-other", 16, {"interval_s": 3})  # another gateway's envelope
             service.publish_config(admin, GATEWAY, forged)
             status_says(lambda s: s.config_rejected is not None and "for gateway gw-remote-1" in s.config_rejected[1])
+            # The same version number with other content (a registry restored from a backup) is applied too.
+            service.publish_config(admin, GATEWAY, contract.encode_config(GATEWAY, 1, {"interval_s": 0.1}))
+            assert wait_for(lambda: agent.log().count("version 1 applied") == 2, timeout=10), agent.log()
         assert watch.last_status().applied_version == 1  # type: ignore[union-attr]
         still = now_ms()
         assert wait_for(lambda: len(watch.samples_since(still)) >= 5, timeout=5), agent.log()
