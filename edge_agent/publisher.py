@@ -52,6 +52,7 @@ class StatusInfo:
     started_at: int = field(default_factory=now_ms)
     applied_version: int | None = None  # of the remote configuration (edge_agent/remote.py)
     config_rejected: dict[str, Any] | None = None
+    problems: dict[str, str] = field(default_factory=dict)  # source items giving no value -> why
 
 
 @dataclass
@@ -324,6 +325,7 @@ class GatewayLink:
             ts=now_ms(),
             applied_version=self.status.applied_version,
             config_rejected=self.status.config_rejected,
+            problems=self.status.problems,
         )
         info = self.client.publish(
             contract.status_topic(self.gateway_id), payload, qos=contract.STATUS_QOS, retain=True

@@ -93,7 +93,9 @@ def test_zero_packet_id_and_empty_topic_go_to_paho() -> None:
 
 def test_plain_qos1_with_properties_and_qos0_are_all_stored(mosquitto, influxdb, tmp_path, start_collector, publisher):
     write_directory_cache(tmp_path / "state")
-    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    # This test is about the fast path itself: on even when the run forces it off for every other test.
+    settings = settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state", paho_fast_paths=True)
+    collector = start_collector(settings)
     client = collector.intake.client
     assert isinstance(client, intake_client.IntakeClient)
     fast: list[int] = []

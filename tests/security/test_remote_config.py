@@ -157,7 +157,7 @@ def test_remote_config_end_to_end(
             10: ({"mqtt": {"host": "evil.example"}}, "remote configuration cannot change the broker"),
             11: ({"gateway_id": "gw-other"}, "gateway_id: may only be set"),
             12: ({"sources": {"host": {"enabled": True, "disk_path": "/../../etc"}}}, "without '..'"),
-            13: ({"sources": {"modem_mm": {"enabled": True, "mmcli": "/bin/sh"}}}, "only its own file"),
+            13: ({"sources": {"modem_mm": {"enabled": True, "mmcli": "/bin/sh"}}}, "only its own configuration file"),
             14: ({"interval_s": "fast", "surprise": 1}, "interval_s: Input should be a valid number"),
         }
         with DynsecClient.from_settings(settings) as admin:  # the registry's connection has the role by now

@@ -45,6 +45,10 @@ def test_rest_put_checks_with_the_agents_model_and_is_audited(registry: Registry
         "credentials": ({"mqtt": {"password": "x"}}, "credentials"),
         "traversal": ({"sources": {"host": {"disk_path": "../../etc"}}}, "without '..'"),
         "program": ({"sources": {"modem_mm": {"mmcli": "/tmp/x"}}}, "sources.modem_mm.mmcli"),
+        # OPC UA: a file to read as the password, or another endpoint to send the gateway's password to.
+        "secret file": ({"sources": {"opcua": {"password_file": "/etc/shadow"}}}, "sources.opcua.password_file"),
+        "endpoint": ({"sources": {"opcua": {"endpoint": "opc.tcp://evil.example:4840"}}}, "sources.opcua.endpoint"),
+        "downgrade": ({"sources": {"opcua": {"security_policy": "None"}}}, "sources.opcua.security_policy"),
         "type": ({"interval_s": "often"}, "interval_s: Input should be a valid number"),
         "range": ({"interval_s": 0}, "interval_s: Input should be greater than 0"),
         "unknown": ({"sources": {"camera": {}}}, "sources.camera: unknown key"),
