@@ -458,12 +458,14 @@ def _reason(text: str) -> RemoteConfigError:
     return RemoteConfigError(text[: contract.MAX_CONFIG_REASON_CHARS])
 
 
-def _dotted(document: dict[str, Any], prefix: str = "") -> Iterable[str]:
+def _dotted(document: dict[str, Any], prefix: str = "", depth: int = 3) -> Iterable[str]:
+    """Dotted keys of nested dicts, down to `depth` levels (the local-only keys are 3 deep: the walk stays
+    bounded whatever the document's nesting)."""
     for key, value in document.items():
         path = f"{prefix}{key}"
         yield path
-        if isinstance(value, dict):
-            yield from _dotted(value, f"{path}.")
+        if isinstance(value, dict) and depth > 1:
+            yield from _dotted(value, f"{path}.", depth - 1)
 
 
 def _lookup(document: dict[str, Any], dotted: str) -> tuple[bool, Any]:
@@ -504,17 +506,16 @@ def check_document(document: object) -> dict[str, Any]:
                 f"{key}: may only be set in the gateway's own configuration file; remote configuration cannot "
                 "change the broker connection, the identity, the credentials or the storage"
             )
-    try:
-        checked = RemoteConfig.model_validate(document).model_dump(mode="json", exclude_unset=True)
-    except ValidationError as exc:
-        raise _reason(_errors(exc)) from None
-    for dotted in _dotted(checked):  # after the model: its depth is bounded, whatever the document's was
+    for dotted in _dotted(document):  # before the model, so the reason names the key, not a consequence
         if dotted in LOCAL_ONLY_KEYS:
             raise _reason(
                 f"{dotted}: names a file, program or device, or concerns credentials, on the gateway; only its own "
                 "configuration file may set it"
             )
-    return checked
+    try:
+        return RemoteConfig.model_validate(document).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as exc:
+        raise _reason(_errors(exc)) from None
 
 
 def effective(
