@@ -17,7 +17,8 @@ class AgentConfigIn(BaseModel):
         description="keys of the agent's remotely settable model (edge_agent.settings.RemoteConfig): interval_s "
         "(seconds, 0-3600), log_level (DEBUG, INFO, WARNING, ERROR), sources.<host|probe|modem_mm|modem_quectel|"
         "modbus|simulated>.<option> (e.g. sources.probe.targets). Not settable: the broker connection, the "
-        "identity, credentials, storage, sources.modem_mm.mmcli and sources.modem_quectel.port",
+        "identity, credentials, storage, and source options naming files, programs, devices or credentials "
+        "(edge_agent.settings.LOCAL_ONLY_KEYS)",
         examples=[{"interval_s": 5, "sources": {"probe": {"enabled": True, "targets": ["10.0.0.1:443"]}}}],
     )
 
