@@ -544,6 +544,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alerts.channel_kind.wecom": ("企业微信群机器人", "WeCom group robot"),
     "alerts.channel_kind.feishu": ("飞书自定义机器人", "Feishu/Lark custom bot"),
     "alerts.channel_kind.email": ("电子邮件", "E-mail"),
+    # rconf: remote agent configuration (registry/agentconfig)
+    "agentcfg.link": ("代理配置", "Agent config"),
+    "agentcfg.title": ("网关代理配置", "Gateway agent configuration"),
+    "agentcfg.lead": (
+        "这里设置的值会覆盖网关本地配置文件中的同名设置，并以保留消息推送给网关；网关应用后会上报版本。消息服务器连接、"
+        "网关标识和凭据只能在网关本地设置。",
+        "Values set here are laid over the gateway's own configuration file and delivered to it as a retained "
+        "message; the agent reports the version it applied. The broker connection, identity and credentials can "
+        "only be set on the gateway itself.",
+    ),
+    "agentcfg.status": ("期望与上报", "Desired and reported"),
+    "agentcfg.desired_version": ("期望版本", "Desired version"),
+    "agentcfg.applied_version": ("网关已应用版本", "Version the agent applied"),
+    "agentcfg.state": ("状态", "State"),
+    "agentcfg.state.none": ("未设置远程配置", "No remote configuration set"),
+    "agentcfg.state.pending": ("待应用（网关尚未上报此版本）", "Pending (the agent has not reported this version)"),
+    "agentcfg.state.applied": ("已应用", "Applied"),
+    "agentcfg.state.rejected": ("被网关拒绝", "Rejected by the agent"),
+    "agentcfg.rejected": ("网关拒绝的原因", "Why the agent refused it"),
+    "agentcfg.updated": ("最后修改", "Last changed"),
+    "agentcfg.reported_at": ("最后上报", "Last report"),
+    "agentcfg.topic": ("配置主题", "Config topic"),
+    "agentcfg.form": ("设置下一版本", "Set the next version"),
+    "agentcfg.interval": ("采样间隔（秒）", "Sampling interval (seconds)"),
+    "agentcfg.interval_help": ("留空则使用网关本地设置；0 到 3600 秒。", "Blank: the gateway's own setting; 0-3600 s."),
+    "agentcfg.log_level": ("日志级别", "Log level"),
+    "agentcfg.sources": ("数据源", "Sources"),
+    "agentcfg.src_keep": ("沿用网关设置", "As on the gateway"),
+    "agentcfg.src_on": ("启用", "On"),
+    "agentcfg.src_off": ("停用", "Off"),
+    "agentcfg.probe_targets": ("探测目标（每行一个 主机:端口）", "Probe targets (one host:port per line)"),
+    "agentcfg.source_options": ("其他数据源选项（JSON 对象）", "Other source options (JSON object)"),
+    "agentcfg.source_options_help": (
+        '例如 {"simulated": {"degradation_rate": 0.05}}；mmcli 程序和串口设备只能在网关本地设置。',
+        'E.g. {"simulated": {"degradation_rate": 0.05}}; the mmcli program and serial devices can only be set on '
+        "the gateway.",
+    ),
+    "agentcfg.save": ("保存并下发", "Save and deliver"),
+    "agentcfg.saved": ("已保存新版本并下发给网关。", "New version saved and delivered to the gateway."),
+    "agentcfg.err_json": ("请输入 JSON 对象。", "Enter a JSON object."),
+    "agentcfg.err_number": ("请输入数字。", "Enter a number."),
+    "agentcfg.err_model": (
+        "网关代理的配置模型拒绝此值：{reason}",
+        "The agent's configuration model refuses this: {reason}",
+    ),
 }
 
 

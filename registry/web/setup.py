@@ -17,6 +17,7 @@ from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
 from registry.web.pages import (
     accounts,
+    agent_config,
     catalog,
     export,
     gateways,
@@ -38,7 +39,7 @@ SESSION_COOKIE = "i5g_session"
 def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
-    enterprise_pages = (my_usecases, gateways)
+    enterprise_pages = (my_usecases, gateways, agent_config)
     staff_pages = (review, staff_usecases, staff_accounts, export, alert_pages)
     public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language)
     for module in (*public_pages, *enterprise_pages, *staff_pages):

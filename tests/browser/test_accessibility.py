@@ -157,6 +157,15 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str, live_regi
     page.click("form[novalidate] button[type=submit]")
     audit.check("gateway-created")
     screenshot(page, f"a11y-gateway-created-{lang}", full_page=False)
+    audit.visit("gateway-config", f"/gateways/gw-a11y-{lang}/config")
+    page.fill("#f-interval_s", "fast")
+    page.fill("#f-source_options", '{"mqtt": 1}')
+    page.click("form[novalidate] button[type=submit]")
+    audit.check("gateway-config-errors")
+    page.fill("#f-interval_s", "5")
+    page.fill("#f-source_options", "")
+    page.click("form[novalidate] button[type=submit]")
+    audit.check("gateway-config-saved")
 
-    assert len(audit.checked) >= 22
+    assert len(audit.checked) >= 25
     assert audit.found == {}, "\n".join(f"{name}:\n  " + "\n  ".join(v) for name, v in audit.found.items())
