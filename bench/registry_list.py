@@ -24,6 +24,7 @@ from sqlalchemy import insert, select, text
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
+from registry.fields import name_key
 from registry.pagination import PageRequest
 from registry.scenarios.models import Scenario
 from registry.schema import prepare_database
@@ -61,9 +62,11 @@ def fill(url: str, n_use_cases: int, seed: int = 7) -> None:
             enterprise_rows = []
             for i in range(n_enterprises):
                 city, province = rng.choice(CITIES)
+                name = f"{city}企业{i}号有限公司"
                 enterprise_rows.append(
                     {
-                        "name": f"{city}企业{i}号有限公司",
+                        "name": name,
+                        "name_key": name_key(name),  # a bulk insert bypasses the model's own validator
                         "name_en": f"{rng.choice(['Steel', 'Solar', 'Motor', 'Chem'])} Works {i}",
                         "city": city,
                         "province": province,

@@ -229,6 +229,7 @@ class Pipeline:
         if gateway in batch.seen:  # keep arrival order: telemetry before this status, then the status
             self._status.telemetry_seen(gateway, batch.seen.pop(gateway))
         self._status.status_received(gateway, report.online, report.ts or delivery.received_ms)
+        self._status.config_reported(gateway, report.applied_version, report.config_rejected)
 
     def _dead_letter(
         self,

@@ -17,6 +17,7 @@ from i5g.contract import (
     CONTRACT_VERSION,
     CTX_KEYS,
     KPIS,
+    MAX_CONFIG_REASON_CHARS,
     MAX_CTX_VALUE_CHARS,
     MAX_FUTURE_SKEW_MS,
     MAX_PAYLOAD_BYTES,
@@ -27,6 +28,7 @@ from i5g.contract import (
 )
 
 MAX_INT64 = 2**63 - 1  # InfluxDB integer fields are signed 64-bit
+MAX_INT32 = 2**31 - 1  # a configuration version (the registry's integer column)
 
 
 class Reason:
@@ -84,6 +86,10 @@ class StatusReport:
     ts: int | None
     agent_version: str | None
     dropped: int
+    # Remote agent configuration (i5g.contract.encode_status): the version the agent runs, and the last one it
+    # refused as (version or None, reason).
+    applied_version: int | None = None
+    config_rejected: tuple[int | None, str] | None = None
 
 
 class _Invalid(Exception):
@@ -256,6 +262,14 @@ def decode_telemetry(topic: str, payload: bytes, now_ms: int) -> DecodedTelemetr
         return DecodedTelemetry(gateway, (), (Rejection(Reason.INTERNAL, f"{type(exc).__name__}: {exc}"[:200]),))
 
 
+def _is_rejection(value: object) -> bool:
+    if not isinstance(value, dict) or set(value) - {"version", "reason"}:
+        return False
+    version = value.get("version")
+    version_ok = version is None or (_is_int(version) and 0 <= version <= MAX_INT32)
+    return version_ok and _is_text(value.get("reason"), MAX_CONFIG_REASON_CHARS)
+
+
 def _optional(document: dict[str, Any], key: str, check: Any, what: str) -> Any:
     value = document.get(key)
     if value is not None and not check(value):
@@ -276,7 +290,10 @@ def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
         ts = _optional(document, "ts", lambda v: _is_int(v) and 0 <= v <= MAX_INT64, "epoch milliseconds")
         version = _optional(document, "agent_version", lambda v: _is_text(v, 64), "a UTF-8 string")
         dropped = _optional(document, "dropped", lambda v: _is_int(v) and 0 <= v <= MAX_INT64, "a count")
-        return StatusReport(parsed[0], online, ts, version, dropped or 0)
+        applied = _optional(document, "applied_version", lambda v: _is_int(v) and 0 <= v <= MAX_INT32, "a version")
+        rejected = _optional(document, "config_rejected", _is_rejection, '{"version": N or null, "reason": "..."}')
+        rejection = (rejected.get("version"), rejected["reason"]) if rejected else None
+        return StatusReport(parsed[0], online, ts, version, dropped or 0, applied, rejection)
     except _Invalid as exc:
         return Rejection(exc.reason, exc.detail)
     except Exception as exc:

@@ -15,7 +15,7 @@ from pydantic_settings import SettingsConfigDict
 from i5g.settings import I5GSettings
 
 # The checkout this package runs from (make demo installs it editable): seeds/ and deploy/ live there.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class StackSettings(I5GSettings):

@@ -31,7 +31,7 @@ from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
 
 SUPERVISOR = "stack"
 # Start order; `down` and Ctrl-C stop in reverse.
-PARTS = ("mosquitto", "influxdb", "influx-v2-proxy", "registry", "collector", "fleet")
+PARTS = ("mosquitto", "influxdb", "influx-v2-proxy", "registry", "collector", "alerts", "fleet")
 PORT_SETTING = {
     "mosquitto-tls": "I5G_STACK_MQTT_TLS_PORT",
     "mosquitto": "I5G_STACK_MQTT_PORT",
@@ -153,6 +153,7 @@ class Stack:
             self.step(f"v2 proxy     {self.influx_v2_url}", self._proxy)
             self.step(f"registry     {self.registry_url} (migrate, seed, serve)", lambda: self._registry(secrets))
             self.step("collector    broker identity + registry token, then run", lambda: self._collector(secrets))
+            self.step("alerts       rule evaluator (lease in the registry database)", lambda: self._alerts(secrets))
             self.fleet = self.step("fleet        register one gateway per approved use case", self._register_fleet)
             self.step(f"fleet        {len(self.fleet)} simulated gateways at {self.settings.rate_hz:g} Hz", self._fleet)
             self.step("data         first samples stored in InfluxDB", self._wait_for_data)
@@ -318,6 +319,16 @@ class Stack:
             raise ServiceError("the registry has no approved use case to attach a demo gateway to (seeds?)")
         return fleet
 
+    def _alerts(self, secrets: dict[str, str]) -> None:
+        """The alert evaluator (docs/alerts.md): the registry's database and InfluxDB reader settings, rounds every
+        15 s; webhooks on this machine are allowed (a demo's receivers are local)."""
+        env = {**self._registry_env(secrets), "I5G_ALERTS_INTERVAL_S": "15", "I5G_ALERTS_ALLOW_PRIVATE_TARGETS": "true"}
+        env["I5G_ALERTS_PUBLIC_URL"] = self.registry_url
+        process = ManagedProcess(
+            "alerts", _python("alerts", "run"), self.state.log("alerts"), ready=lambda: True, env=env
+        )
+        self._start("alerts", process)
+
     def _fleet(self) -> None:
         argv = _python(
             "agent", "simulate",
@@ -402,6 +413,7 @@ class Stack:
             "influx-v2-proxy": self._proxy,
             "registry": lambda: self._registry(secrets),
             "collector": lambda: self._collector(secrets),
+            "alerts": lambda: self._alerts(secrets),
             "fleet": self._fleet,
         }
         starters[part]()
@@ -462,6 +474,7 @@ class Stack:
                 "registry": self.registry_url,
                 "api_docs": f"{self.registry_url}/docs",
                 "fleet_health": f"{self.registry_url}/fleet?window=15m",
+                "alerts": f"{self.registry_url}/alerts",
                 "mqtt": self.mqtt_url,
                 **({"mqtts": f"mqtts://{HOST}:{self.settings.mqtt_tls_port}"} if self.settings.mqtt_tls_port else {}),
                 "influxdb": self.influx_url,

@@ -59,10 +59,11 @@ def _load(cls_name: str, config: Path | None, **overrides: Any) -> Any:
 
 
 def _resolved(config: Path | None) -> dict[str, Any]:
+    from edge_agent.remote_config import merge_stored
     from i5g.settings import SettingsError
 
     try:
-        return _load("AgentSettings", config).resolved()
+        return merge_stored(_load("AgentSettings", config).resolved())
     except SettingsError as exc:
         raise CommandError(str(exc)) from None
 

@@ -12,10 +12,11 @@ I5G_AGENT_SOURCES__PROBE__TARGETS='["10.0.0.1:443"]'.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from edge_agent.clock import TIMESYNCD_MARKER
@@ -98,16 +99,29 @@ class SpoolSettings(_Section):
     batch_size: int = Field(contract.MAX_SAMPLES_PER_MESSAGE, ge=1, le=contract.MAX_SAMPLES_PER_MESSAGE)
 
 
+def _check_disk_path(value: str) -> str:
+    # Only ever statvfs()ed, but it may come from the registry (remote configuration): an absolute, normalised
+    # path, so nothing names a place through ".." or a relative path.
+    parts = value.split("/")
+    if not value.startswith("/") or ".." in parts or "\0" in value or len(value) > 255:
+        raise ValueError("must be an absolute path without '..' (at most 255 characters)")
+    return value
+
+
+ShortName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+ProbeTarget = Annotated[str, Field(min_length=1, max_length=262, pattern=r"^[A-Za-z0-9_.:\[\]-]+$")]
+
+
 class HostSource(_Section):
     enabled: bool = False
-    disk_path: str = "/"
-    interfaces: list[str] = []  # empty: every interface except loopback
+    disk_path: Annotated[str, AfterValidator(_check_disk_path)] = "/"
+    interfaces: list[ShortName] = Field([], max_length=64)  # empty: every interface except loopback
 
 
 class ProbeSource(_Section):
     enabled: bool = False
     # host:port for TCP connect timing; a bare host for ICMP. Empty: the MQTT broker the agent talks to.
-    targets: list[str] = []
+    targets: list[ProbeTarget] = Field([], max_length=32)
     method: Literal["tcp", "icmp", "auto"] = "auto"  # auto: ICMP where unprivileged ping is allowed, else TCP
     count: int = Field(3, ge=1, le=100)  # attempts per target per reading
     timeout_s: float = Field(1.0, gt=0, le=30)
@@ -275,21 +289,76 @@ class SourcesSettings(_Section):
     simulated: SimulatedSource = SimulatedSource()
 
 
-class AgentSettings(I5GSettings):
+class RemoteConfig(_Section):
+    """The remotely settable part of the agent's configuration: the registry validates a gateway's desired
+    configuration with this model (PUT /api/v1/gateways/{id}/config) and the agent validates what arrives on
+    its config topic with it again (edge_agent/remote_config.py). AgentSettings inherits these fields, so
+    each is defined once. The broker connection, identity, credentials and storage are not here: no remote
+    message can change them. Source options that name files, programs or devices, hold credentials or decide
+    where credentials are sent are local-only (LOCAL_ONLY_KEYS)."""
+
+    interval_s: float = Field(1.0, gt=0, le=3600)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    sources: SourcesSettings = SourcesSettings()
+
+
+def _local_only_keys() -> frozenset[str]:
+    """Dotted keys inside RemoteConfig that only the gateway's own file may set: every file (a Path field), every
+    secret (repr=False) and username, a program to run, a device to open, and what decides where a source's
+    credentials go or how they are protected (the OPC UA endpoint and security settings). Derived from the
+    model, so a source added later with a file or a password is covered without anyone remembering this list."""
+    named = {
+        "sources.modem_mm.mmcli",
+        "sources.modem_quectel.port",
+        "sources.opcua.endpoint",
+        "sources.opcua.security_policy",
+        "sources.opcua.security_mode",
+        "sources.opcua.application_uri",
+    }
+    for source, section in SourcesSettings.model_fields.items():
+        model = section.annotation
+        for name, field in getattr(model, "model_fields", {}).items():
+            if "Path" in str(field.annotation) or field.repr is False or name == "username":
+                named.add(f"sources.{source}.{name}")
+    return frozenset(named)
+
+
+LOCAL_ONLY_KEYS = _local_only_keys()
+
+
+def _check_remote_key(value: str) -> str:
+    node: Any = RemoteConfig
+    for part in value.split("."):
+        fields = getattr(node, "model_fields", None)
+        if not fields or part not in fields:
+            raise ValueError(f"{value!r} is not a remotely settable key (e.g. interval_s, sources.probe.targets)")
+        node = fields[part].annotation
+    return value
+
+
+class RemoteSettings(_Section):
+    """[agent.remote]: what the gateway's own file allows the registry's remote configuration to do."""
+
+    enabled: bool = True  # false: the agent does not subscribe to its config topic
+    # Dotted keys of RemoteConfig the remote configuration may not change (e.g. "sources.probe.targets", or
+    # "sources" for every source): a remote configuration that sets one to another value is rejected.
+    pinned: list[Annotated[str, AfterValidator(_check_remote_key)]] = []
+
+
+class AgentSettings(RemoteConfig, I5GSettings):
     model_config = SettingsConfigDict(env_prefix="I5G_AGENT_", extra="forbid", env_nested_delimiter="__")
     config_section: ClassVar[str | None] = "agent"
 
     gateway_id: GatewayId
-    interval_s: float = Field(1.0, gt=0, le=3600)
+    # interval_s, log_level and sources: RemoteConfig.
     state_dir: Path = Path("/var/lib/i5g-agent")  # the spool lives here (systemd StateDirectory=)
     status_interval_s: float = Field(60.0, gt=0)  # how often a status with `dropped` may be republished
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # When the wall clock may stamp samples (edge_agent/clock.py): auto, kernel, file or trust.
     clock_sync: Literal["auto", "kernel", "file", "trust"] = "auto"
     clock_synced_file: Path = TIMESYNCD_MARKER
     mqtt: MqttSettings = MqttSettings()
     spool: SpoolSettings = SpoolSettings()
-    sources: SourcesSettings = SourcesSettings()
+    remote: RemoteSettings = RemoteSettings()
 
     def resolved(self) -> dict[str, Any]:
         """Plain JSON-able config for the runtime, with the password read from password_file.
@@ -318,6 +387,8 @@ class AgentSettings(I5GSettings):
             sources["opcua"]["password"] = _first_password(opcua.password_file, "agent.sources.opcua.password_file")
         if mqtt["username"] is None:
             mqtt["username"] = contract.broker_username(self.gateway_id) if mqtt["password"] else None
+        # What a remote configuration is laid over (edge_agent/remote_config.py merge_stored and the runtime).
+        data["remote"].update(local={key: data[key] for key in RemoteConfig.model_fields}, applied_version=None)
         data["config_hash"] = config_hash(data)
         return data
 
@@ -369,3 +440,102 @@ class SimulateSettings(I5GSettings):
         if not contract.is_gateway_id(f"{value}-0001"):
             raise ValueError(f"{value}-0001 would not be a valid gateway id ({contract.GATEWAY_ID_PATTERN})")
         return value
+
+
+# ----------------------------------------------------------------------------------- remote configuration
+# A remote document is partial: it names only the keys it sets, laid over the gateway's local configuration
+# (dicts merge key by key, lists and values replace). The registry checks it with check_document before it
+# stores and publishes it; the agent with effective() (edge_agent/remote_config.py) before it applies it.
+
+REMOTE_KEYS = tuple(RemoteConfig.model_fields)
+
+
+class RemoteConfigError(ValueError):
+    """Why a remote configuration is refused (reported on the status topic and shown by the registry)."""
+
+
+def _reason(text: str) -> RemoteConfigError:
+    return RemoteConfigError(text[: contract.MAX_CONFIG_REASON_CHARS])
+
+
+def _dotted(document: dict[str, Any], prefix: str = "", depth: int = 3) -> Iterable[str]:
+    """Dotted keys of nested dicts, down to `depth` levels (the local-only keys are 3 deep: the walk stays
+    bounded whatever the document's nesting)."""
+    for key, value in document.items():
+        path = f"{prefix}{key}"
+        yield path
+        if isinstance(value, dict) and depth > 1:
+            yield from _dotted(value, f"{path}.", depth - 1)
+
+
+def _lookup(document: dict[str, Any], dotted: str) -> tuple[bool, Any]:
+    node: Any = document
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _errors(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(item) for item in error["loc"]) or "config"
+        message = "unknown key (not settable here)" if error["type"] == "extra_forbidden" else error["msg"]
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def check_document(document: object) -> dict[str, Any]:
+    """The document as the registry stores it (only the keys it sets, normalised), or RemoteConfigError."""
+    if not isinstance(document, dict):
+        raise _reason("the configuration must be a JSON object")
+    for key in document:
+        if key in AgentSettings.model_fields and key not in REMOTE_KEYS:
+            raise _reason(
+                f"{key}: may only be set in the gateway's own configuration file; remote configuration cannot "
+                "change the broker connection, the identity, the credentials or the storage"
+            )
+    for dotted in _dotted(document):  # before the model, so the reason names the key, not a consequence
+        if dotted in LOCAL_ONLY_KEYS:
+            raise _reason(
+                f"{dotted}: names a file, program or device, or concerns credentials, on the gateway; only its own "
+                "configuration file may set it"
+            )
+    try:
+        return RemoteConfig.model_validate(document).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as exc:
+        raise _reason(_errors(exc)) from None
+
+
+def effective(
+    document: object, local: dict[str, Any], pinned: Iterable[str] = (), probe_default: str | None = None
+) -> dict[str, Any]:
+    """The remotely settable part of the agent's config once `document` is laid over `local` (the same keys,
+    as resolved from the gateway's file): {"interval_s", "log_level", "sources"}; RemoteConfigError if the
+    document is invalid, changes a key the gateway pinned, or leaves no source enabled."""
+    checked = check_document(document)
+    merged = _merge({key: local[key] for key in REMOTE_KEYS}, checked)
+    try:
+        result = RemoteConfig.model_validate(merged).model_dump(mode="json")
+    except ValidationError as exc:
+        raise _reason(_errors(exc)) from None
+    for key in pinned:
+        if _lookup(result, key)[1] != _lookup(local, key)[1]:
+            raise _reason(f"{key}: pinned by the gateway's own configuration file ([agent.remote] pinned)")
+    sources = result["sources"]
+    if not any(section["enabled"] for section in sources.values()):
+        raise _reason("sources: no source would be enabled, so the agent would publish nothing")
+    if not sources["probe"]["targets"] and probe_default:
+        sources["probe"]["targets"] = [probe_default]
+    return result

@@ -18,4 +18,6 @@ def config_hash(resolved: dict[str, Any]) -> str:
     if "opcua" in resolved.get("sources", {}):
         opcua = {key: value for key, value in resolved["sources"]["opcua"].items() if key != "password"}
         public["sources"] = {**resolved["sources"], "opcua": opcua}
+    if "remote" in resolved:  # its copy of the local values (passwords included) is hashed once, above
+        public["remote"] = {key: resolved["remote"][key] for key in ("enabled", "pinned")}
     return hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()[:12]

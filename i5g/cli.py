@@ -25,6 +25,7 @@ PARTS: dict[str, str] = {
     "broker": "registry.broker.cli",
     "influx": "i5g.influx.cli",
     "evidence": "registry.evidence.cli",
+    "alerts": "registry.alerts.cli",
 }
 
 

@@ -26,6 +26,7 @@ _GATEWAY_ID_RE = re.compile(GATEWAY_ID_PATTERN)
 
 TELEMETRY_QOS = 1
 STATUS_QOS = 1
+CONFIG_QOS = 1
 
 # Limits the collector enforces and the agent respects when it batches.
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -33,6 +34,10 @@ MAX_SAMPLES_PER_MESSAGE = 500
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000  # a gateway clock may run ahead by this much
 MAX_SAMPLE_AGE_MS = 30 * 24 * 3600 * 1000  # a spool may hold samples this old and still deliver them
 MAX_CTX_VALUE_CHARS = 64
+# Remote agent configuration: the largest config message an agent reads (bigger ones are rejected unread),
+# and the longest rejection reason it reports on its status topic.
+MAX_CONFIG_BYTES = 16 * 1024
+MAX_CONFIG_REASON_CHARS = 500
 
 
 # Broker accounts of gateways live in their own namespace: username (and pinned MQTT client id) = this prefix +
@@ -75,6 +80,12 @@ def status_topic(gateway_id: str) -> str:
     return f"{TOPIC_ROOT}/{gateway_id}/status"
 
 
+def config_topic(gateway_id: str) -> str:
+    """The gateway's desired agent configuration: retained, published by the registry only; the gateway may
+    subscribe to and receive exactly this topic of its own and publish nothing to it."""
+    return f"{TOPIC_ROOT}/{gateway_id}/config"
+
+
 def gateway_topics(gateway_id: str) -> tuple[str, str]:
     """Every topic one gateway may publish to (its broker ACL allows exactly these)."""
     return telemetry_topic(gateway_id), status_topic(gateway_id)
@@ -86,6 +97,7 @@ def gateway_topic_filter(gateway_id: str) -> str:
 
 
 TELEMETRY_SUBSCRIPTION = f"{TOPIC_ROOT}/+/telemetry"
+CONFIG_TOPICS = f"{TOPIC_ROOT}/+/config"  # every gateway's config topic: only the registry publishes there
 STATUS_SUBSCRIPTION = f"{TOPIC_ROOT}/+/status"
 
 
@@ -240,11 +252,15 @@ def encode_status(
     dropped: int = 0,
     ts: int | None = None,
     problems: dict[str, str] | None = None,
+    applied_version: int | None = None,
+    config_rejected: dict[str, Any] | None = None,
 ) -> bytes:
     """Birth (online) and last-will (offline) messages on the retained status topic.
 
     `problems`: "<source> <item>" -> reason for items of a running source that give no value (an OPC UA node
-    the server refuses: "opcua ns=2;s=Line1.Speed" -> "BadNodeIdUnknown"); for people, omitted when empty."""
+    the server refuses: "opcua ns=2;s=Line1.Speed" -> "BadNodeIdUnknown"); for people, omitted when empty.
+    applied_version: the version of the remote configuration (`config_topic`) the agent runs; config_rejected:
+    {"version": N, "reason": "..."} for the last one it refused (it keeps running on the applied one)."""
     body: dict[str, Any] = {"v": CONTRACT_VERSION, "gw": gateway_id, "online": online}
     optional = {
         "agent_version": agent_version,
@@ -252,6 +268,8 @@ def encode_status(
         "config_hash": config_hash,
         "started_at": started_at,
         "ts": ts,
+        "applied_version": applied_version,
+        "config_rejected": config_rejected,
     }
     body.update({key: value for key, value in optional.items() if value is not None})
     if dropped:
@@ -259,6 +277,13 @@ def encode_status(
     if problems:
         body["problems"] = problems
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def encode_config(gateway_id: str, version: int, config: dict[str, Any]) -> bytes:
+    """The retained message on `config_topic`: the remotely set part of the agent's configuration (keys of
+    edge_agent.settings.RemoteConfig, only those the registry sets) and its version."""
+    body = {"v": CONTRACT_VERSION, "gw": gateway_id, "version": version, "config": config}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def payload_json_schema() -> dict[str, Any]:
@@ -376,6 +401,14 @@ COLLECTOR_COUNTERS: dict[str, str] = {
 FIELD_WRITE_LATENCY_MS = "write_latency_ms"  # float: duration of the last batch write, retries included
 FIELD_LAG_MS = "lag_ms"  # float: largest (written - sample ts) of the last batch
 COLLECTOR_FIELDS = (*COLLECTOR_COUNTERS, FIELD_WRITE_LATENCY_MS, FIELD_LAG_MS)
+
+
+# Evidence rollups (registry/evidence/ writes them, docs/evidence.md "Rollups"): one row per use case, gateway and
+# minute, in their own retention policy. Named here because Grafana's availability alert rule reads them
+# (dashboards/alerting.py) and the dashboards may import only the kernel.
+ROLLUP_RETENTION_POLICY = "i5g_rollup"  # the default of I5G_EVIDENCE_ROLLUP_RETENTION_POLICY
+MEASUREMENT_KPI_1M = "kpi_1m"
+FIELD_AVAILABLE_MS = "avail_ms"  # integer: ms of the minute the gateway's service was available (TS 22.104)
 
 
 def kpi_fields() -> frozenset[str]:

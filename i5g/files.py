@@ -16,4 +16,11 @@ def write_private(path: Path, data: Any) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the rename, so power loss leaves the old file or the new one
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself
+    finally:
+        os.close(dir_fd)

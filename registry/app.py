@@ -15,6 +15,8 @@ from sqlalchemy import text
 
 import registry.models  # noqa: F401  (every table and the search-index hook, registry/models.py)
 from i5g import __version__
+from registry.agentconfig.api import router as agentconfig_router
+from registry.alerts.api import router as alerts_router
 from registry.audit.api import router as audit_router
 from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router
@@ -38,11 +40,13 @@ def api_router() -> APIRouter:
         enterprises_router,
         usecases_router,
         gateways_router,
+        agentconfig_router,
         scenarios_router,
         cities_router,
         evidence_router,
         claims_router,
         audit_router,
+        alerts_router,
     ):
         router.include_router(domain_router)
     return router

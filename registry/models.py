@@ -4,6 +4,8 @@ Whoever writes use cases (the app, the seed loader, CLI commands) imports this m
 
 import registry.usecases.search  # noqa: F401  (the search-index hook on every Session flush)
 from registry.accounts.models import User
+from registry.agentconfig.models import AgentConfig
+from registry.alerts.models import Alert, AlertChannel, AlertEvent, AlertRule, EvaluatorLease, Notification
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
@@ -16,13 +18,20 @@ from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
 
 __all__ = [
+    "AgentConfig",
+    "Alert",
+    "AlertChannel",
+    "AlertEvent",
+    "AlertRule",
     "ApiToken",
     "AuditEvent",
     "Base",
     "CityFigure",
     "Enterprise",
     "EnterpriseClaim",
+    "EvaluatorLease",
     "Gateway",
+    "Notification",
     "Scenario",
     "StageReview",
     "UseCase",

@@ -17,6 +17,7 @@ from i5g.contract import (
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
     MEASUREMENT_KPI,
+    MEASUREMENT_KPI_1M,
     sla_flag_field,
 )
 from i5g.lineprotocol import format_field, tag_set
@@ -37,7 +38,7 @@ from registry.evidence.compute import (
 from registry.evidence.errors import WindowInvalid
 from registry.evidence.influx import InfluxClient, Series, any_of, ident
 
-ROLLUP_MEASUREMENT = "kpi_1m"
+ROLLUP_MEASUREMENT = MEASUREMENT_KPI_1M
 HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
 HOUR_MS = 3_600_000
 STATE_MEASUREMENT = "rollup_state"

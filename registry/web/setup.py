@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from registry.alerts import web as alert_pages
 from registry.audit import web as audit_pages
 from registry.claims import web as claim_pages
 from registry.evidence import web as evidence_pages
@@ -18,6 +19,7 @@ from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
 from registry.web.pages import (
     accounts,
+    agent_config,
     catalog,
     export,
     gateways,
@@ -40,8 +42,8 @@ SESSION_COOKIE = "i5g_session"
 def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
-    enterprise_pages = (my_usecases, gateways)
-    staff_pages = (review, staff_usecases, staff_enterprises, staff_accounts, export, audit_pages)
+    enterprise_pages = (my_usecases, gateways, agent_config)
+    staff_pages = (review, staff_usecases, staff_enterprises, staff_accounts, export, alert_pages, audit_pages)
     public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language, claim_pages)
     for module in (*public_pages, *enterprise_pages, *staff_pages):
         router.include_router(module.router)

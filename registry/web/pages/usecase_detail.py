@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import HTMLResponse
 
+from registry.alerts.web import alerts_view
 from registry.audit.web import action_label, use_case_history
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
@@ -50,5 +51,6 @@ def usecase_detail(request: Request, use_case_id: int, session: SessionDep) -> H
         "history": use_case_history(session, user, use_case),
         "action_label": lambda action: action_label(action, translator_for(request)),
         **evidence_view(request, session, use_case),
+        **alerts_view(session, user, use_case),
     }
     return render(request, "usecase_detail.html", context)
