@@ -610,6 +610,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.usecase_delete": ("删除案例", "Delete use case"),
     "staff.enterprise_edit": ("修改企业信息", "Edit the enterprise"),
     "staff.enterprise_new": ("登记企业", "Register an enterprise"),
+    "staff.enterprise_delete": ("删除企业", "Delete the enterprise"),
+    "staff.enterprise_delete_help": (
+        "该企业没有案例和账号，可以删除（例如误登记）。",
+        "It has no use cases and no accounts, so it can be deleted (e.g. registered by mistake).",
+    ),
+    "staff.enterprise_deleted": ("已删除企业：{name}", "Enterprise deleted: {name}"),
+    "staff.enterprise_in_use": (
+        "该企业仍有案例或账号，不能删除。",
+        "This enterprise still has use cases or accounts and cannot be deleted.",
+    ),
     "staff.usecase_new": ("代为登记案例", "Register a use case"),
     "staff.enterprise_save": ("保存", "Save"),
     "staff.enterprise_saved": ("企业信息已保存：{name}", "Enterprise saved: {name}"),

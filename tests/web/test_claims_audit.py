@@ -373,3 +373,14 @@ def test_staff_do_in_the_pages_what_the_api_lets_them_do(client: TestClient, reg
     assert act("/staff/usecases/new", **{**GOOD, "operators": "china_mobile", "enterprise_id": new_id}) == 303
     staff_made = [e[2] for e in _events(registry, actor=STAFF) if e[2].endswith(".create")]
     assert staff_made == ["enterprise.create", "usecase.create"]
+    # Deleting one registered by mistake (DELETE /api/v1/enterprises); one with use cases or accounts stays.
+    mistake = client.post(
+        "/staff/enterprises/new", data={**new, "name": "误登记企业", "csrf_token": token}, follow_redirects=False
+    )
+    mistake_id = int(mistake.headers["location"].rsplit("=", 1)[1])
+    assert "/delete" in client.get(f"/staff/enterprises/{mistake_id}/edit").text
+    assert "/delete" not in client.get(f"/staff/enterprises/{enterprise}/edit").text
+    assert act(f"/staff/enterprises/{enterprise}/delete") == 409
+    assert act(f"/staff/enterprises/{mistake_id}/delete") == 303
+    assert registry.run(lambda s: s.get(Enterprise, mistake_id)) is None
+    assert ("user", STAFF, "enterprise.delete", str(mistake_id)) in _events(registry, target_type="enterprise")

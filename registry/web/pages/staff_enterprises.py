@@ -4,15 +4,19 @@ pages: a seeded record's wording, a credit code, a contact."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from registry.audit.service import user_actor
+from registry.claims.service import is_owned
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
-from registry.enterprises.service import create_enterprise, update_enterprise
+from registry.enterprises.service import create_enterprise, delete_enterprise, update_enterprise
 from registry.errors import Conflict
+from registry.usecases.models import UseCase
 from registry.web import flash
 from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
@@ -36,7 +40,15 @@ def _enterprise(session: SessionDep, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def _form(request: Request, enterprise: Enterprise | None, values: dict, errors: dict, code: int = 200) -> HTMLResponse:
+def _form(
+    request: Request,
+    enterprise: Enterprise | None,
+    values: dict,
+    errors: dict,
+    code: int = 200,
+    *,
+    deletable: bool = False,
+) -> HTMLResponse:
     """The enterprise form: a new one (`enterprise` None) or an existing one's details."""
     context = {
         "enterprise": enterprise,
@@ -45,6 +57,7 @@ def _form(request: Request, enterprise: Enterprise | None, values: dict, errors:
         "limits": LIMITS,
         "industries": industry_class.options(negotiate(request)),
         "back": safe_next(request.query_params.get("next") or values.get("next"), "/"),
+        "deletable": deletable,
         "nav": "review",
     }
     return render(request, "enterprise_form.html", context, status_code=code)
@@ -75,7 +88,7 @@ async def staff_enterprise_create(request: Request, session: SessionDep, staff: 
 def staff_enterprise_edit(request: Request, enterprise_id: int, session: SessionDep, _staff: StaffUser) -> HTMLResponse:
     enterprise = _enterprise(session, enterprise_id)
     values = {name: getattr(enterprise, name) or "" for name in ENTERPRISE_FIELDS}
-    return _form(request, enterprise, values, {})
+    return _form(request, enterprise, values, {}, deletable=not _in_use(session, enterprise.id))
 
 
 @router.post(
@@ -104,3 +117,23 @@ async def staff_enterprise_update(
         raise Refused(_form(request, enterprise, values, {"name": t("err.enterprise_taken")}, 409)) from None
     flash.add(request, "ok", "staff.enterprise_saved", name=enterprise.name)
     return see_other(safe_next(values["next"], "/"))
+
+
+def _in_use(session: Session, enterprise_id: int) -> bool:
+    """Whether it still has use cases or accounts (DELETE /api/v1/enterprises refuses it then)."""
+    has_use_case = session.scalar(select(UseCase.id).where(UseCase.enterprise_id == enterprise_id).limit(1))
+    return has_use_case is not None or is_owned(session, enterprise_id)
+
+
+@router.post(
+    "/staff/enterprises/{enterprise_id}/delete", name="staff_enterprise_delete", dependencies=[Depends(require_csrf)]
+)
+def staff_enterprise_delete(request: Request, enterprise_id: int, session: SessionDep, staff: StaffUser) -> Response:
+    """What DELETE /api/v1/enterprises/{id} does, for one registered by mistake: no use cases, no accounts."""
+    enterprise = _enterprise(session, enterprise_id)
+    if _in_use(session, enterprise.id):
+        raise PageError(409, "staff.enterprise_in_use")
+    name = enterprise.name
+    delete_enterprise(session, enterprise.id, actor=user_actor(staff))
+    flash.add(request, "ok", "staff.enterprise_deleted", name=name)
+    return see_other(str(request.url_for("review_queue").path))
