@@ -22,8 +22,10 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 
 from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope
+from registry.enterprises.industry_class import code_for_wording
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
+from registry.fields import name_key
 from registry.pagination import PageRequest
 from registry.scenarios.models import Scenario
 from registry.usecases.models import UseCase
@@ -60,13 +62,17 @@ def fill(url: str, n_use_cases: int, seed: int = 7) -> None:
             enterprise_rows = []
             for i in range(n_enterprises):
                 city, province = rng.choice(CITIES)
+                name = f"{city}企业{i}号有限公司"
+                industry = rng.choice(INDUSTRIES)
                 enterprise_rows.append(
                     {
-                        "name": f"{city}企业{i}号有限公司",
+                        "name": name,
+                        "name_key": name_key(name),  # Core inserts bypass the model's validator that keeps it
                         "name_en": f"{rng.choice(['Steel', 'Solar', 'Motor', 'Chem'])} Works {i}",
                         "city": city,
                         "province": province,
-                        "industry": rng.choice(INDUSTRIES),
+                        "industry": industry,
+                        "industry_code": code_for_wording(industry),
                     }
                 )
             session.execute(insert(Enterprise), enterprise_rows)

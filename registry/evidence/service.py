@@ -8,16 +8,18 @@ Nothing here opens a transaction: the caller passes its session. InfluxDB is rea
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.enums import ReviewStatus
 from registry.evidence import compute
-from registry.evidence.errors import TelemetryUnavailable, WindowInvalid
+from registry.evidence.errors import FilterInvalid, TelemetryUnavailable, WindowInvalid
 from registry.evidence.influx import InfluxClient
 from registry.evidence.schemas import (
     FleetEvidence,
@@ -36,8 +38,12 @@ from registry.evidence.settings import EvidenceSettings
 from registry.evidence.store import Collected, bucket_origin, collect
 from registry.usecases.models import UseCase
 
+_CODE_SHAPE = re.compile(r"[A-Za-z][0-9]{2}")
 NAMED_WINDOWS: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 CARD_WINDOWS: tuple[WindowName, ...] = ("24h", "7d", "30d")
+# Chart buckets longer than this many minutes are whole days (30 days: 31 points, read from the daily rows; a
+# bucket of 5 to 23 hours would need the 24x more numerous hourly rows).
+DAY_BUCKETS_FROM_MIN = 4 * 60
 
 __all__ = [
     "FleetFilters",
@@ -120,6 +126,8 @@ def _dt(ms: int) -> datetime:
 def bucket_ms_for(window: WindowSpec, chart_points: int) -> int:
     """Chart bucket: a whole number of minutes giving at most about chart_points buckets."""
     minutes = max(1, math.ceil(window.seconds / 60 / chart_points))
+    if minutes > DAY_BUCKETS_FROM_MIN:  # whole days: the longest windows read the daily rollup rows
+        return math.ceil(minutes / 1440) * 1440 * compute.MINUTE_MS
     if minutes > 60:  # whole hours: long windows read the hourly rollup rows
         minutes = math.ceil(minutes / 60) * 60
     return minutes * compute.MINUTE_MS
@@ -309,6 +317,22 @@ def compliance_card(
     return card
 
 
+def industry_code_of(industry: str) -> str | None:
+    """The GB/T 4754-2017 division an industry filter means: a division code (C36, any case), or a document
+    wording with one division (汽车及零部件 -> C36, so it finds 汽车零部件 too); None: match the wording as given."""
+    value = industry.strip()
+    if _CODE_SHAPE.fullmatch(value):
+        return value.upper()
+    return industry_class.code_for_wording(value)
+
+
+def check_industry(industry: str | None) -> None:
+    """Raises FilterInvalid for a code that is no known division (an unknown wording simply matches nothing)."""
+    code = industry_code_of(industry) if industry else None
+    if code is not None and industry_class.get(code) is None:
+        raise FilterInvalid(f"industry: {industry_class.code_problem(code)}")
+
+
 def visible_use_cases(session: Session, filters: FleetFilters) -> list[UseCase]:
     """The use cases the caller may see, by the registry's rules (approved; plus an enterprise's own)."""
     stmt = select(UseCase).join(UseCase.enterprise).options(selectinload(UseCase.gateways))
@@ -320,7 +344,8 @@ def visible_use_cases(session: Session, filters: FleetFilters) -> list[UseCase]:
     if filters.city:
         stmt = stmt.where(Enterprise.city == filters.city)
     if filters.industry:
-        stmt = stmt.where(Enterprise.industry == filters.industry)
+        code = industry_code_of(filters.industry)
+        stmt = stmt.where(Enterprise.industry_code == code if code else Enterprise.industry == filters.industry)
     if filters.scenario:
         stmt = stmt.where(UseCase.scenario_key == filters.scenario)
     return list(session.scalars(stmt.order_by(UseCase.id)))
@@ -370,6 +395,7 @@ def fleet_evidence(
                 enterprise_id=enterprise.id,
                 city=enterprise.city,
                 industry=enterprise.industry,
+                industry_code=enterprise.industry_code,
                 scenario=use_case.scenario_key,
                 compliant=shares.compliant,
                 availability_pct=shares.availability_pct,

@@ -39,7 +39,15 @@ from registry.evidence.influx import InfluxClient, Series, any_of, ident
 
 ROLLUP_MEASUREMENT = "kpi_1m"
 HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
+DAILY_MEASUREMENT = "kpi_1d"  # sums of the hourly rows per UTC day: what windows charted in whole days read
 HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+# (measurement, row length, the finer measurement its rows are sums of), finest first
+LEVELS = (
+    (ROLLUP_MEASUREMENT, MINUTE_MS, ""),
+    (HOURLY_MEASUREMENT, HOUR_MS, ROLLUP_MEASUREMENT),
+    (DAILY_MEASUREMENT, DAY_MS, HOURLY_MEASUREMENT),
+)
 STATE_MEASUREMENT = "rollup_state"
 _HIST = "_h"  # histogram field: <kpi>_h<bucket key>, e.g. rtt_ms_h+312
 
@@ -72,9 +80,12 @@ class Collected:
 
 
 def bucket_origin(start: int, bucket_ms: int) -> int:
-    """Where chart buckets start: the window start, or the hour before it for buckets of whole hours (so hourly
-    rows never straddle two buckets)."""
-    return start // HOUR_MS * HOUR_MS if bucket_ms % HOUR_MS == 0 else start
+    """Where chart buckets start: the window start, or the hour (day) before it for buckets of whole hours (days),
+    so hourly (daily) rows never straddle two buckets."""
+    for size in (DAY_MS, HOUR_MS):
+        if bucket_ms % size == 0:
+            return start // size * size
+    return start
 
 
 @dataclass(frozen=True)
@@ -307,12 +318,23 @@ def _sums(
     return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
 
 
-def _hour_split(start: int, end: int) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
-    """([start, end) parts read from minute rows], whole hours read from hourly rows or None)."""
-    first_hour, last_hour = -(-start // HOUR_MS) * HOUR_MS, end // HOUR_MS * HOUR_MS
-    if first_hour >= last_hour:
-        return [(start, end)], None
-    return [(a, b) for a, b in ((start, first_hour), (last_hour, end)) if a < b], (first_hour, last_hour)
+def level_parts(start: int, end: int, bucket_ms: int) -> list[tuple[str, int, int]]:
+    """(measurement, start, end) parts covering [start, end): the coarsest rows a bucket of `bucket_ms` can be
+    summed from (daily rows when buckets are whole days, hourly when whole hours), finer rows only at the edges."""
+    levels = [level for level in LEVELS if bucket_ms % level[1] == 0]
+
+    def split(a: int, b: int, depth: int) -> list[tuple[str, int, int]]:
+        measurement, size, _ = levels[depth]
+        first, last = -(-a // size) * size, b // size * size
+        if a >= b:
+            return []
+        if depth == 0:
+            return [(measurement, a, b)]
+        if first >= last:
+            return split(a, b, depth - 1)
+        return [*split(a, first, depth - 1), (measurement, first, last), *split(last, b, depth - 1)]
+
+    return split(start, end, len(levels) - 1)
 
 
 def rollup_buckets(
@@ -328,16 +350,12 @@ def rollup_buckets(
     worst: int = 5,
 ) -> None:
     """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for the `worst` longest periods) and the last sample per gateway. When the buckets are whole hours,
-    whole hours are read from the hourly rows (30 days: 720 rows per gateway instead of 43,200) and minute rows
-    only at the edges and inside the hours that had unavailable time. `counters_only`: no KPI histograms and no
-    unavailable minutes (the fleet list needs neither)."""
-    minute_parts, hours = _hour_split(start, end) if bucket_ms % HOUR_MS == 0 else ([(start, end)], None)
-    parts = [(ROLLUP_MEASUREMENT, a, b) for a, b in minute_parts]
-    if hours is not None:
-        parts.append((HOURLY_MEASUREMENT, *hours))
+    minutes (for the `worst` longest periods) and the last sample per gateway. Whole days (hours) are read from
+    the daily (hourly) rows when the buckets are whole days (hours): 30 days are 30 rows per gateway instead of
+    43,200; minute rows only at the edges and inside the hours that had unavailable time. `counters_only`: no KPI
+    histograms and no unavailable minutes (the fleet list needs neither)."""
     statements = []
-    for measurement, a, b in parts:
+    for measurement, a, b in level_parts(start, end, bucket_ms):
         statements.append(_sums(client, measurement, a, b, bucket_ms, origin, use_cases, counters_only))
         where = _time_range(a, b) + _use_case_filter(use_cases)
         source = client.rp(client.settings.rollup_retention_policy, measurement)
@@ -346,9 +364,10 @@ def rollup_buckets(
         )
         if not counters_only and measurement == ROLLUP_MEASUREMENT:
             statements.append(_unavailable_minutes(client, a, b, use_cases))
-        elif not counters_only:
+        elif not counters_only:  # the hours with unavailable time (one field of the hourly rows) lead to minutes
+            hourly = client.rp(client.settings.rollup_retention_policy, HOURLY_MEASUREMENT)
             statements.append(
-                f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {source} WHERE {where} AND "unavail_ms" > 0'
+                f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {hourly} WHERE {where} AND "unavail_ms" > 0'
                 ' GROUP BY "gateway"'
             )
     unavailable_hours: list[tuple[str, int, int]] = []
@@ -425,14 +444,26 @@ def _unavailable_in_hours(
 
 
 def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
-    """Hourly rows (sums of the minute rows, last_ts their max) for every hour touching [start, end); an hour is
-    rewritten each time one of its minutes is rolled, so it is complete once its last minute is."""
-    first, last = start // HOUR_MS * HOUR_MS, -(-end // HOUR_MS) * HOUR_MS
-    source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
-    sums = _sums(client, ROLLUP_MEASUREMENT, first, last, HOUR_MS, 0, None, False)
+    """Hourly rows for every hour touching [start, end) (see `level_lines`)."""
+    return level_lines(client, HOURLY_MEASUREMENT, start, end)
+
+
+def daily_lines(client: InfluxClient, start: int, end: int) -> list[str]:
+    """Daily rows for every UTC day touching [start, end), summed from the stored hourly rows."""
+    return level_lines(client, DAILY_MEASUREMENT, start, end)
+
+
+def level_lines(client: InfluxClient, measurement: str, start: int, end: int) -> list[str]:
+    """Rows of a coarser level (sums of the next finer level's stored rows, last_ts their max) for every period
+    touching [start, end); a period is rewritten each time one of its minutes is rolled, after the finer rows,
+    so it is complete once its last minute is."""
+    _, size, finer = next(level for level in LEVELS if level[0] == measurement)
+    first, last = start // size * size, -(-end // size) * size
+    source = client.rp(client.settings.rollup_retention_policy, finer)
+    sums = _sums(client, finer, first, last, size, 0, None, False)
     last_ts = (
         f'SELECT max("last_ts") AS "hour_last_ts" FROM {source} WHERE {_time_range(first, last)}'
-        ' GROUP BY time(1h), "use_case", "gateway" fill(none)'
+        f' GROUP BY time({size}ms), "use_case", "gateway" fill(none)'
     )
     latest: dict[tuple[Key, int], int] = {}
     rows: dict[Key, list[MinuteAggregate]] = {}
@@ -449,7 +480,7 @@ def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
     for key, aggregates in rows.items():
         for aggregate in aggregates:
             aggregate.last_ts = latest.get((key, aggregate.minute), 0)
-        lines += rollup_lines(key, "", aggregates, measurement=HOURLY_MEASUREMENT)
+        lines += rollup_lines(key, "", aggregates, measurement=measurement)
     return lines
 
 
