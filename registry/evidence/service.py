@@ -172,12 +172,13 @@ def summarise(
     key = str(use_case_id)
     per_gateway = {gw: buckets for (uc, gw), buckets in collected.buckets.items() if uc == key}
     gateway_ids = sorted({*registered_gateways, *per_gateway})
-    all_aggregates = [a for buckets in per_gateway.values() for a in buckets.values()]
-    total = compute.totals(all_aggregates)
+    gateway_totals = {gateway: compute.totals(per_gateway.get(gateway, {}).values()) for gateway in gateway_ids}
+    total = compute.totals(gateway_totals.values())
+    by_bucket = _per_bucket(per_gateway)
     shares = compute.availability(total, span * max(1, len(gateway_ids)), profile.availability_target_pct)
     gateways = []
     for gateway in gateway_ids:
-        gateway_total = compute.totals(per_gateway.get(gateway, {}).values())
+        gateway_total = gateway_totals[gateway]
         gateway_shares = compute.availability(gateway_total, span, None)
         last = collected.last_ts.get((key, gateway), 0)
         gateways.append(
@@ -211,8 +212,8 @@ def summarise(
         worst_periods=[
             WorstPeriod(start=_dt(p.start), end=_dt(p.end), kpi=p.kpi, gateway_id=p.gateway) for p in periods[:worst]
         ],
-        series=_series(profile, per_gateway, start, end, bucket_ms),
-        timeline=_timeline(per_gateway, max(1, len(gateway_ids)), start, end, bucket_ms),
+        series=_series(profile, by_bucket, start, end, bucket_ms),
+        timeline=_timeline(by_bucket, max(1, len(gateway_ids)), start, end, bucket_ms),
         source=_source(collected),
     )
 
@@ -258,13 +259,8 @@ def _per_bucket(per_gateway: dict[str, dict[int, compute.MinuteAggregate]]) -> d
 
 
 def _series(
-    profile: compute.Profile,
-    per_gateway: dict[str, dict[int, compute.MinuteAggregate]],
-    start: int,
-    end: int,
-    bucket_ms: int,
+    profile: compute.Profile, by_bucket: dict[int, compute.MinuteAggregate], start: int, end: int, bucket_ms: int
 ) -> list[KpiSeries]:
-    by_bucket = _per_bucket(per_gateway)
     series = []
     for bound in profile.bounds:
         points = []
@@ -287,9 +283,8 @@ def _series(
 
 
 def _timeline(
-    per_gateway: dict[str, dict[int, compute.MinuteAggregate]], gateways: int, start: int, end: int, bucket_ms: int
+    by_bucket: dict[int, compute.MinuteAggregate], gateways: int, start: int, end: int, bucket_ms: int
 ) -> list[TimelineSegment]:
-    by_bucket = _per_bucket(per_gateway)
     segments: list[TimelineSegment] = []
     for bucket in _bucket_starts(start, end, bucket_ms):
         bucket_start, bucket_end = max(start, bucket), min(end, bucket + bucket_ms)

@@ -313,6 +313,7 @@ def _sums(
 ) -> str:
     where = _time_range(start, end) + _use_case_filter(use_cases)
     selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in COUNTERS)
+    selected += ', max("last_ts") AS "last_ts"'
     grouping = f'GROUP BY time({bucket_ms}ms, {origin % bucket_ms}ms), "use_case", "gateway" fill(none)'
     source = client.rp(client.settings.rollup_retention_policy, measurement)
     return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
@@ -349,22 +350,22 @@ def rollup_buckets(
     counters_only: bool = False,
     worst: int = 5,
 ) -> None:
-    """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for the `worst` longest periods) and the last sample per gateway. Whole days (hours) are read from
-    the daily (hourly) rows when the buckets are whole days (hours): 30 days are 30 rows per gateway instead of
-    43,200; minute rows only at the edges and inside the hours that had unavailable time. `counters_only`: no KPI
-    histograms and no unavailable minutes (the fleet list needs neither)."""
+    """Sum the rollups of [start, end) into chart buckets (aligned to `origin`), plus the unavailable minutes (for
+    the `worst` longest periods) and the last sample per gateway. Whole days (hours) are read from the daily
+    (hourly) rows when the buckets are whole days (hours): 30 days are 30 rows per gateway instead of 43,200;
+    minute rows only at the edges and inside the hours that had unavailable time. The rows are read plainly and
+    summed here: InfluxDB 1.x answers `sum(*)` over the ~65 sketch fields 5-20x slower than `SELECT *` of the
+    same rows (docs/benchmarks.md). `counters_only` (the fleet list: no KPI sketches, no unavailable minutes,
+    thousands of gateways): six counters summed by InfluxDB."""
     statements = []
     for measurement, a, b in level_parts(start, end, bucket_ms):
-        statements.append(_sums(client, measurement, a, b, bucket_ms, origin, use_cases, counters_only))
         where = _time_range(a, b) + _use_case_filter(use_cases)
+        if counters_only:
+            statements.append(_sums(client, measurement, a, b, bucket_ms, origin, use_cases, counters_only))
+            continue
         source = client.rp(client.settings.rollup_retention_policy, measurement)
-        statements.append(
-            f'SELECT max("last_ts") AS "last_ts" FROM {source} WHERE {where} GROUP BY "use_case", "gateway"'
-        )
-        if not counters_only and measurement == ROLLUP_MEASUREMENT:
-            statements.append(_unavailable_minutes(client, a, b, use_cases))
-        elif not counters_only:  # the hours with unavailable time (one field of the hourly rows) lead to minutes
+        statements.append(f'SELECT * FROM {source} WHERE {where} GROUP BY "use_case", "gateway"')
+        if measurement == DAILY_MEASUREMENT:  # the hours with unavailable time (one field of the hourly rows)
             hourly = client.rp(client.settings.rollup_retention_policy, HOURLY_MEASUREMENT)
             statements.append(
                 f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {hourly} WHERE {where} AND "unavail_ms" > 0'
@@ -375,8 +376,10 @@ def rollup_buckets(
         if series.columns == ["time", "hour_unavail_ms"]:
             gateway = series.tags.get("gateway", "")
             unavailable_hours += [(gateway, int(t), int(v)) for t, v in series.values]
+        elif counters_only:
+            _take_sums(series, into)
         else:
-            _take(series, into)
+            _take_rows(series, into, origin, bucket_ms, unavailable_hours)
     if unavailable_hours:
         _unavailable_in_hours(client, unavailable_hours, use_cases, into, worst)
     into.sources.add("rollup")
@@ -396,20 +399,59 @@ def _unavailable_minutes(
     )
 
 
-def _take(series: Series, into: Collected) -> None:
-    key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
-    if "sum_samples" in series.columns:
-        for row in series.rows():
-            aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
-            aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
-            into.add(key, int(row["time"]), aggregate)
-    elif series.columns == ["time", "last_ts"]:
-        for row in series.rows():
-            if row["last_ts"]:
-                into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
-    else:
-        for row in series.rows():
-            into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
+_NOT_SUMMED = ("last_ts", "unavail_start", "unavail_end")  # per-row instants: sums of them mean nothing
+
+
+def _key(series: Series) -> Key:
+    return series.tags.get("use_case", ""), series.tags.get("gateway", "")
+
+
+def _take_sums(series: Series, into: Collected) -> None:
+    key = _key(series)
+    for row in series.rows():
+        aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
+        aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
+        aggregate.last_ts = int(row.get("last_ts") or 0)
+        into.add(key, int(row["time"]), aggregate)
+
+
+def _take_rows(
+    series: Series, into: Collected, origin: int, bucket_ms: int, unavailable_hours: list[tuple[str, int, int]]
+) -> None:
+    """Rollup rows of one gateway summed column by column into their buckets (one aggregate per bucket, not per
+    row); unavailable minute rows also into `into.unavailable`, hourly rows with unavailable time into
+    `unavailable_hours`, the latest `last_ts` into `into.last_ts`."""
+    key = _key(series)
+    columns = series.columns
+    summed = [i for i, c in enumerate(columns) if _column_role(c, "") and c not in _NOT_SUMMED]
+    at = {name: columns.index(name) for name in ("time", "last_ts", "unavail_ms")}
+    minutes, hours = series.name == ROLLUP_MEASUREMENT, series.name == HOURLY_MEASUREMENT
+    sums: dict[int, list[int]] = {}
+    last = 0
+    for row in series.values:
+        time, unavailable = int(row[at["time"]]), row[at["unavail_ms"]]
+        if unavailable and minutes:
+            into.unavailable.append((key, _aggregate_from_row(key[1], time, dict(zip(columns, row, strict=True)))))
+        elif unavailable and hours:
+            unavailable_hours.append((key[1], time, int(unavailable)))
+        last = max(last, row[at["last_ts"]] or 0)
+        bucket = origin + (time - origin) // bucket_ms * bucket_ms
+        acc = sums.get(bucket)
+        if acc is None:
+            acc = sums[bucket] = [0] * len(columns)
+        for i in summed:
+            if row[i]:
+                acc[i] += row[i]
+    for bucket, acc in sums.items():
+        into.add(key, bucket, _aggregate_from_row(key[1], bucket, dict(zip(columns, acc, strict=True))))
+    if last:
+        into.last_ts[key] = max(into.last_ts.get(key, 0), int(last))
+
+
+def _take_unavailable(series: Series, into: Collected) -> None:
+    key = _key(series)
+    for row in series.rows():
+        into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
 
 
 def _unavailable_in_hours(
@@ -436,7 +478,7 @@ def _unavailable_in_hours(
         batch = runs[index : index + batch_size]
         statements = [_unavailable_minutes(client, a, b, use_cases, gateway) for _, gateway, a, b in batch]
         for series in client.query("; ".join(statements)):
-            _take(series, into)
+            _take_unavailable(series, into)
         lengths = sorted((p.end - p.start for p in unavailable_periods(a for _, a in into.unavailable)), reverse=True)
         following = runs[index + batch_size][0] if index + batch_size < len(runs) else None
         if following is None or (len(lengths) >= worst and lengths[worst - 1] >= following):
@@ -444,21 +486,24 @@ def _unavailable_in_hours(
 
 
 def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
-    """Hourly rows for every hour touching [start, end) (see `level_lines`)."""
+    """Hourly rows for the hours touching [start, end) that are over by `end` (see `level_lines`)."""
     return level_lines(client, HOURLY_MEASUREMENT, start, end)
 
 
 def daily_lines(client: InfluxClient, start: int, end: int) -> list[str]:
-    """Daily rows for every UTC day touching [start, end), summed from the stored hourly rows."""
+    """Daily rows for the UTC days touching [start, end) that are over by `end`, summed from the hourly rows."""
     return level_lines(client, DAILY_MEASUREMENT, start, end)
 
 
 def level_lines(client: InfluxClient, measurement: str, start: int, end: int) -> list[str]:
     """Rows of a coarser level (sums of the next finer level's stored rows, last_ts their max) for every period
-    touching [start, end); a period is rewritten each time one of its minutes is rolled, after the finer rows,
-    so it is complete once its last minute is."""
+    that touches [start, end) and is over by `end`: the rollup job writes them after each chunk's finer rows, so
+    a period is written by the chunk that completes it and rewritten whenever a chunk re-rolls any of its minutes.
+    Readers use a coarser row only for whole periods before the checkpoint, so an open period is never read."""
     _, size, finer = next(level for level in LEVELS if level[0] == measurement)
-    first, last = start // size * size, -(-end // size) * size
+    first, last = start // size * size, end // size * size
+    if first >= last:
+        return []
     source = client.rp(client.settings.rollup_retention_policy, finer)
     sums = _sums(client, finer, first, last, size, 0, None, False)
     last_ts = (
