@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
@@ -330,7 +330,11 @@ def check_industry(industry: str | None) -> None:
 
 def visible_use_cases(session: Session, filters: FleetFilters) -> list[UseCase]:
     """The use cases the caller may see, by the registry's rules (approved; plus an enterprise's own)."""
-    stmt = select(UseCase).join(UseCase.enterprise).options(selectinload(UseCase.gateways))
+    stmt = (
+        select(UseCase)
+        .join(UseCase.enterprise)
+        .options(contains_eager(UseCase.enterprise), selectinload(UseCase.gateways))
+    )
     if filters.approved_only:
         visible = UseCase.review_status == ReviewStatus.approved
         if filters.enterprise_id is not None:
@@ -366,7 +370,8 @@ def fleet_evidence(
             now_ms=_ms(utcnow()),
             overview=True,
         )
-    span = (collected.covered_until or end) - start
+    start, end = collected.covered or (start, end)
+    span = end - start
     by_use_case: dict[str, list[compute.MinuteAggregate]] = {}
     seen: dict[str, set[str]] = {}
     last: dict[str, int] = {}
@@ -403,7 +408,7 @@ def fleet_evidence(
         )
     rows.sort(key=_worst_first)
     # The overview ends where the rollups do (see store.collect): say so rather than pretend to cover the rest.
-    return FleetEvidence(window=window.name, start=window.start, end=_dt(start + span), rows=rows)
+    return FleetEvidence(window=window.name, start=_dt(start), end=_dt(end), rows=rows)
 
 
 def _worst_first(row: FleetRow) -> tuple[int, float, int]:
