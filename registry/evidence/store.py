@@ -554,11 +554,12 @@ def collect(
     has covered the minutes, raw samples elsewhere. Raises WindowInvalid when raw samples would be needed
     beyond raw retention. `overview` (the fleet list): once rollups exist, the window ends at the rollup checkpoint
     (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples - a
-    window of whole hours at the last whole hour the rollups cover, so that it is read from hourly (daily) rows
-    alone - only availability counters are read, and `covered` says which [start, end) the figures are of."""
+    window of a day or more in whole hours at the last whole hour the rollups cover, so that it is read from
+    hourly (daily) rows alone -, only availability counters are read, and `covered` says which [start, end) the
+    figures are of."""
     collected = Collected()
     checkpoint = read_checkpoint(client)
-    if overview and checkpoint is not None and (end - start) % HOUR_MS == 0:
+    if overview and checkpoint is not None and end - start >= DAY_MS and (end - start) % HOUR_MS == 0:
         aligned_end = min(end, checkpoint.done_until) // HOUR_MS * HOUR_MS
         if aligned_end > max(start, checkpoint.rolled_from):
             start, end = start - (end - aligned_end), aligned_end

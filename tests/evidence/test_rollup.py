@@ -156,3 +156,24 @@ def test_daily_rows_equal_raw_figures(influxdb) -> None:
     rolled_top = compute.unavailable_periods(a for _, a in rolled.unavailable)[:5]
     raw_all = compute.unavailable_periods(a for _, a in raw.unavailable)
     assert [p.end - p.start for p in rolled_top] == [p.end - p.start for p in raw_all[:5]]
+
+    # The fleet overview of a 24 h window ending at 23:43 covers the 24 whole hours up to 23:00 from hourly rows
+    # alone, with the availability counters and last samples of raw samples over those hours.
+    with InfluxClient(settings) as client:
+        overview = store.collect(
+            client,
+            day - 17 * 60_000,
+            day + store.DAY_MS - 17 * 60_000,
+            bucket_ms=store.DAY_MS,
+            use_cases=None,
+            profiles=None,
+            now_ms=int(time.time() * 1000),
+            overview=True,
+        )
+    covered = (day - store.HOUR_MS, day + 23 * store.HOUR_MS)
+    assert overview.covered == covered and overview.sources == {"rollup"}
+    raw_hours, _ = _figures(_raw_settings(settings), *covered, store.DAY_MS)
+    for key in (("7", "gw-d-1"), ("7", "gw-d-2")):
+        seen, expected = compute.totals(overview.buckets[key].values()), compute.totals(raw_hours.buckets[key].values())
+        assert (seen.avail_ms, seen.unavail_ms) == (expected.avail_ms, expected.unavail_ms) != (0, 0)
+        assert overview.last_ts[key] == raw_hours.last_ts[key]
