@@ -561,7 +561,7 @@ def collect(
     checkpoint = read_checkpoint(client)
     if overview and checkpoint is not None and end - start >= DAY_MS and (end - start) % HOUR_MS == 0:
         aligned_end = min(end, checkpoint.done_until) // HOUR_MS * HOUR_MS
-        if aligned_end > max(start, checkpoint.rolled_from):
+        if aligned_end - (end - start) >= checkpoint.rolled_from:  # only when rollups cover all of it
             start, end = start - (end - aligned_end), aligned_end
     origin = bucket_origin(start, bucket_ms)
     rolled = (max(start, checkpoint.rolled_from), min(end, checkpoint.done_until)) if checkpoint else (end, end)

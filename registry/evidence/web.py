@@ -144,6 +144,9 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
         fleet = service.fleet_evidence(session, filters, spec, settings=settings)
     except service.TelemetryUnavailable:
         return render(request, "fleet.html", {**context, "evidence_unavailable": True, "rows": []})
+    except service.WindowInvalid:  # e.g. 30d with raw retention shorter and no rollups: say so, offer the others
+        context.update(evidence_unavailable=False, window_invalid=True, rows=[])
+        return render(request, "fleet.html", context, status_code=422)
     context.update(
         evidence_unavailable=False,
         fleet=fleet,

@@ -442,6 +442,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gateway.agent_config": ("agent.toml", "agent.toml"),
     "gateway.agent_commands": ("安装并启动", "Install and start"),
     "gateway.agent_ca": ("ca.pem（消息服务器 CA）", "ca.pem (the broker's CA)"),
+    # evfast
+    "fleet.window_invalid": (
+        "所选时间窗早于原始数据的保留期，且没有汇总数据覆盖这段时间；请选择较短的时间窗。",
+        "The chosen window starts before raw data retention and no rollups cover it; choose a shorter window.",
+    ),
 }
 
 

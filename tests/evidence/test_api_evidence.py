@@ -33,6 +33,14 @@ def test_bad_windows_get_422_saying_what_is_allowed(evidence_api: EvidenceApi, i
         assert "allowed" in message or "retention" in message, message
     assert evidence_api.client.request("GET", "/api/v1/evidence", params={"window": "5x"}).status_code == 422
     assert "24h, 7d or 30d" in evidence_api.client.request("GET", path, params={"window": "5x"}).text
+    # 30 days with 7 days of raw retention and no rollups: the API says why (422), the fleet page too
+    evidence_api.use(evidence_settings(influxdb.url, influxdb.database, raw_retention_days=7))
+    beyond = evidence_api.client.request("GET", "/api/v1/evidence", params={"window": "30d"}, token=None)
+    assert beyond.status_code == 422 and "no rollups exist" in beyond.json()["error"]["message"], beyond.text
+    page = evidence_api.client.request(
+        "GET", "/fleet", params={"window": "30d"}, token=None, headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 422 and "no rollups cover it; choose a shorter window" in page.text
 
 
 def test_fleet_is_worst_first_filtered_and_respects_visibility(evidence_api: EvidenceApi, influxdb) -> None:
