@@ -23,6 +23,8 @@ Goals: 30-day evidence p95 <= 500 ms; fleet list <= 1 s.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -135,13 +137,37 @@ def _row_aggregate(gateway: str, row: dict, shift: int) -> compute.MinuteAggrega
     return aggregate
 
 
+INFLUXD_PID: list[int] = []  # the bench's InfluxDB, for its CPU time
+LAST_CPU: dict[str, float] = {}
+
+
+def _cpu_s() -> tuple[float, float]:
+    """(InfluxDB's, this process's) CPU seconds so far: what a call costs, whatever else loads the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = Path(f"/proc/{INFLUXD_PID[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (int(fields[11]) + int(fields[12])) / ticks, usage.ru_utime + usage.ru_stime
+
+
 def timed(fn, repeat: int) -> tuple[list[float], object]:
+    """Wall ms per call; LAST_CPU: mean CPU ms per call of InfluxDB and of this process, and the load average."""
     times, result = [], None
+    before = _cpu_s()
     for _ in range(repeat):
         began = time.perf_counter()
         result = fn()
         times.append((time.perf_counter() - began) * 1000)
+    after = _cpu_s()
+    LAST_CPU.update(influxdb=(after[0] - before[0]) * 1000 / repeat, python=(after[1] - before[1]) * 1000 / repeat)
+    LAST_CPU["load"] = os.getloadavg()[0]
     return times, result
+
+
+def cpu_note() -> str:
+    return (
+        f"CPU per call: InfluxDB {LAST_CPU['influxdb']:.0f} ms + Python {LAST_CPU['python']:.0f} ms;"
+        f" load average {LAST_CPU['load']:.1f} on {os.cpu_count()} cores"
+    )
 
 
 def pct(values: list[float], q: int) -> float:
@@ -201,9 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--fleet", type=int, default=1000)
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     with tempfile.TemporaryDirectory(prefix="i5g-bench-evidence-") as tmp:
         root = Path(tmp)
         server = InfluxDBServer(root / "influxdb").start()
+        INFLUXD_PID.append(server.process.pid)
         try:
             return run(root, server, args)
         finally:
@@ -247,7 +275,7 @@ def run(root: Path, server: InfluxDBServer, args: argparse.Namespace) -> int:
         times30, ev30 = timed(lambda: service.use_case_evidence(session, use_case, w30, settings=settings), args.repeat)
         print(
             f"30-day evidence (rollups, {ev30.source}): p50 {pct(times30, 50):.0f} ms, p95 {pct(times30, 95):.0f} ms"
-            f" (goal <= 500 ms); samples {ev30.samples:,}, availability {ev30.availability_pct} %"
+            f" (goal <= 500 ms); samples {ev30.samples:,}, availability {ev30.availability_pct} %; {cpu_note()}"
         )
         raw_window = WindowSpec(name="custom", start=_dt(raw_start + 10 * 60_000), end=_dt(end))
         raw_settings = settings.model_copy(update={"rollup_retention_policy": "none"})
@@ -281,7 +309,7 @@ def run(root: Path, server: InfluxDBServer, args: argparse.Namespace) -> int:
         )
         print(
             f"fleet list 24 h over {len(fleet.rows)} use cases ({fleet.start:%H:%M} to {fleet.end:%H:%M} UTC):"
-            f" p50 {pct(times_fleet, 50):.0f} ms, p95 {pct(times_fleet, 95):.0f} ms (goal <= 1000 ms)"
+            f" p50 {pct(times_fleet, 50):.0f} ms, p95 {pct(times_fleet, 95):.0f} ms (goal <= 1000 ms); {cpu_note()}"
         )
     engine.dispose()
     ok = pct(times30, 95) <= 500 and pct(times_fleet, 95) <= 1000 and same
