@@ -410,15 +410,21 @@ def _key(series: Series) -> Key:
     return series.tags.get("use_case", ""), series.tags.get("gateway", "")
 
 
-def _take_sums(series: Series, into: Collected, bucket: int | None = None) -> None:
-    """Rows of `_sums` (into `bucket` when given, else the row's time bucket)."""
+def _take_sums(series: Series, into: Collected, bucket: int) -> None:
+    """An `_overview_statements` answer (one aggregate per gateway) added straight into its one bucket."""
     key = _key(series)
-    for row in series.rows():
-        at = int(row["time"]) if bucket is None else bucket
-        aggregate = _aggregate_from_row(key[1], at, row, "sum_")
-        aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
-        aggregate.last_ts = int(row.get("last_ts") or 0)
-        into.add(key, at, aggregate)
+    target = into.buckets.setdefault(key, {}).get(bucket)
+    if target is None:
+        target = into.buckets[key][bucket] = MinuteAggregate(key[1], bucket)
+    column = series.columns[1]
+    for value in (row[1] for row in series.values):
+        if not value:
+            continue
+        if column == "last_ts":
+            into.last_ts[key] = max(into.last_ts.get(key, 0), int(value))
+        else:  # sum_<counter>
+            name = column.removeprefix("sum_")
+            setattr(target, name, getattr(target, name) + int(value))
 
 
 def _take_rows(
