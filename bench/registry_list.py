@@ -21,13 +21,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
-from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope
-from registry.enterprises.industry_class import code_for_wording
+from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
 from registry.fields import name_key
 from registry.pagination import PageRequest
 from registry.scenarios.models import Scenario
+from registry.schema import prepare_database
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseOut
 from registry.usecases.search import rebuild_index
@@ -63,16 +63,14 @@ def fill(url: str, n_use_cases: int, seed: int = 7) -> None:
             for i in range(n_enterprises):
                 city, province = rng.choice(CITIES)
                 name = f"{city}企业{i}号有限公司"
-                industry = rng.choice(INDUSTRIES)
                 enterprise_rows.append(
                     {
                         "name": name,
-                        "name_key": name_key(name),  # Core inserts bypass the model's validator that keeps it
+                        "name_key": name_key(name),  # a bulk insert bypasses the model's own validator
                         "name_en": f"{rng.choice(['Steel', 'Solar', 'Motor', 'Chem'])} Works {i}",
                         "city": city,
                         "province": province,
-                        "industry": industry,
-                        "industry_code": code_for_wording(industry),
+                        "industry": rng.choice(INDUSTRIES),
                     }
                 )
             session.execute(insert(Enterprise), enterprise_rows)
@@ -164,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         sqlite = run("sqlite", lambda size: f"sqlite:///{Path(tmp) / f'registry-{size}.db'}", args.sizes, args.repeat)
         goal_ok = max(sqlite.values()) <= 50
         if args.postgres:
-            from i5g.stack.postgres import PostgresServer
+            from devstack.postgres import PostgresServer
 
             server = PostgresServer().start()
             try:

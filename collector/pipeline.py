@@ -26,13 +26,13 @@ from collector.validate import Reason, Rejection, decode_status, decode_telemetr
 from collector.writer import (
     InfluxWriter,
     RefusedLine,
-    cached_tag_set,
     collector_line,
     dead_letter_line,
     gateway_status_line,
     kpi_line,
 )
-from i5g.contract import parse_topic
+from i5g.contract import UNKNOWN_GATEWAY, parse_topic
+from i5g.lineprotocol import cached_tag_set
 
 log = logging.getLogger("i5g.collector.pipeline")
 
@@ -229,6 +229,7 @@ class Pipeline:
         if gateway in batch.seen:  # keep arrival order: telemetry before this status, then the status
             self._status.telemetry_seen(gateway, batch.seen.pop(gateway))
         self._status.status_received(gateway, report.online, report.ts or delivery.received_ms)
+        self._status.config_reported(gateway, report.applied_version, report.config_rejected)
 
     def _dead_letter(
         self,
@@ -289,8 +290,7 @@ class Pipeline:
         for item in refused:
             log.error("InfluxDB refused a line (%s): %.200s", item.error, item.line)
             self._last_dead_letter_ms = max(now_ms(), self._last_dead_letter_ms + 1)
-            lines.append(
-                dead_letter_line("unknown", Reason.REFUSED, self._last_dead_letter_ms, item.error, item.line[:300])
-            )
+            stamp = self._last_dead_letter_ms
+            lines.append(dead_letter_line(UNKNOWN_GATEWAY, Reason.REFUSED, stamp, item.error, item.line[:300]))
         # Best effort: if even the dead letters are refused, the log lines above are the record.
         self._writer.write_batch(lines, self.stop_event)

@@ -37,10 +37,24 @@ def _is_retryable(exc: Exception) -> bool:
     return status is None or status >= 500 or status in (401, 403, 408, 429)
 
 
+Rejected = tuple[int | None, str] | None  # the last remote configuration the agent refused: (version, reason)
+
+
+def _entry(gateway: str, state: GatewayState, config: tuple[int | None, Rejected] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": gateway, "online": state.online}
+    entry["last_seen"] = iso8601(state.last_seen_ms) if state.last_seen_ms else None
+    if config is not None:
+        applied, rejected = config
+        entry["applied_version"] = applied
+        entry["config_rejected"] = {"version": rejected[0], "reason": rejected[1]} if rejected else None
+    return entry
+
+
 class StatusReporter:
     def __init__(self, post: Callable[[list[dict[str, Any]]], None], interval_s: float) -> None:
         self._post = post
         self._states: dict[str, GatewayState] = {}
+        self._config: dict[str, tuple[int | None, Rejected]] = {}
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._pusher = Periodic("status-push", self.push, lambda: interval_s)
@@ -54,6 +68,18 @@ class StatusReporter:
             if state != previous:
                 self._states[gateway] = state
                 self._pending.add(gateway)
+
+    def config_reported(
+        self, gateway: str, applied_version: int | None, rejected: tuple[int | None, str] | None
+    ) -> None:
+        """What the agent's status says about its remote configuration (sent with the next push if it changed)."""
+        if applied_version is None and rejected is None:
+            return
+        with self._lock:
+            if self._config.get(gateway) != (applied_version, rejected):
+                self._config[gateway] = (applied_version, rejected)
+                if gateway in self._states:
+                    self._pending.add(gateway)
 
     def telemetry_seen(self, gateway: str, received_ms: int) -> None:
         self._update(gateway, True, received_ms)
@@ -70,13 +96,10 @@ class StatusReporter:
         """POST the pending changes; True when there was nothing to do or the registry took them."""
         with self._lock:
             gateways, self._pending = self._pending, set()
-            batch = [(gw, self._states[gw]) for gw in sorted(gateways)]
+            batch = [(gw, self._states[gw], self._config.get(gw)) for gw in sorted(gateways)]
         if not batch:
             return True
-        body = [
-            {"id": gw, "online": s.online, "last_seen": iso8601(s.last_seen_ms) if s.last_seen_ms else None}
-            for gw, s in batch
-        ]
+        body = [_entry(gw, s, config) for gw, s, config in batch]
         for first in range(0, len(body), STATUS_CHUNK):
             try:
                 self._post(body[first : first + STATUS_CHUNK])

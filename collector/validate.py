@@ -17,16 +17,18 @@ from i5g.contract import (
     CONTRACT_VERSION,
     CTX_KEYS,
     KPIS,
+    MAX_CONFIG_REASON_CHARS,
     MAX_CTX_VALUE_CHARS,
     MAX_FUTURE_SKEW_MS,
     MAX_PAYLOAD_BYTES,
     MAX_SAMPLE_AGE_MS,
     MAX_SAMPLES_PER_MESSAGE,
+    UNKNOWN_GATEWAY,
     parse_topic,
 )
 
-UNKNOWN_GATEWAY_TAG = "unknown"  # the `gateway` tag of a dead letter whose topic names no gateway
 MAX_INT64 = 2**63 - 1  # InfluxDB integer fields are signed 64-bit
+MAX_INT32 = 2**31 - 1  # a configuration version (the registry's integer column)
 
 
 class Reason:
@@ -72,7 +74,7 @@ class Rejection:
 
 
 class DecodedTelemetry(NamedTuple):
-    gateway: str  # UNKNOWN_GATEWAY_TAG when the topic names none
+    gateway: str  # UNKNOWN_GATEWAY when the topic names none
     samples: tuple[GoodSample, ...]
     rejections: tuple[Rejection, ...]
 
@@ -84,6 +86,10 @@ class StatusReport:
     ts: int | None
     agent_version: str | None
     dropped: int
+    # Remote agent configuration (i5g.contract.encode_status): the version the agent runs, and the last one it
+    # refused as (version or None, reason).
+    applied_version: int | None = None
+    config_rejected: tuple[int | None, str] | None = None
 
 
 class _Invalid(Exception):
@@ -243,7 +249,7 @@ def _decode_samples(document: dict[str, Any], now_ms: int) -> tuple[list[GoodSam
 def decode_telemetry(topic: str, payload: bytes, now_ms: int) -> DecodedTelemetry:
     """Good samples and rejections of one telemetry message. Never raises."""
     parsed = parse_topic(topic) if isinstance(topic, str) else None
-    gateway = parsed[0] if parsed else UNKNOWN_GATEWAY_TAG
+    gateway = parsed[0] if parsed else UNKNOWN_GATEWAY
     try:
         if parsed is None or parsed[1] != "telemetry":
             raise _Invalid(Reason.TOPIC, f"not a telemetry topic: {str(topic)[:100]!r}")
@@ -254,6 +260,14 @@ def decode_telemetry(topic: str, payload: bytes, now_ms: int) -> DecodedTelemetr
         return DecodedTelemetry(gateway, (), (Rejection(exc.reason, exc.detail),))
     except Exception as exc:  # a bug here must dead-letter the message, not stall the collector
         return DecodedTelemetry(gateway, (), (Rejection(Reason.INTERNAL, f"{type(exc).__name__}: {exc}"[:200]),))
+
+
+def _is_rejection(value: object) -> bool:
+    if not isinstance(value, dict) or set(value) - {"version", "reason"}:
+        return False
+    version = value.get("version")
+    version_ok = version is None or (_is_int(version) and 0 <= version <= MAX_INT32)
+    return version_ok and _is_text(value.get("reason"), MAX_CONFIG_REASON_CHARS)
 
 
 def _optional(document: dict[str, Any], key: str, check: Any, what: str) -> Any:
@@ -276,7 +290,10 @@ def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
         ts = _optional(document, "ts", lambda v: _is_int(v) and 0 <= v <= MAX_INT64, "epoch milliseconds")
         version = _optional(document, "agent_version", lambda v: _is_text(v, 64), "a UTF-8 string")
         dropped = _optional(document, "dropped", lambda v: _is_int(v) and 0 <= v <= MAX_INT64, "a count")
-        return StatusReport(parsed[0], online, ts, version, dropped or 0)
+        applied = _optional(document, "applied_version", lambda v: _is_int(v) and 0 <= v <= MAX_INT32, "a version")
+        rejected = _optional(document, "config_rejected", _is_rejection, '{"version": N or null, "reason": "..."}')
+        rejection = (rejected.get("version"), rejected["reason"]) if rejected else None
+        return StatusReport(parsed[0], online, ts, version, dropped or 0, applied, rejection)
     except _Invalid as exc:
         return Rejection(exc.reason, exc.detail)
     except Exception as exc:

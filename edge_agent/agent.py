@@ -23,9 +23,10 @@ from typing import Any
 from edge_agent.clock import RELEASE_FLOOR_MS, StampingClock, boot_id, monotonic_ms, synchronised_check
 from edge_agent.publisher import GatewayLink, StatusInfo, close_links
 from edge_agent.reactor import Reactor
-from edge_agent.sources import GuardedSource, build_sources, read_all
+from edge_agent.remote import RemoteConfigurator
+from edge_agent.sources import GuardedSource, build_sources, problems, read_all
 from edge_agent.spool import Spool, now_ms
-from edge_agent.status import enabled_sources
+from edge_agent.status import config_hash, enabled_sources
 from i5g import __version__
 
 log = logging.getLogger("edge_agent")
@@ -53,8 +54,11 @@ class Agent:
         synchronised = synchronised_check(mode, Path(resolved["clock_synced_file"]))
         self.clock = StampingClock(mode, synchronised, max(RELEASE_FLOOR_MS, self.spool.last_ts))
         self.boot = boot_id()
+        self.resolved = resolved
         self.sources: list[GuardedSource] = build_sources(resolved["sources"], self.gateway_id)
+        self.remote = RemoteConfigurator(resolved, reactor, self.apply_remote, self._report_remote)
         status = StatusInfo(__version__, enabled_sources(resolved), resolved["config_hash"])
+        status.applied_version = self.remote.applied_version
         self.link = GatewayLink(
             self.gateway_id,
             resolved["mqtt"],
@@ -63,25 +67,56 @@ class Agent:
             reactor,
             batch_size=int(resolved["spool"]["batch_size"]),
             status_interval_s=float(resolved["status_interval_s"]),
+            on_config=self.remote.on_message if self.remote.enabled else None,
         )
         self._next_tick = 0.0
+        self._cadence = 0  # bumped when the interval changes: ticks scheduled for an older cadence stop
 
     def start(self) -> None:
         self.link.start()
-        self._next_tick = time.monotonic()
-        self.reactor.call_at(self._next_tick, self._tick)
+        self._restart_ticks()
 
-    def _tick(self) -> None:
+    def _restart_ticks(self) -> None:
+        self._cadence += 1
+        cadence = self._cadence
+        self._next_tick = time.monotonic()
+        self.reactor.call_at(self._next_tick, lambda: self._tick(cadence))
+
+    def apply_remote(self, config: dict[str, Any]) -> None:
+        """A checked remote configuration ({interval_s, log_level, sources}), applied without a restart."""
+        if config["sources"] != self.resolved["sources"]:
+            old_sources, self.sources = self.sources, build_sources(config["sources"], self.gateway_id)
+            for source in old_sources:
+                source.close()
+        logging.getLogger().setLevel(config["log_level"])
+        interval_changed = float(config["interval_s"]) != self.interval
+        self.resolved.update(config)
+        self.interval = float(config["interval_s"])
+        if interval_changed:
+            self._restart_ticks()
+        self.link.status.sources = enabled_sources(self.resolved)
+        self.link.status.config_hash = self.resolved["config_hash"] = config_hash(self.resolved)
+
+    def _report_remote(self) -> None:
+        self.link.status.applied_version = self.remote.applied_version
+        self.link.status.config_rejected = self.remote.rejected
+        if self.link.connected:
+            self.link.publish_status()
+
+    def _tick(self, cadence: int) -> None:
+        if cadence != self._cadence:
+            return  # the interval changed: a newer chain of ticks runs
         self.sample()
         # Fixed cadence; if reading the sources took longer than the interval, skip to the next slot.
         now = time.monotonic()
         self._next_tick += self.interval
         if self._next_tick < now:
             self._next_tick = now + self.interval - (now - self._next_tick) % self.interval
-        self.reactor.call_at(self._next_tick, self._tick)
+        self.reactor.call_at(self._next_tick, lambda: self._tick(cadence))
 
     def sample(self) -> int | None:
         reading = read_all(self.sources)
+        self._report_problems()
         if not reading.kpis:
             return None  # every source failed this tick; a sample needs at least one KPI
         wall = now_ms()
@@ -94,6 +129,14 @@ class Agent:
         seq = self.spool.append(wall, reading.kpis, reading.ctx)
         self.link.pump()
         return seq
+
+    def _report_problems(self) -> None:
+        """A source item that gives no value (a refused OPC UA node) goes into the retained status at once."""
+        found = problems(self.sources)
+        if found != self.link.status.problems:
+            self.link.status.problems = found
+            if self.link.connected:
+                self.link.publish_status()
 
     def close_sources(self) -> None:
         for source in self.sources:

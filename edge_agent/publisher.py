@@ -50,6 +50,9 @@ class StatusInfo:
     sources: list[str]
     config_hash: str
     started_at: int = field(default_factory=now_ms)
+    applied_version: int | None = None  # of the remote configuration (edge_agent/remote.py)
+    config_rejected: dict[str, Any] | None = None
+    problems: dict[str, str] = field(default_factory=dict)  # source items giving no value -> why
 
 
 @dataclass
@@ -77,6 +80,7 @@ class GatewayLink:
         *,
         batch_size: int = contract.MAX_SAMPLES_PER_MESSAGE,
         status_interval_s: float = 60.0,
+        on_config: Callable[[bytes], None] | None = None,
     ) -> None:
         self.gateway_id = gateway_id
         self.config = mqtt_config
@@ -98,6 +102,7 @@ class GatewayLink:
         self._no_subscriber_acks = 0  # consecutive "no matching subscribers" answers
         self._last_status = 0.0
         self._passwords: list[str] = []  # from mqtt.password_file, the one in use first
+        self._on_config = on_config  # remote configuration: subscribe to the config topic when set
         self.client = self._make_client()
         reactor.add_client(self.client)
 
@@ -131,6 +136,8 @@ class GatewayLink:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def start(self) -> None:
@@ -217,8 +224,18 @@ class GatewayLink:
         self._attempt = 0
         self.stats.connects += 1
         log.info("%s: connected to %s:%s", self.gateway_id, *self._addr())
+        if self._on_config is not None:  # the retained configuration comes right after the SUBACK
+            client.subscribe(contract.config_topic(self.gateway_id), qos=contract.CONFIG_QOS)
         self.publish_status()
         self.pump()
+
+    def _on_subscribe(self, _client: mqtt.Client, _u: Any, _mid: int, reason_codes: Any, _props: Any) -> None:
+        if any(getattr(code, "is_failure", False) for code in reason_codes):
+            log.warning("%s: the broker refused the config topic subscription: %s", self.gateway_id, reason_codes)
+
+    def _on_message(self, _client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        if self._on_config is not None and message.topic == contract.config_topic(self.gateway_id):
+            self._on_config(bytes(message.payload))
 
     def _on_disconnect(self, _client: mqtt.Client, _u: Any, _flags: Any, reason_code: Any, _props: Any) -> None:
         was_connected = self._connected
@@ -306,6 +323,9 @@ class GatewayLink:
             started_at=self.status.started_at,
             dropped=dropped,
             ts=now_ms(),
+            applied_version=self.status.applied_version,
+            config_rejected=self.status.config_rejected,
+            problems=self.status.problems,
         )
         info = self.client.publish(
             contract.status_topic(self.gateway_id), payload, qos=contract.STATUS_QOS, retain=True
@@ -342,5 +362,4 @@ def close_links(reactor: Reactor, links: list[GatewayLink], timeout: float) -> N
 
 def _payload(gateway_id: str, bodies: list[str]) -> bytes:
     # The spool stores each sample already encoded; joining them avoids re-encoding a 500-sample batch.
-    prefix = contract.encode_telemetry(gateway_id, [{}])[: -len(b"{}]}")]
-    return prefix + ",".join(bodies).encode("utf-8") + b"]}"
+    return contract.encode_telemetry_batch(gateway_id, bodies)

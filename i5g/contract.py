@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ _GATEWAY_ID_RE = re.compile(GATEWAY_ID_PATTERN)
 
 TELEMETRY_QOS = 1
 STATUS_QOS = 1
+CONFIG_QOS = 1
 
 # Limits the collector enforces and the agent respects when it batches.
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -32,6 +34,10 @@ MAX_SAMPLES_PER_MESSAGE = 500
 MAX_FUTURE_SKEW_MS = 5 * 60 * 1000  # a gateway clock may run ahead by this much
 MAX_SAMPLE_AGE_MS = 30 * 24 * 3600 * 1000  # a spool may hold samples this old and still deliver them
 MAX_CTX_VALUE_CHARS = 64
+# Remote agent configuration: the largest config message an agent reads (bigger ones are rejected unread),
+# and the longest rejection reason it reports on its status topic.
+MAX_CONFIG_BYTES = 16 * 1024
+MAX_CONFIG_REASON_CHARS = 500
 
 
 # Broker accounts of gateways live in their own namespace: username (and pinned MQTT client id) = this prefix +
@@ -74,6 +80,12 @@ def status_topic(gateway_id: str) -> str:
     return f"{TOPIC_ROOT}/{gateway_id}/status"
 
 
+def config_topic(gateway_id: str) -> str:
+    """The gateway's desired agent configuration: retained, published by the registry only; the gateway may
+    subscribe to and receive exactly this topic of its own and publish nothing to it."""
+    return f"{TOPIC_ROOT}/{gateway_id}/config"
+
+
 def gateway_topics(gateway_id: str) -> tuple[str, str]:
     """Every topic one gateway may publish to (its broker ACL allows exactly these)."""
     return telemetry_topic(gateway_id), status_topic(gateway_id)
@@ -85,6 +97,7 @@ def gateway_topic_filter(gateway_id: str) -> str:
 
 
 TELEMETRY_SUBSCRIPTION = f"{TOPIC_ROOT}/+/telemetry"
+CONFIG_TOPICS = f"{TOPIC_ROOT}/+/config"  # every gateway's config topic: only the registry publishes there
 STATUS_SUBSCRIPTION = f"{TOPIC_ROOT}/+/status"
 
 
@@ -162,6 +175,15 @@ KPIS: dict[str, Kpi] = _kpis(
     Kpi("twin_sync_ms", "ms", 0, 600_000, "digital-twin state synchronisation delay", "scenario"),
 )
 
+
+def kpi_group(group: str) -> tuple[str, ...]:
+    """The KPI names of one group ("network", "radio", "host", "scenario"), in contract order."""
+    return tuple(kpi.name for kpi in KPIS.values() if kpi.group == group)
+
+
+NETWORK_KPIS = kpi_group("network")  # what every gateway's probe reports, whatever its scenario
+RADIO_SIGNAL_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")  # the radio group without the cell identity (pci, arfcn)
+
 # Radio context: short strings that describe the serving cell. Stored as fields, never as tags (cardinality).
 CTX_KEYS: dict[str, str] = {
     "rat": "radio access technology: NR5G-SA, NR5G-NSA, LTE, WCDMA ...",
@@ -191,11 +213,32 @@ class Sample:
         return item
 
 
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def encode_sample(sample: Sample) -> str:
+    """One item of a telemetry message's `samples`, as JSON text. The agent's spool stores samples in this form,
+    so a draining batch is assembled by `encode_telemetry_batch` without decoding and re-encoding them."""
+    return _compact(sample.to_json())
+
+
+def decode_sample(text: str) -> Sample:
+    """The inverse of `encode_sample` for text this code wrote (the collector validates untrusted payloads)."""
+    item = json.loads(text)
+    return Sample(item["ts"], item["seq"], item["kpis"], item.get("ctx") or {})
+
+
+def encode_telemetry_batch(gateway_id: str, encoded_samples: Sequence[str]) -> bytes:
+    """The telemetry payload around samples already encoded by `encode_sample`."""
+    head = _compact({"v": CONTRACT_VERSION, "gw": gateway_id})[:-1]
+    return f'{head},"samples":[{",".join(encoded_samples)}]}}'.encode()
+
+
 def encode_telemetry(gateway_id: str, samples: list[Sample] | list[dict[str, Any]]) -> bytes:
     """The telemetry payload for one message (one sample, or a batch when a spool drains)."""
     items = [s.to_json() if isinstance(s, Sample) else s for s in samples]
-    body = {"v": CONTRACT_VERSION, "gw": gateway_id, "samples": items}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return encode_telemetry_batch(gateway_id, [_compact(item) for item in items])
 
 
 def encode_status(
@@ -208,8 +251,16 @@ def encode_status(
     started_at: int | None = None,
     dropped: int = 0,
     ts: int | None = None,
+    problems: dict[str, str] | None = None,
+    applied_version: int | None = None,
+    config_rejected: dict[str, Any] | None = None,
 ) -> bytes:
-    """Birth (online) and last-will (offline) messages on the retained status topic."""
+    """Birth (online) and last-will (offline) messages on the retained status topic.
+
+    `problems`: "<source> <item>" -> reason for items of a running source that give no value (an OPC UA node
+    the server refuses: "opcua ns=2;s=Line1.Speed" -> "BadNodeIdUnknown"); for people, omitted when empty.
+    applied_version: the version of the remote configuration (`config_topic`) the agent runs; config_rejected:
+    {"version": N, "reason": "..."} for the last one it refused (it keeps running on the applied one)."""
     body: dict[str, Any] = {"v": CONTRACT_VERSION, "gw": gateway_id, "online": online}
     optional = {
         "agent_version": agent_version,
@@ -217,11 +268,22 @@ def encode_status(
         "config_hash": config_hash,
         "started_at": started_at,
         "ts": ts,
+        "applied_version": applied_version,
+        "config_rejected": config_rejected,
     }
     body.update({key: value for key, value in optional.items() if value is not None})
     if dropped:
         body["dropped"] = dropped  # samples the spool dropped (full or too old) since the last status
+    if problems:
+        body["problems"] = problems
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def encode_config(gateway_id: str, version: int, config: dict[str, Any]) -> bytes:
+    """The retained message on `config_topic`: the remotely set part of the agent's configuration (keys of
+    edge_agent.settings.RemoteConfig, only those the registry sets) and its version."""
+    body = {"v": CONTRACT_VERSION, "gw": gateway_id, "version": version, "config": config}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def payload_json_schema() -> dict[str, Any]:
@@ -285,7 +347,13 @@ MEASUREMENT_COLLECTOR = "collector"
 
 # Tags of `kpi` (and of `gateway_status`): registry metadata the collector adds to every sample.
 # use_case is the registry's use-case id as a string; enterprise, city and industry are names as registered.
-KPI_TAGS = ("gateway", "use_case", "scenario", "enterprise", "city", "industry")
+TAG_GATEWAY = "gateway"
+TAG_USE_CASE = "use_case"
+TAG_SCENARIO = "scenario"
+TAG_ENTERPRISE = "enterprise"
+TAG_CITY = "city"
+TAG_INDUSTRY = "industry"
+KPI_TAGS = (TAG_GATEWAY, TAG_USE_CASE, TAG_SCENARIO, TAG_ENTERPRISE, TAG_CITY, TAG_INDUSTRY)
 
 # Fields of `kpi` besides the KPI values themselves and the ctx strings (field name = KPI name / ctx key).
 FIELD_SEQ = "seq"  # integer: the sample's seq, so loss can be counted per gateway
@@ -298,15 +366,64 @@ def sla_flag_field(kpi_name: str) -> str:
     return f"{kpi_name}_ok"
 
 
-# `gateway_status`: tags KPI_TAGS; fields online (bool), dropped (integer), agent_version (string).
-# `dead_letter`: tags reason and gateway ("unknown" when the topic names none); fields count (integer: the
-#   samples the record stands for, 1 for a whole bad message), detail (string), topic (string).
-# `collector`: tag replica; fields received, written, dead_lettered, redelivered (integer counters),
-#   write_latency_ms and lag_ms (float).
-
-# Site coordinates on `gateway_status` (float fields, WGS84 degrees), copied from the registry's gateway
-# location with every status point when the registry has one; the dashboards' geomap reads them from here.
+# `gateway_status`: tags KPI_TAGS; the agent's last status report.
+FIELD_ONLINE = "online"  # bool
+FIELD_DROPPED = "dropped"  # integer: samples the agent's spool had to drop (oldest first) so far
+FIELD_AGENT_VERSION = "agent_version"  # string
+# Site coordinates (float fields, WGS84 degrees), copied from the registry's gateway location with every status
+# point when the registry has one; the dashboards' geomap reads them from here.
 FIELD_LAT = "lat"
 FIELD_LON = "lon"
-# dead_letter: stamped when the message first arrived; the rejected sample's own ts (when it had one) is a field.
-FIELD_DEAD_LETTER_SAMPLE_TS = "sample_ts"
+GATEWAY_STATUS_FIELDS = (FIELD_ONLINE, FIELD_DROPPED, FIELD_AGENT_VERSION, FIELD_LAT, FIELD_LON)
+
+# `dead_letter`: stamped when the message first arrived, so it shows where operators look.
+TAG_REASON = "reason"
+UNKNOWN_GATEWAY = "unknown"  # the gateway tag of a dead letter whose topic names no gateway
+DEAD_LETTER_TAGS = (TAG_GATEWAY, TAG_REASON)
+FIELD_COUNT = "count"  # integer: the samples the record stands for, 1 for a whole bad message
+FIELD_DETAIL = "detail"  # string: what was wrong, for people
+FIELD_TOPIC = "topic"  # string
+FIELD_DEAD_LETTER_SAMPLE_TS = "sample_ts"  # integer: the rejected sample's own ts (when it had one)
+FIELD_DEAD_LETTER_KEY = "key"  # string: the message hash that keeps the arrival time stable under redelivery
+DEAD_LETTER_FIELDS = (FIELD_COUNT, FIELD_DETAIL, FIELD_TOPIC, FIELD_DEAD_LETTER_SAMPLE_TS, FIELD_DEAD_LETTER_KEY)
+
+# `collector`: one point per replica and interval with its own counters (integer, since start) and gauges.
+TAG_REPLICA = "replica"
+COLLECTOR_COUNTERS: dict[str, str] = {
+    "received": "MQTT messages received (telemetry and status)",
+    "written": "points written to InfluxDB (kpi and gateway_status)",
+    "dead_lettered": "messages or samples rejected and recorded in dead_letter",
+    "redelivered": "messages the broker delivered again (MQTT DUP flag)",
+    "acked": "MQTT messages acknowledged after their points were stored",
+    "write_batches": "batches written to InfluxDB",
+    "write_retries": "failed InfluxDB write attempts that were retried",
+}
+FIELD_WRITE_LATENCY_MS = "write_latency_ms"  # float: duration of the last batch write, retries included
+FIELD_LAG_MS = "lag_ms"  # float: largest (written - sample ts) of the last batch
+COLLECTOR_FIELDS = (*COLLECTOR_COUNTERS, FIELD_WRITE_LATENCY_MS, FIELD_LAG_MS)
+
+
+# Evidence rollups (registry/evidence/ writes them, docs/evidence.md "Rollups"): one row per use case, gateway and
+# minute, in their own retention policy. Named here because Grafana's availability alert rule reads them
+# (dashboards/alerting.py) and the dashboards may import only the kernel.
+ROLLUP_RETENTION_POLICY = "i5g_rollup"  # the default of I5G_EVIDENCE_ROLLUP_RETENTION_POLICY
+MEASUREMENT_KPI_1M = "kpi_1m"
+FIELD_AVAILABLE_MS = "avail_ms"  # integer: ms of the minute the gateway's service was available (TS 22.104)
+
+
+def kpi_fields() -> frozenset[str]:
+    """Every field a `kpi` point may carry: KPI values, seq, the SLA flags and the ctx strings."""
+    return frozenset(
+        {*KPIS, FIELD_SEQ, FIELD_SLA_OK, FIELD_SLA_VIOLATIONS, *(sla_flag_field(name) for name in KPIS), *CTX_KEYS}
+    )
+
+
+def declared_schema() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """measurement -> (tag keys, field keys): the whole storage schema, which writer, dashboards, evidence and
+    tests must stay inside (tests/test_contract_schema.py)."""
+    return {
+        MEASUREMENT_KPI: (frozenset(KPI_TAGS), kpi_fields()),
+        MEASUREMENT_GATEWAY_STATUS: (frozenset(KPI_TAGS), frozenset(GATEWAY_STATUS_FIELDS)),
+        MEASUREMENT_DEAD_LETTER: (frozenset(DEAD_LETTER_TAGS), frozenset(DEAD_LETTER_FIELDS)),
+        MEASUREMENT_COLLECTOR: (frozenset({TAG_REPLICA}), frozenset(COLLECTOR_FIELDS)),
+    }

@@ -13,7 +13,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+import registry.models  # noqa: F401  (every table and the search-index hook, registry/models.py)
 from i5g import __version__
+from registry.agentconfig.api import router as agentconfig_router
+from registry.alerts.api import router as alerts_router
 from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router
 from registry.db import make_engine, make_sessionmaker
@@ -35,9 +38,11 @@ def api_router() -> APIRouter:
         enterprises_router,
         usecases_router,
         gateways_router,
+        agentconfig_router,
         scenarios_router,
         cities_router,
         evidence_router,
+        alerts_router,
     ):
         router.include_router(domain_router)
     return router

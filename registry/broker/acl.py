@@ -13,6 +13,7 @@ from registry.broker.dynsec import Acl
 
 GATEWAY_ROLE_PREFIX = "i5g-gateway-"
 COLLECTOR_ROLE = "i5g-collector"
+CONFIG_PUBLISHER_ROLE = "i5g-config-publisher"  # the registry's admin account: publishes gateway configs
 
 PUBLISH = "publishClientSend"
 RECEIVE = "publishClientReceive"
@@ -24,12 +25,15 @@ def gateway_role(gateway_id: str) -> str:
 
 
 def gateway_acls(gateway_id: str) -> list[Acl]:
-    """Publish to exactly the contract's topics of this gateway; subscribe to and receive nothing.
+    """Publish to exactly the contract's topics of this gateway; subscribe to and receive only its own config
+    topic (exactly that filter: no wildcard reaches another gateway's), to which it may not publish.
 
     The denies restate the plugin's defaults (publish and subscribe: deny) so that a broker whose defaults
     were loosened still keeps a gateway off every other topic, its own subtree included.
     """
     allowed = [Acl(PUBLISH, topic, allow=True, priority=10) for topic in contract.gateway_topics(gateway_id)]
+    config = contract.config_topic(gateway_id)
+    allowed += [Acl(SUBSCRIBE, config, allow=True, priority=10), Acl(RECEIVE, config, allow=True, priority=10)]
     return [
         *allowed,
         Acl(PUBLISH, "#", allow=False, priority=-10),
@@ -45,3 +49,8 @@ def collector_acls(share_group: str = "+") -> list[Acl]:
     acls += [Acl(SUBSCRIBE, contract.shared_subscription(share_group, topic)) for topic in topics]
     acls += [Acl(RECEIVE, topic) for topic in topics]
     return acls
+
+
+def config_publisher_acls() -> list[Acl]:
+    """Publish (retained) to every gateway's config topic: held by the account the registry connects with."""
+    return [Acl(PUBLISH, contract.CONFIG_TOPICS, allow=True, priority=10)]

@@ -127,6 +127,7 @@ def _migrate_file(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
+    from registry.agentconfig.service import desired_configs
     from registry.broker.reconcile import reconcile, registry_gateways
     from registry.db import make_engine, make_sessionmaker, transaction
     from registry.settings import RegistrySettings
@@ -135,9 +136,16 @@ def _reconcile(args: argparse.Namespace) -> int:
     try:
         for session in transaction(make_sessionmaker(engine), writes=False):
             gateways = registry_gateways(session)
+            configs = desired_configs(session)
     finally:
         engine.dispose()
     result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run))
+    if configs and not args.dry_run:
+        # A broker restored without its retained messages (mosquitto.db) gets every desired configuration again.
+        from registry.broker.hooks import configs_published
+
+        configs_published(configs)
+        print(f"{len(configs)} desired agent configuration(s) published again")
     would = "would be " if args.dry_run else ""
     for label, ids in (("deleted", result.deleted), ("disabled", result.disabled), ("enabled", result.enabled)):
         for gateway_id in ids:

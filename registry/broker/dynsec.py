@@ -90,6 +90,8 @@ class DynsecClient:
         self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_publish = self._on_publish
+        self._acks: dict[int, Any] = {}  # mid -> PUBACK reason code
         self._cond = threading.Condition()
         self._connect_result: mqtt.ReasonCode | None = None
         self._subscribed: list[mqtt.ReasonCode] | None = None
@@ -162,6 +164,11 @@ class DynsecClient:
             self._disconnected = True
             self._cond.notify_all()
 
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+        with self._cond:
+            self._acks[mid] = reason
+            self._cond.notify_all()
+
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
             responses = json.loads(message.payload)["responses"]
@@ -214,6 +221,17 @@ class DynsecClient:
             if error and error not in allowed:
                 raise DynsecCommandError(command["command"], error, _subject(command))
         return responses
+
+    def publish_retained(self, topic: str, payload: bytes, qos: int = 1) -> None:
+        """Publish a retained message (QoS 1) and wait for the broker's PUBACK; DynsecError if it refused it."""
+        info = self._client.publish(topic, payload, qos=qos, retain=True)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise BrokerUnavailable(f"cannot publish to {topic} on {self._where}: {mqtt.error_string(info.rc)}")
+        self._wait(lambda: info.mid in self._acks, f"the PUBACK for {topic}")
+        with self._cond:
+            reason = self._acks.pop(info.mid)
+        if getattr(reason, "is_failure", False):
+            raise DynsecCommandError("publish", str(reason), f"topic={topic}")
 
     def run(self, command: str, tolerate: Iterable[str] = (), **fields: Any) -> dict[str, Any]:
         """One command; returns its response (`data` holds what get/list commands return)."""

@@ -58,8 +58,10 @@ def gateway_enabled(gateway_id: str, settings: BrokerSettings | None = None) -> 
     return _with_broker(settings, work)
 
 
-def gateway_deleted(gateway_id: str, settings: BrokerSettings | None = None) -> None:
+def gateway_deleted(gateway_id: str, settings: BrokerSettings | None = None, *, had_config: bool = False) -> None:
     _with_broker(settings, lambda dynsec: service.delete_gateway(dynsec, gateway_id))
+    if had_config:  # a gateway of the same id registered later must not find the old configuration
+        config_changed(gateway_id, b"", settings)
 
 
 def gateway_password_rotated(
@@ -71,3 +73,29 @@ def gateway_password_rotated(
         settings,
         lambda dynsec: service.provision_gateway(dynsec, gateway_id, password=password, pin_client_id=True),
     )
+
+
+def config_changed(gateway_id: str, payload: bytes, settings: BrokerSettings | None = None) -> bool:
+    """Publish the gateway's desired agent configuration retained on its config topic (empty payload: clear
+    it); False without a broker."""
+    return configs_published({gateway_id: payload}, settings)
+
+
+def configs_published(payloads: dict[str, bytes], settings: BrokerSettings | None = None) -> bool:
+    """Publish desired agent configurations (gateway id -> message) on one connection; False without a broker."""
+    settings = settings or BrokerSettings.load()
+    admin = settings.admin_username
+
+    def publish(dynsec: DynsecClient) -> bool:
+        if service.ensure_config_publisher(dynsec, admin):
+            return False  # the broker disconnects us for the new role: publish on a new connection
+        for gateway_id, payload in payloads.items():
+            service.publish_config(dynsec, gateway_id, payload)
+        return True
+
+    done = _with_broker(settings, publish)
+    if done is False:
+        done = _with_broker(settings, publish)
+    if done is False:
+        raise BrokerFailure(f"the broker account {admin!r} could not be given the {service.CONFIG_PUBLISHER_ROLE} role")
+    return bool(done)

@@ -8,7 +8,8 @@ registry is the truth for which gateways exist and whether they may connect; the
 - a gateway the registry has disabled: disabled at the broker;
 - a gateway the registry has enabled: enabled at the broker, or created with a new password (reported once)
   when the broker has none;
-- every other broker client (admin, collector, other service accounts): never touched.
+- every other broker client (admin, collector, other service accounts): never touched;
+- every gateway role the registry keeps: brought to the current ACLs (an upgrade that added a topic).
 
 Passwords cannot be compared (the broker stores salted hashes only): a gateway whose password was rotated
 after the broker backup has its old password again; rotate it (docs/operations.md).
@@ -91,6 +92,9 @@ def reconcile(dynsec: DynsecClient, registry: Mapping[str, bool], *, dry_run: bo
             result.enabled.append(gateway_id)
             if not dry_run:
                 service.restore_gateway(dynsec, gateway_id)
+        if gateway_id in registry and not dry_run:
+            # Roles made by an older version get the current ACLs (e.g. reading their own config topic).
+            service.ensure_gateway_acls(dynsec, gateway_id)
     for gateway_id, enabled in sorted(registry.items()):
         if gateway_id in at_broker:
             continue

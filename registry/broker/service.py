@@ -3,10 +3,18 @@ idempotent: running it again converges on the same state (the stack and the regi
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 from i5g import contract
-from registry.broker.acl import COLLECTOR_ROLE, collector_acls, gateway_acls, gateway_role
+from registry.broker.acl import (
+    COLLECTOR_ROLE,
+    CONFIG_PUBLISHER_ROLE,
+    collector_acls,
+    config_publisher_acls,
+    gateway_acls,
+    gateway_role,
+)
 from registry.broker.dynsec import (
     ACL_EXISTS,
     CLIENT_EXISTS,
@@ -14,6 +22,7 @@ from registry.broker.dynsec import (
     ROLE_EXISTS,
     ROLE_NOT_FOUND,
     Acl,
+    BrokerUnavailable,
     DynsecClient,
     DynsecError,
 )
@@ -162,3 +171,29 @@ def ensure_collector(dynsec: DynsecClient, username: str, password: str) -> None
         raise ValueError(f"{username!r} is in the gateways' namespace ({contract.GATEWAY_USERNAME_PREFIX}...)")
     _ensure_role(dynsec, COLLECTOR_ROLE, collector_acls())
     _ensure_client(dynsec, username, password, COLLECTOR_ROLE, clientid=None, textname="i5g collector")
+
+
+def ensure_gateway_acls(dynsec: DynsecClient, gateway_id: str) -> None:
+    """Bring an existing gateway role to the current ACLs (e.g. the config topic added in 0.3)."""
+    _ensure_role(dynsec, gateway_role(gateway_id), gateway_acls(gateway_id))
+
+
+def ensure_config_publisher(dynsec: DynsecClient, admin_username: str) -> bool:
+    """Give the account the registry connects with the config-publisher role (dynsec's own `admin` role may not
+    publish outside $CONTROL). True when the role was added just now: Mosquitto then disconnects that
+    account's sessions, this one included, so the caller publishes on a new connection."""
+    _ensure_role(dynsec, CONFIG_PUBLISHER_ROLE, config_publisher_acls())
+    admin = dynsec.get_client(admin_username) or {}
+    if CONFIG_PUBLISHER_ROLE in {role.get("rolename") for role in admin.get("roles", [])}:
+        return False
+    # Kicked before the answer came: the role is there (checked again on the next connection).
+    with contextlib.suppress(BrokerUnavailable):
+        dynsec.add_client_role(admin_username, CONFIG_PUBLISHER_ROLE)
+    return True
+
+
+def publish_config(dynsec: DynsecClient, gateway_id: str, payload: bytes) -> None:
+    """Publish the gateway's desired agent configuration retained on its config topic (payload: empty to
+    clear it). The connection's account needs the config-publisher role (ensure_config_publisher)."""
+    _check_gateway_id(gateway_id)
+    dynsec.publish_retained(contract.config_topic(gateway_id), payload, qos=contract.CONFIG_QOS)

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from i5g.contract import DATABASE_DEFAULT
+from i5g.contract import DATABASE_DEFAULT, ROLLUP_RETENTION_POLICY
 from i5g.settings import I5GSettings
 
 
@@ -29,7 +29,7 @@ class EvidenceSettings(I5GSettings):
     # Retention: raw samples (the database's default policy) and the 1-minute rollups.
     raw_retention_policy: str = "autogen"
     raw_retention_days: int = Field(30, ge=1, le=3650)
-    rollup_retention_policy: str = "i5g_rollup"
+    rollup_retention_policy: str = ROLLUP_RETENTION_POLICY
     rollup_retention_days: int = Field(3650, ge=1, le=36500)
     # Create/alter both retention policies (InfluxDB 1.x) when the rollup job starts.
     manage_retention_policies: bool = True

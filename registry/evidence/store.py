@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from collector.writer import format_field, tag_set
 from i5g import scenarios
 from i5g.contract import (
     FIELD_DEAD_LETTER_SAMPLE_TS,
@@ -18,8 +17,10 @@ from i5g.contract import (
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
     MEASUREMENT_KPI,
+    MEASUREMENT_KPI_1M,
     sla_flag_field,
 )
+from i5g.lineprotocol import format_field, tag_set
 from registry.evidence.compute import (
     COUNTERS,
     MINUTE_MS,
@@ -37,7 +38,7 @@ from registry.evidence.compute import (
 from registry.evidence.errors import WindowInvalid
 from registry.evidence.influx import InfluxClient, Series, any_of, ident
 
-ROLLUP_MEASUREMENT = "kpi_1m"
+ROLLUP_MEASUREMENT = MEASUREMENT_KPI_1M
 HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
 DAILY_MEASUREMENT = "kpi_1d"  # sums of the hourly rows per UTC day: what windows charted in whole days read
 HOUR_MS = 3_600_000

@@ -9,22 +9,26 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
-from registry.accounts.csrf import SESSION_KEY as CSRF_SESSION_KEY
-from registry.auth.deps import OptionalPrincipal
+from registry.auth.deps import OptionalPrincipal, Principal
 from registry.db_session import SessionDep
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.gateways.models import Gateway
+from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def gateway_manager(request: Request, session: SessionDep, principal: OptionalPrincipal, gateway_id: str) -> str:
-    """The caller's name, when it may manage this gateway's credentials."""
+def manager_of(
+    request: Request, session: Session, principal: Principal | None, gateway_id: str, *, staff_users: bool = False
+) -> tuple[str, str]:
+    """(kind, name) of the caller when it may manage this gateway: ("token", name) for a staff token, ("user",
+    e-mail) for the owner's signed-in session (and, with staff_users, a staff user's) with the CSRF header."""
     if principal is not None:
         if not principal.is_staff:
             raise Forbidden(f"token {principal.name!r} may not manage gateway credentials")
-        return principal.name
+        return "token", principal.name
     from registry.web.deps import load_user
 
     user = load_user(request, session)
@@ -35,10 +39,17 @@ def gateway_manager(request: Request, session: SessionDep, principal: OptionalPr
     if not expected or not hmac.compare_digest(str(expected), submitted):
         raise Forbidden(f"the {CSRF_HEADER} header is missing or does not match the session's CSRF token")
     gateway = session.get(Gateway, gateway_id)
+    if gateway is not None and staff_users and user.is_staff:
+        return "user", user.email
     # The same 404 for a gateway that does not exist and for another enterprise's.
     if gateway is None or not user.is_enterprise or gateway.use_case.enterprise_id != user.enterprise_id:
         raise NotFound("gateway", gateway_id)
-    return user.email
+    return "user", user.email
+
+
+def gateway_manager(request: Request, session: SessionDep, principal: OptionalPrincipal, gateway_id: str) -> str:
+    """The caller's name, when it may manage this gateway's credentials."""
+    return manager_of(request, session, principal, gateway_id)[1]
 
 
 GatewayManager = Annotated[str, Depends(gateway_manager)]

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from i5g import contract
 from i5g.contract import GATEWAY_ID_PATTERN
+from registry.agentconfig.schemas import ConfigRejection
 from registry.fields import PartialUpdate, text
 from registry.gateways.models import HARDWARE_MAX, SITE_MAX, SLUG_MAX
 
@@ -125,6 +126,10 @@ class GatewayStatus(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     online: bool
     last_seen: datetime | None = None
+    # From the agent's status topic (remote configuration, registry/agentconfig): the version it runs and the
+    # last one it refused, with why.
+    applied_version: int | None = Field(None, ge=0)
+    config_rejected: ConfigRejection | None = None
 
 
 class StatusReport(BaseModel):

@@ -112,9 +112,12 @@ def rotate_password(session: Session, gateway_id: str, password: str | None = No
 
 
 def delete_gateway(session: Session, gateway_id: str) -> None:
+    from registry.agentconfig.models import AgentConfig
+
+    had_config = session.get(AgentConfig, gateway_id) is not None  # the row goes with the gateway (cascade)
     session.delete(get_gateway(session, gateway_id))
     session.flush()
-    broker_hooks.gateway_deleted(gateway_id)
+    broker_hooks.gateway_deleted(gateway_id, had_config=had_config)
 
 
 def directory(session: Session) -> list[DirectoryEntry]:
@@ -174,5 +177,8 @@ def apply_statuses(session: Session, statuses: Iterable[GatewayStatus]) -> tuple
         if seen is not None:
             gateway.last_seen_at = seen
         updated += 1
+    from registry.agentconfig.service import record_reports
+
+    record_reports(session, ((r.id, r.applied_version, r.config_rejected) for r in reports if r.id in known))
     session.flush()
     return updated, unknown

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from registry.accounts.throttle import PasswordThrottle
+from registry.alerts import web as alert_pages
 from registry.evidence import web as evidence_pages
 from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
 from registry.web.pages import (
     accounts,
+    agent_config,
     catalog,
     export,
     gateways,
@@ -29,6 +30,7 @@ from registry.web.pages import (
     usecase_detail,
 )
 from registry.web.settings import WebSettings
+from registry.web.throttle import PasswordThrottle
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "i5g_session"
@@ -37,8 +39,8 @@ SESSION_COOKIE = "i5g_session"
 def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
-    enterprise_pages = (my_usecases, gateways)
-    staff_pages = (review, staff_usecases, staff_accounts, export)
+    enterprise_pages = (my_usecases, gateways, agent_config)
+    staff_pages = (review, staff_usecases, staff_accounts, export, alert_pages)
     public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language)
     for module in (*public_pages, *enterprise_pages, *staff_pages):
         router.include_router(module.router)

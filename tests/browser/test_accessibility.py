@@ -55,7 +55,44 @@ class Audit:
         self.check(name)
 
 
-def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
+def _seed_alerts(database_url: str, use_case_id: int, lang: str) -> None:
+    """A firing (acknowledged, silenced) alert and a failing channel, so the alert tables are audited with rows."""
+    from datetime import UTC, datetime, timedelta
+
+    from i5g.alert_rules import RuleKind
+    from registry.alerts import lifecycle
+    from registry.alerts.evaluate import ensure_default_rules
+    from registry.alerts.models import AlertChannel
+    from registry.alerts.settings import AlertSettings
+    from registry.db import make_engine, make_sessionmaker, session_scope
+    from registry.gateways.models import Gateway
+    from registry.usecases.models import UseCase
+
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    with session_scope(make_sessionmaker(engine)) as session:
+        gateway = f"gw-alert-{lang}"
+        session.add(Gateway(id=gateway, use_case_id=use_case_id, site_name="A11y"))
+        session.flush()
+        rules = ensure_default_rules(session, session.get(UseCase, use_case_id), AlertSettings())
+        rule = next(r for r in rules if r.kind == RuleKind.gateway_offline)
+        rule.for_s = 0
+        alert = lifecycle.observe(session, rule, lifecycle.Observation(gateway, True, now, None, "offline"), now, None)
+        alert.acked_by, alert.silenced_until = "staff@example.cn", now + timedelta(hours=1)
+        session.add(
+            AlertChannel(
+                use_case_id=use_case_id,
+                kind="dingtalk",
+                name="钉钉群",
+                target="https://oapi.dingtalk.com/robot/send",
+                last_error="errcode 310000: sign not match",
+                last_error_at=now,
+            )
+        )
+    engine.dispose()
+
+
+def test_every_page_has_no_wcag_violations(lang_page, axe_source: str, live_registry: LiveRegistry) -> None:
     lang, page = lang_page
     audit = Audit(page, lang, axe_source)
 
@@ -85,6 +122,15 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     audit.visit("usecase-as-staff", use_case_path)
     use_case_id = re.search(r"/usecases/(\d+)", use_case_path).group(1)
     audit.visit("staff-usecase-edit", f"/staff/usecases/{use_case_id}/edit")
+    _seed_alerts(live_registry.database_url, int(use_case_id), lang)
+    audit.visit("alerts", "/alerts")
+    audit.visit("alerts-resolved", "/alerts?state=resolved")
+    audit.visit("usecase-alerts-as-staff", f"/usecases/{use_case_id}/alerts")
+    page.fill("#ch-name", "hook")
+    page.fill("#ch-target", "file:///etc/passwd")
+    page.click("form[data-channel-form] button[type=submit]")
+    audit.check("alert-channel-errors")
+    audit.visit("usecase-with-alerts", use_case_path)
     audit.visit("staff-accounts", "/staff/accounts")
     option = page.locator("#f-enterprise_id option", has_text=ENTERPRISE_FOR[lang]).first
     page.select_option("#f-enterprise_id", value=option.get_attribute("value"))
@@ -104,12 +150,22 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str) -> None:
     page.click("form[novalidate] button[type=submit]")
     audit.check("usecase-new-errors")
     own_id = re.search(r"/my/usecases/(\d+)/edit", own).group(1)
+    audit.visit("usecase-alerts", f"/usecases/{own_id}/alerts")
     audit.visit("gateway-new", f"/my/usecases/{own_id}/gateways/new")
     page.fill("#f-id", f"gw-a11y-{lang}")
     page.fill("#f-site_name", "A11y line")
     page.click("form[novalidate] button[type=submit]")
     audit.check("gateway-created")
     screenshot(page, f"a11y-gateway-created-{lang}", full_page=False)
+    audit.visit("gateway-config", f"/gateways/gw-a11y-{lang}/config")
+    page.fill("#f-interval_s", "fast")
+    page.fill("#f-source_options", '{"mqtt": 1}')
+    page.click("form[novalidate] button[type=submit]")
+    audit.check("gateway-config-errors")
+    page.fill("#f-interval_s", "5")
+    page.fill("#f-source_options", "")
+    page.click("form[novalidate] button[type=submit]")
+    audit.check("gateway-config-saved")
 
-    assert len(audit.checked) >= 22
+    assert len(audit.checked) >= 25
     assert audit.found == {}, "\n".join(f"{name}:\n  " + "\n  ".join(v) for name, v in audit.found.items())

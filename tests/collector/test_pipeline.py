@@ -64,7 +64,10 @@ def test_status_goes_to_gateway_status_with_coordinates(mosquitto, influxdb, tmp
     write_directory_cache(tmp_path / "state")
     collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
     ts = int(time.time() * 1000)
-    body = encode_status("gw-agv-1", True, agent_version="1.2.3", ts=ts, dropped=4)
+    rejected = {"version": 8, "reason": "log_level: pinned"}
+    body = encode_status(
+        "gw-agv-1", True, agent_version="1.2.3", ts=ts, dropped=4, applied_version=7, config_rejected=rejected
+    )
     publisher.publish_raw(status_topic("gw-agv-1"), body, retain=True).wait_for_publish(5)
     rows = wait_for(
         lambda: influxdb.series_values("SELECT online, dropped, agent_version, lat, lon, city FROM gateway_status")
@@ -72,6 +75,8 @@ def test_status_goes_to_gateway_status_with_coordinates(mosquitto, influxdb, tmp
     assert rows == [[ts, True, 4, "1.2.3", 29.87, 121.54, "宁波"]]
     state = collector.status.state("gw-agv-1")
     assert state is not None and state.online and state.last_seen_ms == ts
+    # Remote configuration: what the agent reported goes to the registry with the next status push.
+    assert collector.status._config["gw-agv-1"] == (7, (8, "log_level: pinned"))
 
 
 def test_healthz_and_prometheus_metrics(mosquitto, influxdb, tmp_path, start_collector, publisher):

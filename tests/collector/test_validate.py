@@ -109,6 +109,20 @@ def test_status_decoding() -> None:
     assert (report.online, report.agent_version, report.dropped, report.ts) == (False, "1.0", 3, None)
     assert decode_status("i5g/v1/gw-1/status", b'{"v":1,"gw":"gw-1","online":"yes"}').reason == Reason.STATUS
     assert decode_status("i5g/v1/gw-1/status", b'{"v":1,"gw":"gw-2","online":true}').reason == Reason.GATEWAY_MISMATCH
+    # Remote configuration fields (edge_agent/remote.py): applied version and the last rejection, checked.
+    body = encode_status("gw-1", True, applied_version=3, config_rejected={"version": None, "reason": "too large"})
+    report = decode_status("i5g/v1/gw-1/status", body)
+    assert (report.applied_version, report.config_rejected) == (3, (None, "too large"))
+    bad_fields = [
+        '"applied_version":-1',
+        '"applied_version":"3"',
+        '"config_rejected":{"reason":1}',
+        '"config_rejected":{"version":1,"reason":"x","extra":1}',
+        '"config_rejected":{"reason":"' + "x" * 501 + '"}',
+    ]
+    for bad in bad_fields:
+        payload = ('{"v":1,"gw":"gw-1","online":true,' + bad + "}").encode()
+        assert decode_status("i5g/v1/gw-1/status", payload).reason == Reason.STATUS, bad
 
 
 json_values = st.recursive(

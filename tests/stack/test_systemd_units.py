@@ -20,6 +20,7 @@ OURS = (
     "i5g-collector.service",
     "i5g-influx-v2proxy.service",
     "i5g-evidence-rollup.service",
+    "i5g-alerts.service",
 )
 STATELESS = ("i5g-influx-v2proxy.service",)
 INSTALLED_I5G = "/opt/i5g/venv/bin/i5g"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import HTMLResponse
 
+from registry.alerts.web import alerts_view
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.evidence.web import evidence_view
@@ -25,7 +26,7 @@ def dashboard_url(request: Request, use_case: UseCase) -> str | None:
     if not base_url:
         return None
     try:
-        from dashboards.links import drilldown_url
+        from i5g.grafana import drilldown_url
     except ImportError:  # the dashboards part is not installed: no link rather than a broken page
         return None
     return drilldown_url(base_url, use_case.id, use_case.enterprise.city, use_case.enterprise.name)
@@ -47,5 +48,6 @@ def usecase_detail(request: Request, use_case_id: int, session: SessionDep) -> H
         "approved": approved,
         "nav": "catalog",
         **evidence_view(request, session, use_case),
+        **alerts_view(session, user, use_case),
     }
     return render(request, "usecase_detail.html", context)
