@@ -589,6 +589,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "网关代理的配置模型拒绝此值：{reason}",
         "The agent's configuration model refuses this: {reason}",
     ),
+    # evfast
+    "fleet.window_invalid": (
+        "所选时间窗早于原始数据的保留期，且没有汇总数据覆盖这段时间；请选择较短的时间窗。",
+        "The chosen window starts before raw data retention and no rollups cover it; choose a shorter window.",
+    ),
 }
 
 
