@@ -25,7 +25,8 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from collector.intake_client import IntakeClient
 from collector.metrics import CollectorMetrics
 from collector.settings import CollectorSettings
-from i5g.contract import STATUS_QOS, STATUS_SUBSCRIPTION, TELEMETRY_QOS, shared_subscription
+from i5g import contract
+from i5g.contract import SPARKPLUG_QOS, STATUS_QOS, STATUS_SUBSCRIPTION, TELEMETRY_QOS, shared_subscription
 
 log = logging.getLogger("i5g.collector.intake")
 
@@ -111,6 +112,13 @@ class MqttIntake:
                 # Status is not shared: every replica keeps the full online picture, and shared subscriptions
                 # do not receive retained messages, which is what the status topic relies on.
                 (STATUS_SUBSCRIPTION, SubscribeOptions(qos=STATUS_QOS)),
+                # Sparkplug B: data shared like telemetry; births and deaths to every replica, like status,
+                # so each keeps the aliases and the online picture (collector/sparkplug.py).
+                *(
+                    (shared_subscription(group, topic), SubscribeOptions(qos=SPARKPLUG_QOS))
+                    for topic in contract.SPARKPLUG_DATA_SUBSCRIPTIONS
+                ),
+                *((topic, SubscribeOptions(qos=SPARKPLUG_QOS)) for topic in contract.SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS),
             ]
         )
         log.info(
@@ -154,6 +162,11 @@ class MqttIntake:
         self._deliveries.put(
             Delivery(topic_text, payload, mid, qos, dup, time.time_ns() // 1_000_000, self._generation)
         )
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        """A command to an edge node (a Sparkplug rebirth request). Thread-safe, as ack() is; not retained.
+        Lost while disconnected: the condition that asked for it asks again on the node's next message."""
+        self.client.publish(topic, payload, qos=SPARKPLUG_QOS, retain=False)
 
     def ack(self, deliveries: list[Delivery]) -> int:
         """Acknowledge stored messages; returns how many are done (QoS 0 needs nothing). A message from an

@@ -9,6 +9,7 @@ from registry.enterprises.models import Enterprise
 from registry.evidence.history import StageReview
 from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
+from registry.sparkplug.models import SparkplugMetricMap, SparkplugNode
 from registry.usecases.models import UseCase
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Enterprise",
     "Gateway",
     "Scenario",
+    "SparkplugMetricMap",
+    "SparkplugNode",
     "StageReview",
     "UseCase",
     "User",

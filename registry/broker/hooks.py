@@ -71,3 +71,12 @@ def gateway_password_rotated(
         settings,
         lambda dynsec: service.provision_gateway(dynsec, gateway_id, password=password, pin_client_id=True),
     )
+
+
+def sparkplug_declared(gateway_id: str, group: str, node: str, settings: BrokerSettings | None = None) -> None:
+    """The gateway may now publish as Sparkplug edge node group/node, and only as that node."""
+    _with_broker(settings, lambda dynsec: service.declare_sparkplug(dynsec, gateway_id, group, node))
+
+
+def sparkplug_withdrawn(gateway_id: str, settings: BrokerSettings | None = None) -> None:
+    _with_broker(settings, lambda dynsec: service.withdraw_sparkplug(dynsec, gateway_id))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -113,6 +114,9 @@ class DirectoryEntry(BaseModel):
     # Site coordinates, for the collector's gateway_status points (the dashboards' geomap); null when unknown.
     latitude: float | None = None
     longitude: float | None = None
+    # Set when the gateway is declared a Sparkplug B edge node: group_id, edge_node_id and the metric mapping
+    # (registry/sparkplug/schemas.py), which the collector applies to its NBIRTH/NDATA/DBIRTH/DDATA.
+    sparkplug: dict[str, Any] | None = None
 
 
 class Directory(BaseModel):

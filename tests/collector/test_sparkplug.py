@@ -1,0 +1,201 @@
+"""Sparkplug B edge nodes into the collector, on a real Mosquitto and InfluxDB, with a real Sparkplug publisher
+(tests/collector/sparkplug_node.py): births, data by alias, devices, deaths, seq gaps, unknown aliases,
+rebirth requests, malformed protobuf. One broker, database and collector for the module; each test has its
+own edge node, declared in the directory the collector reads (its cache file: the registry is not needed)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from collector.app import Collector
+from collector.enrich import GatewayInfo, MetricMap, SparkplugNode
+from collector.sparkplug import SparkplugSessions, metric_number
+from collector.sparkplug_proto import sparkplug_b_pb2 as pb
+from collector.validate import Reason
+from i5g.contract import SPARKPLUG_REBIRTH_METRIC, parse_sparkplug_topic, sparkplug_node_topic
+from i5g.stack.influxdb import InfluxDBServer
+from i5g.stack.mosquitto import MosquittoServer
+from i5g.stack.v2proxy import InfluxV2Proxy
+from tests.collector.conftest import GATEWAYS, count_points, settings_for, wait_for, write_directory_cache
+from tests.collector.sparkplug_node import (
+    TAHU_DATATYPE_LIMITS,
+    TAHU_DEVICE_METRICS,
+    TAHU_NODE_METRICS,
+    EdgeNode,
+    M,
+    now_ms,
+    payload,
+)
+
+GROUP = "Plant A"  # a space, as Ignition's default "Sparkplug B Devices" has
+DEVICE = "PLC 1"
+
+
+def declared(gateway: str, node: str) -> dict:
+    """A gateway entry of the directory declaring edge node GROUP/node, mapping Tahu's example metrics."""
+    return {
+        **GATEWAYS[0],
+        "id": gateway,
+        "sparkplug": {
+            "group_id": GROUP,
+            "edge_node_id": node,
+            "metrics": [
+                {"device_id": None, "metric": "Node Metric2", "kpi": "temp_c", "scale": 1.0, "offset": 0.0},
+                {"device_id": None, "metric": "Modem/RSRP", "kpi": "rsrp_dbm", "scale": 1.0, "offset": 0.0},
+                {"device_id": None, "metric": "Net/RTT s", "kpi": "rtt_ms", "scale": 1000.0, "offset": 0.0},
+                {"device_id": DEVICE, "metric": "output/Device Metric2", "kpi": "agv_speed_mps", "scale": 0.5},
+            ],
+        },
+    }
+
+
+NODES = {f"sp-gw-{n}": f"Edge Node {n}" for n in range(1, 6)}
+BIRTH = [
+    *TAHU_NODE_METRICS,
+    M("Modem/RSRP", pb.Int32, -95, alias=1),
+    M("Net/RTT s", pb.Float, 0.012, alias=2),
+]
+
+
+class Servers:
+    def __init__(self, broker: MosquittoServer, influx: InfluxDBServer, proxy: InfluxV2Proxy, db: str) -> None:
+        self.broker, self.influx, self.proxy, self.db = broker, influx, proxy, db
+
+    def rows(self, q: str) -> list[list]:
+        result = self.influx.query(q, db=self.db)["results"][0]
+        return [row for series in result.get("series", []) for row in series.get("values", [])]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory, influxdb_session: InfluxDBServer) -> Iterator[Servers]:
+    broker = MosquittoServer(tmp_path_factory.mktemp("sp-broker")).start()
+    db = f"sp_{secrets.token_hex(4)}"
+    influxdb_session.create_database(db)
+    proxy = InfluxV2Proxy(influxdb_session.url).start()
+    try:
+        yield Servers(broker, influxdb_session, proxy, db)
+    finally:
+        proxy.stop()
+        broker.stop()
+        influxdb_session.query(f'DROP DATABASE "{db}"')
+
+
+@pytest.fixture(scope="module")
+def collector(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
+    state = tmp_path_factory.mktemp("sp-state")
+    write_directory_cache(state, [*GATEWAYS, *(declared(gw, node) for gw, node in NODES.items())])
+    settings = settings_for(servers.broker, servers.proxy.url, servers.db, state, sparkplug_rebirth_min_s=0)
+    running = Collector(settings).start()
+    assert running.intake.wait_connected(10)
+    yield running
+    running.stop(drain_timeout_s=1)
+
+
+def node_for(servers: Servers, gateway: str) -> EdgeNode:
+    return EdgeNode(servers.broker.port, GROUP, NODES[gateway])
+
+
+def dead_letters(servers: Servers, gateway: str) -> list[tuple[str, str]]:
+    rows = servers.rows(f"SELECT reason, detail FROM dead_letter WHERE gateway = '{gateway}'")
+    return [(row[1], row[2]) for row in rows]
+
+
+def rebirths(node: EdgeNode) -> list[pb.Payload]:
+    return [c for c in node.commands if any(m.name == SPARKPLUG_REBIRTH_METRIC and m.boolean_value for m in c.metrics)]
+
+
+def test_birth_alias_data_device_and_death(servers: Servers, collector: Collector) -> None:
+    gw = "sp-gw-1"
+    node = node_for(servers, gw)
+    t0 = now_ms() - 10_000
+    node.birth(BIRTH, ts=t0).wait_for_publish(5)
+    node.device_birth(DEVICE, TAHU_DEVICE_METRICS, ts=t0 + 1).wait_for_publish(5)
+    # NDATA after the birth names metrics by alias only; Float 0.015 s -> 15 ms; Int32 -101 as Tahu encodes it.
+    node.data([M("", pb.Int32, -101, alias=1), M("", pb.Float, 0.015, alias=2)], ts=t0 + 2)
+    node.data([M("output/Device Metric2", pb.Int16, 18)], ts=t0 + 3, device=DEVICE)
+    where = f"WHERE gateway = '{gw}'"
+    wait_for(lambda: count_points(servers.rows, field="seq", where=where) == 4, what="4 kpi points")
+    rows = servers.rows(f"SELECT temp_c, rsrp_dbm, rtt_ms, agv_speed_mps, use_case, scenario, sla_ok FROM kpi {where}")
+    values = [row[1:5] for row in rows]
+    assert values[0] == [13.0, -95.0, pytest.approx(12.0, rel=1e-5), None]  # the NBIRTH's own values
+    assert values[1] == [None, None, None, 8.0]  # DBIRTH: 16 * 0.5
+    assert values[2] == [None, -101.0, pytest.approx(15.0, rel=1e-5), None]
+    assert values[3] == [None, None, None, 9.0]
+    assert {(row[5], row[6]) for row in rows} == {("11", "agv")}, "tagged from the registry like our own samples"
+    assert all(row[7] is not None for row in rows), "SLA-checked against the agv profile"
+    status = lambda: servers.rows(f"SELECT online FROM gateway_status {where}")  # noqa: E731
+    wait_for(lambda: [r[1] for r in status()] == [True], what="online after NBIRTH")
+    node.death().wait_for_publish(5)
+    wait_for(lambda: [r[1] for r in status()][-1:] == [False], what="offline after NDEATH")
+    assert dead_letters(servers, gw) == []
+    assert rebirths(node) == []
+    node.close()
+
+
+def test_seq_gap_unknown_alias_and_data_before_birth_ask_for_rebirth(servers: Servers, collector: Collector) -> None:
+    gw = "sp-gw-2"
+    node = node_for(servers, gw)
+    t0 = now_ms() - 20_000
+    node.data([M("", pb.Int32, -90, alias=1)], ts=t0, seq=7).wait_for_publish(5)  # no birth yet
+    wait_for(lambda: len(rebirths(node)) == 1, what="a rebirth request for data before NBIRTH")
+    node.birth(BIRTH, ts=t0 + 1)  # seq 0
+    node.data([M("", pb.Int32, -91, alias=1)], ts=t0 + 2)  # seq 1
+    node.data([M("", pb.Int32, -92, alias=1)], ts=t0 + 3, seq=5)  # 2..4 lost
+    node.data([M("", pb.Int32, -93, alias=1)], ts=t0 + 4, seq=6)  # in order after the gap: flows again
+    node.data([M("", pb.Int32, -94, alias=9)], ts=t0 + 5, seq=7).wait_for_publish(5)  # alias 9 never born
+    wait_for(lambda: len(dead_letters(servers, gw)) == 3, what="3 dead letters")
+    reasons = {reason: detail for reason, detail in dead_letters(servers, gw)}
+    assert set(reasons) == {Reason.SPARKPLUG_NO_BIRTH, Reason.SPARKPLUG_SEQ, Reason.SPARKPLUG_ALIAS}
+    assert "seq 5 after 1 (expected 2)" in reasons[Reason.SPARKPLUG_SEQ]
+    assert "alias 9" in reasons[Reason.SPARKPLUG_ALIAS]
+    wait_for(lambda: len(rebirths(node)) == 3, what="rebirth requested for the gap and the unknown alias")
+    rsrp = [row[1] for row in servers.rows(f"SELECT rsrp_dbm FROM kpi WHERE gateway = '{gw}'")]
+    assert rsrp == [-95.0, -91.0, -93.0]  # birth, seq 1, seq 6: the gap's message and the bad alias are out
+    # The node answers the request as Tahu's example does: a new birth, and its data is accepted again.
+    node.birth(BIRTH, ts=t0 + 6)
+    node.data([M("", pb.Int32, -99, alias=1)], ts=t0 + 7).wait_for_publish(5)
+    wait_for(lambda: count_points(servers.rows, field="rsrp_dbm", where=f"WHERE gateway = '{gw}'") == 5, what="5")
+    node.close()
+
+
+def test_malformed_protobuf_and_undeclared_node_are_dead_lettered(servers: Servers, collector: Collector) -> None:
+    gw = "sp-gw-3"
+    node = node_for(servers, gw)
+    node.birth(BIRTH).wait_for_publish(5)
+    node.publish("NDATA", b"\x0a\xff\xff\xff\xff\xff not protobuf").wait_for_publish(5)
+    stranger = EdgeNode(servers.broker.port, GROUP, "Nobody Declared")
+    stranger.birth(BIRTH).wait_for_publish(5)
+    node.data([M("", pb.Int32, -80, alias=1)], seq=1).wait_for_publish(5)  # a bad payload has no seq to count
+    wait_for(lambda: dead_letters(servers, gw), what="the malformed payload's dead letter")
+    assert [reason for reason, _ in dead_letters(servers, gw)] == [Reason.PROTOBUF]
+    unknown = lambda: servers.rows("SELECT reason, detail FROM dead_letter WHERE gateway = 'unknown'")  # noqa: E731
+    wait_for(lambda: any("Nobody Declared" in row[2] for row in unknown()), what="the undeclared node's dead letter")
+    assert {row[1] for row in unknown()} == {Reason.UNKNOWN_GATEWAY}
+    assert collector.pipeline.alive
+    wait_for(lambda: count_points(servers.rows, field="rsrp_dbm", where=f"WHERE gateway = '{gw}'") == 2, what="2")
+    node.close()
+    stranger.close()
+
+
+def test_tahu_integer_encodings_decode_to_their_values() -> None:
+    decoded = pb.Payload.FromString(payload(TAHU_DATATYPE_LIMITS, 0, now_ms()))
+    assert [metric_number(m, m.datatype) for m in decoded.metrics] == [m.value for m in TAHU_DATATYPE_LIMITS]
+
+
+def test_sessions_survive_a_restart_from_their_file(tmp_path: Path) -> None:
+    """Aliases born before a crash still resolve the data the broker redelivers after it."""
+    mapping = SparkplugNode(GROUP, "N", {(None, "Modem/RSRP"): MetricMap("rsrp_dbm")})
+    info = GatewayInfo("gw", True, "agv", (), sparkplug=mapping)
+    topic = parse_sparkplug_topic(sparkplug_node_topic(GROUP, "NBIRTH", "N"))
+    data_topic = parse_sparkplug_topic(sparkplug_node_topic(GROUP, "NDATA", "N"))
+    assert topic is not None and data_topic is not None
+    ts = now_ms()
+    first = SparkplugSessions(tmp_path / "s.json")
+    first.process(topic, payload([M("bdSeq", pb.Int64, 3), M("Modem/RSRP", pb.Int32, -95, alias=4)], 0, ts), info, ts)
+    second = SparkplugSessions(tmp_path / "s.json")
+    outcome = second.process(data_topic, payload([M("", pb.Int32, -97, alias=4)], 9, ts, names=False), info, ts)
+    assert outcome.rejections == [] and [s.kpis for s in outcome.samples] == [{"rsrp_dbm": -97.0}]
