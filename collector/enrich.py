@@ -77,6 +77,18 @@ def _sparkplug(entry: dict[str, Any]) -> SparkplugNode | None:
     return SparkplugNode(group, node, metrics)
 
 
+def save_json(path: Path, document: Any, what: str) -> None:
+    """Write-then-rename, so a crash never leaves half a file that a restart would have to ignore. A failure
+    is logged, not raised: the state file is a help after a restart, not a reason to stop."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot persist %s to %s: %s", what, path, exc)
+
+
 def _tag_value(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -185,14 +197,7 @@ class GatewayDirectory:
             return True
 
     def _persist(self, document: Any) -> None:
-        # Write-then-rename so a crash never leaves half a file that a restart would have to ignore.
-        try:
-            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._cache_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
-            os.replace(tmp, self._cache_path)
-        except OSError as exc:
-            log.warning("cannot persist the directory cache to %s: %s", self._cache_path, exc)
+        save_json(self._cache_path, document, "the directory cache")
 
     def _known(self, gateway_id: str) -> GatewayInfo | None:
         return (self._gateways or {}).get(gateway_id)

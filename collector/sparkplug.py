@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from collector.enrich import GatewayInfo, SparkplugNode
+from collector.enrich import GatewayInfo, SparkplugNode, save_json
 from collector.sparkplug_proto import sparkplug_b_pb2 as pb
 from collector.validate import GoodSample, Reason, Rejection, check_value
 from i5g.contract import (
@@ -151,13 +150,7 @@ class SparkplugSessions:
             {"group": group, "node": node, "session": session.to_json()}
             for (group, node), session in self._sessions.items()
         ]
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
-            os.replace(tmp, self._path)
-        except OSError as exc:
-            log.warning("cannot persist Sparkplug sessions to %s: %s", self._path, exc)
+        save_json(self._path, document, "the Sparkplug sessions")
 
     def online_nodes(self) -> list[tuple[str, str]]:
         return sorted(self._sessions)
