@@ -127,7 +127,7 @@ def _migrate_file(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from registry.broker.reconcile import reconcile, registry_gateways
+    from registry.broker.reconcile import reconcile, registry_gateways, registry_sparkplug
     from registry.db import make_engine, make_sessionmaker, transaction
     from registry.settings import RegistrySettings
 
@@ -135,9 +135,10 @@ def _reconcile(args: argparse.Namespace) -> int:
     try:
         for session in transaction(make_sessionmaker(engine), writes=False):
             gateways = registry_gateways(session)
+            sparkplug = registry_sparkplug(session)
     finally:
         engine.dispose()
-    result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run))
+    result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run, sparkplug=sparkplug))
     would = "would be " if args.dry_run else ""
     for label, ids in (("deleted", result.deleted), ("disabled", result.disabled), ("enabled", result.enabled)):
         for gateway_id in ids:
@@ -145,6 +146,8 @@ def _reconcile(args: argparse.Namespace) -> int:
     for gateway_id, password in result.created.items():
         # Printed once, stored nowhere: put it on the gateway (docs/operations.md, "Rotating a password").
         print(f"{gateway_id}: {would}created" + (f", new password: {password}" if password else ""))
+    for gateway_id in result.sparkplug:
+        print(f"{gateway_id}: Sparkplug edge node role {would}restored as declared")
     for gateway_id in result.missing_disabled:
         print(f"{gateway_id}: disabled in the registry and absent at the broker; gets a password when enabled")
     print(f"{result.changes} change(s){' needed' if args.dry_run else ''}; "

@@ -121,10 +121,13 @@ def provision_gateway(
     return password
 
 
+def _client_roles(dynsec: DynsecClient, username: str) -> set[str]:
+    return {role["rolename"] for role in (dynsec.get_client(username) or {}).get("roles", [])}
+
+
 def _attach_sparkplug_role(dynsec: DynsecClient, username: str, gateway_id: str) -> None:
     rolename = sparkplug_role(gateway_id)
-    roles = {role["rolename"] for role in (dynsec.get_client(username) or {}).get("roles", [])}
-    if rolename not in roles:  # Mosquitto 2.0 answers "Internal error" to adding a role twice
+    if rolename not in _client_roles(dynsec, username):  # Mosquitto 2.0 answers "Internal error" to adding a role twice
         dynsec.add_client_role(username, rolename, priority=SPARKPLUG_ROLE_PRIORITY)
 
 
@@ -138,6 +141,19 @@ def declare_sparkplug(dynsec: DynsecClient, gateway_id: str, group: str, node: s
         return False
     _attach_sparkplug_role(dynsec, username, gateway_id)
     return True
+
+
+def sparkplug_role_differs(dynsec: DynsecClient, gateway_id: str, group: str, node: str) -> bool:
+    """True when the broker lacks the gateway's Sparkplug role as declared, or its identity lacks the role."""
+    wanted = sorted((acl.acltype, acl.topic, acl.allow, acl.priority) for acl in sparkplug_acls(group, node))
+    present = sorted(
+        (a.get("acltype"), a.get("topic"), a.get("allow"), a.get("priority"))
+        for a in (dynsec.get_role(sparkplug_role(gateway_id)) or {}).get("acls", [])
+    )
+    username = _own_gateway_client(dynsec, gateway_id)
+    return wanted != present or (
+        username is not None and sparkplug_role(gateway_id) not in _client_roles(dynsec, username)
+    )
 
 
 def withdraw_sparkplug(dynsec: DynsecClient, gateway_id: str) -> None:

@@ -101,3 +101,22 @@ def test_ids_that_would_widen_the_acl_are_refused() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{group!r}/{node!r} was accepted")
+
+
+def test_reconcile_restores_a_lost_sparkplug_role(
+    secure_mosquitto: MosquittoServer, dynsec: DynsecClient, peers: Callable[..., Peer]
+) -> None:
+    """A broker restored from an older file lost the declaration: reconcile brings it back, once."""
+    from registry.broker.acl import sparkplug_role
+    from registry.broker.reconcile import reconcile
+
+    password = service.provision_gateway(dynsec, "sp-r", pin_client_id=True)
+    declared = {"sp-r": (GROUP, "Node R")}
+    assert reconcile(dynsec, {"sp-r": True}, sparkplug=declared).sparkplug == ["sp-r"]
+    dynsec.delete_role(sparkplug_role("sp-r"))
+    assert reconcile(dynsec, {"sp-r": True}, sparkplug=declared, dry_run=True).sparkplug == ["sp-r"]
+    assert reconcile(dynsec, {"sp-r": True}, sparkplug=declared).sparkplug == ["sp-r"]
+    assert reconcile(dynsec, {"sp-r": True}, sparkplug=declared).changes == 0
+    user = contract.broker_username("sp-r")
+    node = peers(secure_mosquitto.port, user, password, user)
+    assert not node.publish(topic("NBIRTH", "Node R"), b"x").is_failure
