@@ -152,9 +152,6 @@ class SparkplugSessions:
         ]
         save_json(self._path, document, "the Sparkplug sessions")
 
-    def online_nodes(self) -> list[tuple[str, str]]:
-        return sorted(self._sessions)
-
     # ------------------------------------------------------------------------------------- processing
 
     def process(self, topic: SparkplugTopic, payload: bytes, info: GatewayInfo, now_ms: int) -> Outcome:
@@ -231,7 +228,8 @@ class SparkplugSessions:
         self._sessions.pop(key, None)
         self._save()
         outcome.online = False
-        outcome.status_ts = message.timestamp or now_ms
+        # Stamped on arrival: an NDEATH is usually the last will, whose timestamp is when the connection began.
+        outcome.status_ts = now_ms
 
     def _in_sequence(
         self, key: tuple[str, str], session: NodeSession, message: Any, kind: str, outcome: Outcome, now_ms: int

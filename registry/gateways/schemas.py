@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -9,6 +8,7 @@ from i5g import contract
 from i5g.contract import GATEWAY_ID_PATTERN
 from registry.fields import PartialUpdate, text
 from registry.gateways.models import HARDWARE_MAX, SITE_MAX, SLUG_MAX
+from registry.sparkplug.schemas import SparkplugDirectoryEntry
 
 MAX_STATUSES = 10_000
 
@@ -116,7 +116,7 @@ class DirectoryEntry(BaseModel):
     longitude: float | None = None
     # Set when the gateway is declared a Sparkplug B edge node: group_id, edge_node_id and the metric mapping
     # (registry/sparkplug/schemas.py), which the collector applies to its NBIRTH/NDATA/DBIRTH/DDATA.
-    sparkplug: dict[str, Any] | None = None
+    sparkplug: SparkplugDirectoryEntry | None = None
 
 
 class Directory(BaseModel):

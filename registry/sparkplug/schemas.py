@@ -90,6 +90,14 @@ class MetricMapOut(BaseModel):
     offset: float
 
 
+class SparkplugDirectoryEntry(BaseModel):
+    """The `sparkplug` part of a gateway's directory entry (collector/enrich.py reads it)."""
+
+    group_id: str
+    edge_node_id: str
+    metrics: list[MetricMapOut]
+
+
 class SparkplugOut(BaseModel):
     gateway_id: str
     group_id: str

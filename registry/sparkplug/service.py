@@ -10,7 +10,7 @@ from registry.broker import hooks as broker_hooks
 from registry.errors import Conflict, NotFound
 from registry.gateways.service import get_gateway
 from registry.sparkplug.models import NODE_LEVEL, SparkplugMetricMap, SparkplugNode
-from registry.sparkplug.schemas import MetricMapOut, SparkplugDeclaration, SparkplugOut
+from registry.sparkplug.schemas import MetricMapOut, SparkplugDeclaration, SparkplugDirectoryEntry, SparkplugOut
 
 
 def get_node(session: Session, gateway_id: str) -> SparkplugNode:
@@ -77,15 +77,7 @@ def to_out(node: SparkplugNode) -> SparkplugOut:
     )
 
 
-def directory_entries(session: Session) -> dict[str, dict]:
-    """gateway id -> the `sparkplug` part of its directory entry (collector/enrich.py reads it)."""
+def directory_entries(session: Session) -> dict[str, SparkplugDirectoryEntry]:
+    """gateway id -> the `sparkplug` part of its directory entry."""
     nodes = session.scalars(select(SparkplugNode).options(selectinload(SparkplugNode.metrics)))
-    entries = {}
-    for node in nodes:
-        out = to_out(node)
-        entries[node.gateway_id] = {
-            "group_id": out.group_id,
-            "edge_node_id": out.edge_node_id,
-            "metrics": [m.model_dump() for m in out.metrics],
-        }
-    return entries
+    return {node.gateway_id: SparkplugDirectoryEntry.model_validate(to_out(node).model_dump()) for node in nodes}

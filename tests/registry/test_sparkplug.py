@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
+from collector.enrich import MetricMap, parse_directory
 from tests.registry.support import RegistryClient
 
 DECLARATION = {
@@ -40,8 +41,12 @@ def test_declare_map_list_and_withdraw(api: RegistryClient, database_url: str) -
     taken = api.request("PUT", "/api/v1/gateways/sp-gw-2/sparkplug", json=DECLARATION)
     assert taken.status_code == 409 and "sp-gw-1" in taken.json()["error"]["message"]
 
-    directory = api.request("GET", "/api/v1/gateways/directory", token="collector").json()["gateways"]
-    entries = {entry["id"]: entry for entry in directory}
+    document = api.request("GET", "/api/v1/gateways/directory", token="collector").json()
+    entries = {entry["id"]: entry for entry in document["gateways"]}
+    # What the collector makes of it (collector/enrich.py): the node and its mapping, ready for the pipeline.
+    parsed = parse_directory(document)["sp-gw-1"].sparkplug
+    assert parsed is not None and (parsed.group, parsed.node) == ("Sparkplug B Devices", "Edge Node 1")
+    assert parsed.metrics == {("PLC 1", "Cycle/Time s"): MetricMap("ctrl_loop_ms", 1000.0, 0.0)}
     assert entries["sp-gw-1"]["sparkplug"]["edge_node_id"] == "Edge Node 1"
     assert entries["sp-gw-1"]["sparkplug"]["metrics"][0]["device_id"] == "PLC 1"
     assert entries["sp-gw-2"]["sparkplug"] is None
