@@ -177,7 +177,13 @@ def test_malformed_protobuf_and_undeclared_node_are_dead_lettered(servers: Serve
     assert {row[1] for row in unknown()} == {Reason.UNKNOWN_GATEWAY}
     assert collector.pipeline.alive
     wait_for(lambda: count_points(servers.rows, field="rsrp_dbm", where=f"WHERE gateway = '{gw}'") == 2, what="2")
-    node.close()
+    # The connection drops without a DISCONNECT: the broker publishes the NDEATH last will, whose payload
+    # timestamp is from before the birth; the gateway still ends offline.
+    status = lambda: [r[1] for r in servers.rows(f"SELECT online FROM gateway_status WHERE gateway = '{gw}'")]  # noqa: E731
+    assert status() == [True]
+    node.client.socket().close()
+    wait_for(lambda: status() == [True, False], what="offline after the last will")
+    node.client.loop_stop()
     stranger.close()
 
 
