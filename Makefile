@@ -12,9 +12,13 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 demo: system-deps-demo $(STAMP)
 	$(BIN)/i5g stack up
 
+# The suite mostly waits on servers it starts (each on a free port, in a temp dir), so it runs on more workers
+# than cores; one test file stays on one worker, so module-scoped servers start once.
+TEST_WORKERS ?= 3
+
 test: system-deps $(STAMP) browser-deps
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from i5g.stack.mosquitto import MosquittoServer  # noqa: E402
+from devstack.mosquitto import MosquittoServer  # noqa: E402
 from tests.agent.modbus_server import ModbusTestServer  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -29,11 +29,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from devstack.influxdb import InfluxDBServer, proxy_process
+from devstack.mosquitto import MosquittoServer
+from devstack.process import free_port
 from i5g.contract import TELEMETRY_SUBSCRIPTION, encode_telemetry, shared_subscription, telemetry_topic
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
-from i5g.stack.v2proxy import proxy_process
 
 # Round robin over 500 gateways keeps one gateway's messages >= 50 ms apart even at 10k msg/s: two samples of one
 # gateway in the same millisecond would be one point (same series and time), which is the contract's dedup.

@@ -32,15 +32,17 @@ import httpx
 from sqlalchemy import insert, select
 
 from collector.sla import sla_fields
-from collector.writer import kpi_line, tag_set
-from i5g.stack.influxdb import InfluxDBServer
-from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope
+from collector.writer import kpi_line
+from devstack.influxdb import InfluxDBServer
+from i5g.lineprotocol import tag_set
+from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.evidence import compute, rollup, service
 from registry.evidence.influx import InfluxClient
 from registry.evidence.schemas import WindowSpec
 from registry.evidence.settings import EvidenceSettings
 from registry.evidence.store import ROLLUP_MEASUREMENT, Checkpoint, checkpoint_line, hourly_lines, rollup_lines
 from registry.gateways.models import Gateway
+from registry.schema import prepare_database
 from registry.usecases.models import UseCase
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -37,11 +37,10 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psutil
 
+from devstack.influxdb import InfluxDBServer, proxy_process
+from devstack.mosquitto import MosquittoServer
+from devstack.process import free_port
 from i5g.contract import TELEMETRY_SUBSCRIPTION
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
-from i5g.stack.v2proxy import proxy_process
 
 I5G = str(Path(sys.executable).with_name("i5g"))
 BUCKET = "load"

@@ -21,11 +21,12 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
-from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope
+from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.enterprises.models import Enterprise
 from registry.enums import LifecycleStage, NetworkMode, ReviewStatus
 from registry.pagination import PageRequest
 from registry.scenarios.models import Scenario
+from registry.schema import prepare_database
 from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseOut
 from registry.usecases.search import rebuild_index
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         sqlite = run("sqlite", lambda size: f"sqlite:///{Path(tmp) / f'registry-{size}.db'}", args.sizes, args.repeat)
         goal_ok = max(sqlite.values()) <= 50
         if args.postgres:
-            from i5g.stack.postgres import PostgresServer
+            from devstack.postgres import PostgresServer
 
             server = PostgresServer().start()
             try:

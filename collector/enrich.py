@@ -24,7 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from collector.periodic import Periodic
-from i5g.contract import KPI_TAGS, KPIS, is_sparkplug_id
+from i5g.contract import (
+    KPI_TAGS,
+    KPIS,
+    TAG_CITY,
+    TAG_ENTERPRISE,
+    TAG_GATEWAY,
+    TAG_INDUSTRY,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+    is_sparkplug_id,
+)
 
 log = logging.getLogger("i5g.collector.enrich")
 
@@ -106,18 +116,18 @@ def gateway_info(entry: dict[str, Any]) -> GatewayInfo:
     if not isinstance(gateway_id, str) or not gateway_id:
         raise ValueError(f"directory entry without an id: {entry!r:.100}")
     values = {
-        "gateway": gateway_id,
-        "use_case": _tag_value(entry.get("use_case_id")),  # the id, as the contract says; names can change
-        "scenario": _tag_value(entry.get("scenario")),
-        "enterprise": _tag_value(entry.get("enterprise")),
-        "city": _tag_value(entry.get("city")),
-        "industry": _tag_value(entry.get("industry")),
+        TAG_GATEWAY: gateway_id,
+        TAG_USE_CASE: _tag_value(entry.get("use_case_id")),  # the id, as the contract says; names can change
+        TAG_SCENARIO: _tag_value(entry.get("scenario")),
+        TAG_ENTERPRISE: _tag_value(entry.get("enterprise")),
+        TAG_CITY: _tag_value(entry.get("city")),
+        TAG_INDUSTRY: _tag_value(entry.get("industry")),
     }
     tags = tuple((name, values[name]) for name in KPI_TAGS if values[name])
     return GatewayInfo(
         gateway_id,
         bool(entry.get("enabled", True)),
-        values["scenario"] or None,
+        values[TAG_SCENARIO] or None,
         tags,
         _coordinate(entry, "latitude", 90),  # the registry directory's names (registry/gateways/schemas.py)
         _coordinate(entry, "longitude", 180),

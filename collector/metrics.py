@@ -9,15 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-COUNTERS: dict[str, str] = {
-    "received": "MQTT messages received (telemetry and status)",
-    "written": "points written to InfluxDB (kpi and gateway_status)",
-    "dead_lettered": "messages or samples rejected and recorded in dead_letter",
-    "redelivered": "messages the broker delivered again (MQTT DUP flag)",
-    "acked": "MQTT messages acknowledged after their points were stored",
-    "write_batches": "batches written to InfluxDB",
-    "write_retries": "failed InfluxDB write attempts that were retried",
-}
+from i5g.contract import COLLECTOR_COUNTERS as COUNTERS
+from i5g.contract import FIELD_LAG_MS, FIELD_WRITE_LATENCY_MS
 
 
 @dataclass
@@ -39,7 +32,7 @@ class CollectorMetrics:
 
     def snapshot(self) -> dict[str, int | float]:
         with self._lock:
-            return {**self.counters, "write_latency_ms": self.write_latency_ms, "lag_ms": self.lag_ms}
+            return {**self.counters, FIELD_WRITE_LATENCY_MS: self.write_latency_ms, FIELD_LAG_MS: self.lag_ms}
 
 
 def prometheus_text(snapshot: dict[str, int | float], gauges: dict[str, tuple[float, str]]) -> str:
@@ -48,8 +41,8 @@ def prometheus_text(snapshot: dict[str, int | float], gauges: dict[str, tuple[fl
         metric = f"i5g_collector_{name}_total"
         lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} counter", f"{metric} {snapshot[name]}"]
     all_gauges = {
-        "write_latency_ms": (snapshot["write_latency_ms"], "duration of the last InfluxDB batch write"),
-        "lag_ms": (snapshot["lag_ms"], "largest age of a sample in the last batch when it was stored"),
+        FIELD_WRITE_LATENCY_MS: (snapshot[FIELD_WRITE_LATENCY_MS], "duration of the last InfluxDB batch write"),
+        FIELD_LAG_MS: (snapshot[FIELD_LAG_MS], "largest age of a sample in the last batch when it was stored"),
         **gauges,
     }
     for name, (value, help_text) in all_gauges.items():

@@ -25,7 +25,6 @@ from collector.sla import sla_fields
 from collector.sparkplug import SparkplugSessions
 from collector.status import StatusReporter
 from collector.validate import (
-    UNKNOWN_GATEWAY_TAG,
     GoodSample,
     Reason,
     Rejection,
@@ -35,13 +34,13 @@ from collector.validate import (
 from collector.writer import (
     InfluxWriter,
     RefusedLine,
-    cached_tag_set,
     collector_line,
     dead_letter_line,
     gateway_status_line,
     kpi_line,
 )
-from i5g.contract import SPARKPLUG_NAMESPACE, parse_sparkplug_topic, parse_topic
+from i5g.contract import SPARKPLUG_NAMESPACE, UNKNOWN_GATEWAY, parse_sparkplug_topic, parse_topic
+from i5g.lineprotocol import cached_tag_set
 
 log = logging.getLogger("i5g.collector.pipeline")
 SPARKPLUG_PREFIX = f"{SPARKPLUG_NAMESPACE}/"
@@ -252,12 +251,12 @@ class Pipeline:
         topic = parse_sparkplug_topic(delivery.topic)
         if topic is None:
             detail = f"not a Sparkplug B edge node topic: {delivery.topic[:100]!r}"
-            self._dead_letter(batch, delivery, UNKNOWN_GATEWAY_TAG, Rejection(Reason.TOPIC, detail))
+            self._dead_letter(batch, delivery, UNKNOWN_GATEWAY, Rejection(Reason.TOPIC, detail))
             return
         info = self._directory.lookup_sparkplug(topic.group, topic.node)
         if info is None:
             detail = f"Sparkplug edge node {topic.group}/{topic.node} is not declared by any registered gateway"
-            self._dead_letter(batch, delivery, UNKNOWN_GATEWAY_TAG, Rejection(Reason.UNKNOWN_GATEWAY, detail))
+            self._dead_letter(batch, delivery, UNKNOWN_GATEWAY, Rejection(Reason.UNKNOWN_GATEWAY, detail))
             return
         outcome = self._sparkplug.process(topic, delivery.payload, info, delivery.received_ms)
         for rejection in outcome.rejections:
@@ -344,8 +343,7 @@ class Pipeline:
         for item in refused:
             log.error("InfluxDB refused a line (%s): %.200s", item.error, item.line)
             self._last_dead_letter_ms = max(now_ms(), self._last_dead_letter_ms + 1)
-            lines.append(
-                dead_letter_line("unknown", Reason.REFUSED, self._last_dead_letter_ms, item.error, item.line[:300])
-            )
+            stamp = self._last_dead_letter_ms
+            lines.append(dead_letter_line(UNKNOWN_GATEWAY, Reason.REFUSED, stamp, item.error, item.line[:300]))
         # Best effort: if even the dead letters are refused, the log lines above are the record.
         self._writer.write_batch(lines, self.stop_event)

@@ -22,10 +22,10 @@ from i5g.contract import (
     MAX_PAYLOAD_BYTES,
     MAX_SAMPLE_AGE_MS,
     MAX_SAMPLES_PER_MESSAGE,
+    UNKNOWN_GATEWAY,
     parse_topic,
 )
 
-UNKNOWN_GATEWAY_TAG = "unknown"  # the `gateway` tag of a dead letter whose topic names no gateway
 MAX_INT64 = 2**63 - 1  # InfluxDB integer fields are signed 64-bit
 
 
@@ -80,7 +80,7 @@ class Rejection:
 
 
 class DecodedTelemetry(NamedTuple):
-    gateway: str  # UNKNOWN_GATEWAY_TAG when the topic names none
+    gateway: str  # UNKNOWN_GATEWAY when the topic names none
     samples: tuple[GoodSample, ...]
     rejections: tuple[Rejection, ...]
 
@@ -264,7 +264,7 @@ def _decode_samples(document: dict[str, Any], now_ms: int) -> tuple[list[GoodSam
 def decode_telemetry(topic: str, payload: bytes, now_ms: int) -> DecodedTelemetry:
     """Good samples and rejections of one telemetry message. Never raises."""
     parsed = parse_topic(topic) if isinstance(topic, str) else None
-    gateway = parsed[0] if parsed else UNKNOWN_GATEWAY_TAG
+    gateway = parsed[0] if parsed else UNKNOWN_GATEWAY
     try:
         if parsed is None or parsed[1] != "telemetry":
             raise _Invalid(Reason.TOPIC, f"not a telemetry topic: {str(topic)[:100]!r}")

@@ -13,56 +13,32 @@ import gzip
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from i5g.contract import (
+    FIELD_AGENT_VERSION,
+    FIELD_COUNT,
+    FIELD_DEAD_LETTER_KEY,
     FIELD_DEAD_LETTER_SAMPLE_TS,
+    FIELD_DETAIL,
+    FIELD_DROPPED,
     FIELD_LAT,
     FIELD_LON,
+    FIELD_ONLINE,
     FIELD_SEQ,
+    FIELD_TOPIC,
     MEASUREMENT_COLLECTOR,
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
     MEASUREMENT_KPI,
+    TAG_GATEWAY,
+    TAG_REASON,
+    TAG_REPLICA,
 )
+from i5g.lineprotocol import FieldValue, line, tag_set
 
 log = logging.getLogger("i5g.collector.writer")
-
-FieldValue = bool | int | float | str
-
-_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": " ", "\r": " "})
-
-
-def escape_tag(value: str) -> str:
-    """Tag keys and values: commas, equals signs and spaces are escaped; newlines cannot be represented."""
-    # A trailing backslash would escape the separator after it and corrupt the line: it is dropped.
-    return value.translate(_TAG_ESCAPES).rstrip("\\")
-
-
-def format_field(value: FieldValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value}i"
-    if isinstance(value, float):
-        return repr(value)
-    text = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
-    return f'"{text}"'
-
-
-def tag_set(tags: Iterable[tuple[str, str]]) -> str:
-    """`,k=v,k=v` sorted by key (InfluxDB's preferred order), empty values left out."""
-    return "".join(f",{escape_tag(k)}={escape_tag(v)}" for k, v in sorted(tags) if v)
-
-
-cached_tag_set = lru_cache(maxsize=4096)(tag_set)  # gateways' tag sets repeat for every sample
-
-
-def line(measurement: str, tags: str, fields: dict[str, FieldValue], ts_ms: int) -> str:
-    body = ",".join(f"{name}={format_field(value)}" for name, value in fields.items())
-    return f"{measurement}{tags} {body} {ts_ms}"
 
 
 def kpi_line(
@@ -83,9 +59,9 @@ def gateway_status_line(
     lat: float | None = None,
     lon: float | None = None,
 ) -> str:
-    fields: dict[str, FieldValue] = {"online": online, "dropped": dropped}
+    fields: dict[str, FieldValue] = {FIELD_ONLINE: online, FIELD_DROPPED: dropped}
     if agent_version:
-        fields["agent_version"] = agent_version
+        fields[FIELD_AGENT_VERSION] = agent_version
     if lat is not None and lon is not None:
         fields[FIELD_LAT] = lat
         fields[FIELD_LON] = lon
@@ -104,17 +80,17 @@ def dead_letter_line(
 ) -> str:
     """A dead letter at `ts_ms` (its first arrival); `sample_ts`: the rejected sample's own ts, `key`: the
     message hash that made the arrival time stable under redelivery (fields, not tags: no series per message)."""
-    tags = tag_set((("gateway", gateway), ("reason", reason)))
-    fields: dict[str, FieldValue] = {"count": count, "detail": detail[:500], "topic": topic[:300]}
+    tags = tag_set(((TAG_GATEWAY, gateway), (TAG_REASON, reason)))
+    fields: dict[str, FieldValue] = {FIELD_COUNT: count, FIELD_DETAIL: detail[:500], FIELD_TOPIC: topic[:300]}
     if sample_ts is not None:
         fields[FIELD_DEAD_LETTER_SAMPLE_TS] = sample_ts
     if key is not None:
-        fields["key"] = key
+        fields[FIELD_DEAD_LETTER_KEY] = key
     return line(MEASUREMENT_DEAD_LETTER, tags, fields, ts_ms)
 
 
 def collector_line(replica: str, ts_ms: int, fields: dict[str, FieldValue]) -> str:
-    return line(MEASUREMENT_COLLECTOR, tag_set((("replica", replica),)), fields, ts_ms)
+    return line(MEASUREMENT_COLLECTOR, tag_set(((TAG_REPLICA, replica),)), fields, ts_ms)
 
 
 # ------------------------------------------------------------------------------------------------- writing

@@ -1,6 +1,6 @@
 """Use-case drill-down: one use case (or a city's, an enterprise's) gateways on a map and their KPIs.
 
-The registry's use-case page links here with the variables set (dashboards.links.drilldown_url).
+The registry's use-case page links here with the variables set (i5g.grafana.drilldown_url).
 """
 
 from __future__ import annotations
@@ -18,13 +18,25 @@ from dashboards.panels import (
     table_panel,
 )
 from dashboards.sdk import dashboard
-from dashboards.uids import DRILLDOWN_UID
 from dashboards.variables import filters, tag_variable
-from i5g.contract import FIELD_LAT, FIELD_LON, MEASUREMENT_GATEWAY_STATUS
+from i5g.contract import (
+    FIELD_AGENT_VERSION,
+    FIELD_DROPPED,
+    FIELD_LAT,
+    FIELD_LON,
+    FIELD_ONLINE,
+    MEASUREMENT_GATEWAY_STATUS,
+    NETWORK_KPIS,
+    RADIO_SIGNAL_KPIS,
+    TAG_CITY,
+    TAG_ENTERPRISE,
+    TAG_GATEWAY,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+)
+from i5g.grafana import DRILLDOWN_UID
 
-VARIABLES = ("city", "enterprise", "use_case", "gateway")
-SERVICE_KPIS = ("rtt_ms", "jitter_ms", "loss_pct", "ul_mbps", "dl_mbps")
-RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
+VARIABLES = (TAG_CITY, TAG_ENTERPRISE, TAG_USE_CASE, TAG_GATEWAY)
 # temp_c is left out: the host source reports it only where the board has a sensor, so on most hosts the
 # panel would stay empty.
 HOST_KPIS = ("cpu_pct", "mem_pct", "disk_pct")
@@ -64,8 +76,8 @@ def build() -> dashboard.Dashboard:
             .where(*conditions)
             .select(call("last", FIELD_LAT), FIELD_LAT)
             .select(call("last", FIELD_LON), FIELD_LON)
-            .select(call("last", "online"), "online")
-            .by_tags("gateway"),
+            .select(call("last", FIELD_ONLINE), "online")
+            .by_tags(TAG_GATEWAY),
             lat=FIELD_LAT,
             lon=FIELD_LON,
             width=16,
@@ -88,10 +100,10 @@ def build() -> dashboard.Dashboard:
             "What did each selected gateway last report (online, agent version, dropped samples)?",
             InfluxQL(MEASUREMENT_GATEWAY_STATUS)
             .where(*conditions)
-            .select(call("last", "online"), "online")
-            .select(call("last", "agent_version"), "agent version")
-            .select(call("last", "dropped"), "dropped samples")
-            .by_tags("gateway", "scenario"),
+            .select(call("last", FIELD_ONLINE), "online")
+            .select(call("last", FIELD_AGENT_VERSION), "agent version")
+            .select(call("last", FIELD_DROPPED), "dropped samples")
+            .by_tags(TAG_GATEWAY, TAG_SCENARIO),
             time_from="7d",
         )
     )
@@ -99,9 +111,9 @@ def build() -> dashboard.Dashboard:
         compliance_over_time(
             "SLA compliance by gateway",
             "When did which gateway leave its scenario's requirement profile?",
-            compliance_query(*conditions).by_time().by_tags("gateway").fill("none"),
+            compliance_query(*conditions).by_time().by_tags(TAG_GATEWAY).fill("none"),
         )
     )
-    board = _per_gateway_row(board, "Service KPIs", SERVICE_KPIS)
-    board = _per_gateway_row(board, "Radio quality", RADIO_KPIS)
+    board = _per_gateway_row(board, "Service KPIs", NETWORK_KPIS)
+    board = _per_gateway_row(board, "Radio quality", RADIO_SIGNAL_KPIS)
     return _per_gateway_row(board, "Gateway host", HOST_KPIS)

@@ -16,22 +16,37 @@ from dashboards.panels import (
     timeseries_panel,
 )
 from dashboards.sdk import dashboard, timeseries
-from dashboards.uids import FLEET_UID
 from i5g.contract import (
+    FIELD_AGENT_VERSION,
+    FIELD_COUNT,
+    FIELD_DROPPED,
+    FIELD_LAG_MS,
+    FIELD_ONLINE,
     FIELD_SEQ,
+    FIELD_WRITE_LATENCY_MS,
     MEASUREMENT_COLLECTOR,
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
+    TAG_CITY,
+    TAG_ENTERPRISE,
+    TAG_GATEWAY,
+    TAG_REASON,
+    TAG_REPLICA,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
 )
+from i5g.grafana import FLEET_UID
 
 STATUS_LOOKBACK = "7d"
 
 
 def _gateways_with_status(online: bool) -> InfluxQL:
     """How many gateways' latest status says online (or offline)."""
-    latest = InfluxQL(MEASUREMENT_GATEWAY_STATUS).select(call("last", "online"), "online").by_tags("gateway")
+    latest = InfluxQL(MEASUREMENT_GATEWAY_STATUS).select(call("last", FIELD_ONLINE), FIELD_ONLINE).by_tags(TAG_GATEWAY)
     return (
-        InfluxQL(latest).select(call("count", "online"), "gateways").where(f"{ident('online')} = {str(online).lower()}")
+        InfluxQL(latest)
+        .select(call("count", FIELD_ONLINE), "gateways")
+        .where(f"{ident(FIELD_ONLINE)} = {str(online).lower()}")
     )
 
 
@@ -45,7 +60,7 @@ def _collector_panel(title: str, question: str, unit: str, *selects: tuple[str, 
     query = InfluxQL(MEASUREMENT_COLLECTOR)
     for expression, alias in selects:
         query = query.select(expression, alias)
-    return timeseries_panel(title, question, [query.by_time().by_tags("replica").fill("none")], unit=unit, width=8)
+    return timeseries_panel(title, question, [query.by_time().by_tags(TAG_REPLICA).fill("none")], unit=unit, width=8)
 
 
 def build() -> dashboard.Dashboard:
@@ -83,7 +98,7 @@ def build() -> dashboard.Dashboard:
                 kpi_query()
                 .select(_per_second(call("count", FIELD_SEQ)), "samples/s")
                 .by_time()
-                .by_tags("scenario")
+                .by_tags(TAG_SCENARIO)
                 .fill("0")
             ],
             unit="none",
@@ -94,10 +109,10 @@ def build() -> dashboard.Dashboard:
             "Gateway status",
             "Which gateways exist, where, for which use case, and what did each last report?",
             InfluxQL(MEASUREMENT_GATEWAY_STATUS)
-            .select(call("last", "online"), "online")
-            .select(call("last", "agent_version"), "agent version")
-            .select(call("last", "dropped"), "dropped samples")
-            .by_tags("gateway", "city", "enterprise", "use_case", "scenario"),
+            .select(call("last", FIELD_ONLINE), "online")
+            .select(call("last", FIELD_AGENT_VERSION), "agent version")
+            .select(call("last", FIELD_DROPPED), "dropped samples")
+            .by_tags(TAG_GATEWAY, TAG_CITY, TAG_ENTERPRISE, TAG_USE_CASE, TAG_SCENARIO),
             time_from=STATUS_LOOKBACK,
         )
     )
@@ -107,21 +122,21 @@ def build() -> dashboard.Dashboard:
         compliance_bars(
             "SLA compliance by scenario",
             "Which scenarios meet their requirement profile? Share of samples within every bound.",
-            compliance_query().by_tags("scenario"),
+            compliance_query().by_tags(TAG_SCENARIO),
         )
     )
     board = board.with_panel(
         compliance_bars(
             "SLA compliance by city",
             "Which cities' deployments meet their scenarios' requirements?",
-            compliance_query().by_tags("city"),
+            compliance_query().by_tags(TAG_CITY),
         )
     )
     board = board.with_panel(
         compliance_over_time(
             "SLA compliance over time by scenario",
             "When did compliance drop, and in which scenario?",
-            compliance_query().by_time().by_tags("scenario").fill("none"),
+            compliance_query().by_time().by_tags(TAG_SCENARIO).fill("none"),
         )
     )
 
@@ -132,9 +147,9 @@ def build() -> dashboard.Dashboard:
             "Are gateways sending messages the collector must reject, and why?",
             [
                 InfluxQL(MEASUREMENT_DEAD_LETTER)
-                .select(_per_second(call("sum", "count")), "messages/s")
+                .select(_per_second(call("sum", FIELD_COUNT)), "messages/s")
                 .by_time()
-                .by_tags("reason")
+                .by_tags(TAG_REASON)
                 .fill("0")
             ],
             unit="none",
@@ -145,7 +160,9 @@ def build() -> dashboard.Dashboard:
         table_panel(
             "Dead letters by gateway and reason",
             "Which gateway sends what kind of bad message?",
-            InfluxQL(MEASUREMENT_DEAD_LETTER).select(call("sum", "count"), "messages").by_tags("gateway", "reason"),
+            InfluxQL(MEASUREMENT_DEAD_LETTER)
+            .select(call("sum", FIELD_COUNT), "messages")
+            .by_tags(TAG_GATEWAY, TAG_REASON),
             width=12,
         )
     )
@@ -156,7 +173,7 @@ def build() -> dashboard.Dashboard:
             "Collector lag",
             "How far behind real time are the samples the collector writes (sample time to write time)?",
             "ms",
-            (call("max", "lag_ms"), "lag"),
+            (call("max", FIELD_LAG_MS), "lag"),
         )
     )
     board = board.with_panel(
@@ -164,8 +181,8 @@ def build() -> dashboard.Dashboard:
             "Write latency",
             "How long do InfluxDB batch writes take?",
             "ms",
-            (call("mean", "write_latency_ms"), "mean"),
-            (call("max", "write_latency_ms"), "max"),
+            (call("mean", FIELD_WRITE_LATENCY_MS), "mean"),
+            (call("max", FIELD_WRITE_LATENCY_MS), "max"),
         )
     )
     board = board.with_panel(

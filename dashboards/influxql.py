@@ -17,7 +17,7 @@ from typing import Literal, Self
 
 from dashboards.sdk import cogbuilder, cogvariants
 from dashboards.sdk import common_models as common
-from dashboards.uids import DATASOURCE_TYPE, DATASOURCE_UID
+from i5g.grafana import DATASOURCE_TYPE, DATASOURCE_UID
 
 TIME_FILTER = "$timeFilter"
 INTERVAL = "$__interval"

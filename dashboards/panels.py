@@ -22,8 +22,8 @@ from dashboards.sdk import (
     table,
     timeseries,
 )
-from dashboards.uids import TAG
-from i5g.contract import FIELD_SLA_VIOLATIONS, KPIS, MEASUREMENT_KPI
+from i5g.contract import FIELD_SLA_VIOLATIONS, KPIS, MEASUREMENT_KPI, TAG_GATEWAY
+from i5g.grafana import TAG
 from i5g.scenarios import Requirement
 
 # Grafana unit ids for the contract's units; anything else is shown as a suffix.
@@ -309,7 +309,7 @@ def kpi_trend_query(kpi_name: str, bounds: Sequence[Requirement], *conditions: s
 
 
 def per_gateway_query(kpi_name: str, *conditions: str) -> InfluxQL:
-    return kpi_query(*conditions).select(call("mean", kpi_name), kpi_name).by_time().by_tags("gateway").fill("none")
+    return kpi_query(*conditions).select(call("mean", kpi_name), kpi_name).by_time().by_tags(TAG_GATEWAY).fill("none")
 
 
 def new_dashboard(uid: str, title: str, description: str, *tags: str) -> dashboard.Dashboard:

@@ -1,6 +1,6 @@
 """`i5g dashboards push`: put the datasource and every dashboard into a Grafana folder, idempotently.
 
-Objects are addressed by their fixed uids (dashboards.uids), so running it again updates in place; an object
+Objects are addressed by their fixed uids (i5g.grafana), so running it again updates in place; an object
 that already matches is left alone (and reported "unchanged"). The one exception is a datasource with a token:
 Grafana never returns secrets, so it is always rewritten.
 """
@@ -16,7 +16,7 @@ from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaClientError, GrafanaException, GrafanaUnauthorizedError
 
 from dashboards.build import GENERATED_DIR, load_committed
-from dashboards.uids import DATASOURCE_NAME, DATASOURCE_TYPE, DATASOURCE_UID, FOLDER_UID
+from i5g.grafana import DATASOURCE_NAME, DATASOURCE_TYPE, DATASOURCE_UID, FOLDER_UID
 
 PUSH_MESSAGE = "i5g dashboards push"
 # Keys Grafana adds to a saved dashboard that are not part of what we generate.

@@ -24,34 +24,21 @@ from dashboards.panels import (
     timeseries_panel,
 )
 from dashboards.sdk import dashboard, timeseries
-from dashboards.uids import scenario_uid
 from dashboards.variables import filters, tag_variable
-from i5g.contract import FIELD_SEQ, KPIS
+from i5g.contract import FIELD_SEQ, KPIS, RADIO_SIGNAL_KPIS, TAG_CITY, TAG_GATEWAY, TAG_SCENARIO, TAG_USE_CASE
+from i5g.grafana import scenario_uid
 from i5g.scenarios import Requirement, Scenario
 
 # KPIs that matter for a scenario beyond the ones its profile bounds (issue 7 names them per scenario).
-SCENARIO_KPIS: dict[str, tuple[str, ...]] = {
-    "agv": ("agv_pos_err_cm", "agv_speed_mps"),
-    "machine_vision": ("vision_infer_ms", "vision_fps", "vision_defect_pct"),
-    "remote_control": ("ctrl_loop_ms",),
-    "data_collection": ("sensor_pps",),
-    "video_surveillance": ("video_mbps",),
-    "remote_diagnosis": ("sensor_pps",),
-    "ar_assembly": ("video_mbps",),
-    "inspection_robot": ("video_mbps",),
-    "digital_twin": ("twin_sync_ms",),
-    "automation_control": ("ctrl_loop_ms",),
-}
 # Scenarios whose gateways move between cells: they get the serving-cell (handover) panel.
 MOBILE_SCENARIOS = frozenset({"agv", "inspection_robot"})
-RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
-VARIABLES = ("city", "use_case", "gateway")
+VARIABLES = (TAG_CITY, TAG_USE_CASE, TAG_GATEWAY)
 
 
 def focus_kpis(scenario: Scenario) -> list[str]:
     """The bounded KPIs in profile order, then the scenario's own KPIs; each once."""
     names = [r.kpi for r in scenario.bounds() if r.kpi is not None]
-    names += list(SCENARIO_KPIS.get(scenario.key, ()))
+    names += list(scenario.kpi_names)
     return [name for index, name in enumerate(names) if name in KPIS and name not in names[:index]]
 
 
@@ -84,7 +71,7 @@ def _breakdown_query(kpis: Sequence[str], conditions: Sequence[str], tag: str) -
 
 
 def build(scenario: Scenario) -> dashboard.Dashboard:
-    scope = (tag_is("scenario", scenario.key),)
+    scope = (tag_is(TAG_SCENARIO, scenario.key),)
     conditions = (*scope, *filters(VARIABLES))
     board = new_dashboard(
         scenario_uid(scenario.key),
@@ -96,9 +83,9 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
     )
     board = board.variables(
         [
-            tag_variable("city", "City", conditions=scope),
-            tag_variable("use_case", "Use case", previous=("city",), conditions=scope),
-            tag_variable("gateway", "Gateway", previous=("city", "use_case"), conditions=scope),
+            tag_variable(TAG_CITY, "City", conditions=scope),
+            tag_variable(TAG_USE_CASE, "Use case", previous=(TAG_CITY,), conditions=scope),
+            tag_variable(TAG_GATEWAY, "Gateway", previous=(TAG_CITY, TAG_USE_CASE), conditions=scope),
         ]
     )
     kpis = focus_kpis(scenario)
@@ -118,7 +105,7 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         compliance_bars(
             "Compliance by use case",
             "Which use cases of this scenario fall short of the profile?",
-            compliance_query(*conditions).by_tags("use_case"),
+            compliance_query(*conditions).by_tags(TAG_USE_CASE),
             width=9,
         )
     )
@@ -126,7 +113,7 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         compliance_bars(
             "Compliance by gateway",
             "Which gateways fall short of the profile?",
-            compliance_query(*conditions).by_tags("gateway"),
+            compliance_query(*conditions).by_tags(TAG_GATEWAY),
             width=9,
         )
     )
@@ -134,7 +121,7 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         compliance_over_time(
             "Compliance over time by use case",
             "When did each use case leave its requirement profile?",
-            compliance_query(*conditions).by_time().by_tags("use_case").fill("none"),
+            compliance_query(*conditions).by_time().by_tags(TAG_USE_CASE).fill("none"),
         )
     )
 
@@ -143,7 +130,7 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         board = board.with_panel(_kpi_panel(scenario, kpi_name, conditions))
 
     board = board.with_row(row("Radio quality"))
-    for panel in per_gateway_panels(RADIO_KPIS, conditions):
+    for panel in per_gateway_panels(RADIO_SIGNAL_KPIS, conditions):
         board = board.with_panel(panel)
     if scenario.key in MOBILE_SCENARIOS:
         board = board.with_panel(
@@ -154,7 +141,7 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
                     kpi_query(*conditions)
                     .select(f"count(distinct({ident('pci')}))", "cells")
                     .by_time()
-                    .by_tags("gateway")
+                    .by_tags(TAG_GATEWAY)
                     .fill("none")
                 ],
                 unit="none",
@@ -167,14 +154,14 @@ def build(scenario: Scenario) -> dashboard.Dashboard:
         table_panel(
             "By use case",
             "How do the use cases of this scenario compare on the KPIs that matter?",
-            _breakdown_query(kpis, conditions, "use_case"),
+            _breakdown_query(kpis, conditions, TAG_USE_CASE),
         )
     )
     board = board.with_panel(
         table_panel(
             "By gateway",
             "How do the gateways compare on the KPIs that matter?",
-            _breakdown_query(kpis, conditions, "gateway"),
+            _breakdown_query(kpis, conditions, TAG_GATEWAY),
         )
     )
     return board

@@ -8,8 +8,8 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from dashboards.uids import FOLDER_TITLE
 from i5g.contract import DATABASE_DEFAULT
+from i5g.grafana import FOLDER_TITLE
 from i5g.settings import I5GSettings
 
 

@@ -342,5 +342,4 @@ def close_links(reactor: Reactor, links: list[GatewayLink], timeout: float) -> N
 
 def _payload(gateway_id: str, bodies: list[str]) -> bytes:
     # The spool stores each sample already encoded; joining them avoids re-encoding a 500-sample batch.
-    prefix = contract.encode_telemetry(gateway_id, [{}])[: -len(b"{}]}")]
-    return prefix + ",".join(bodies).encode("utf-8") + b"]}"
+    return contract.encode_telemetry_batch(gateway_id, bodies)

@@ -20,12 +20,12 @@ Standard library only (the agent runtime's memory budget).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from i5g.contract import Sample, decode_sample, encode_sample
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL);
@@ -97,7 +97,7 @@ class Spool:
     def hold(self, boot: str, mono_ms: int, kpis: dict[str, float], ctx: dict[str, str] | None = None) -> None:
         """Keep a sample taken while the wall clock is not trusted (no ts, no seq yet). Bounded by max_samples:
         beyond it the oldest held sample is dropped."""
-        body = json.dumps({"kpis": kpis, "ctx": ctx or {}}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        body = encode_sample(Sample(0, 0, kpis, ctx or {}))  # ts and seq are given when the clock is trusted
         with self._transaction():
             self._db.execute("INSERT INTO held (boot, mono_ms, body) VALUES (?, ?, ?)", (boot, mono_ms, body))
             self.held += 1
@@ -119,8 +119,8 @@ class Spool:
                 if row_boot != boot:
                     dropped += 1
                     continue
-                item = json.loads(body)
-                self._insert(mono_ms + offset_ms, item["kpis"], item["ctx"] or None)
+                sample = decode_sample(body)
+                self._insert(mono_ms + offset_ms, sample.kpis, sample.ctx or None)
                 stamped += 1
             self._db.execute("DELETE FROM held")
             if dropped:
@@ -131,10 +131,7 @@ class Spool:
 
     def _insert(self, ts: int, kpis: dict[str, float], ctx: dict[str, str] | None) -> int:
         seq = self._next_seq
-        item: dict[str, Any] = {"ts": ts, "seq": seq, "kpis": kpis}
-        if ctx:
-            item["ctx"] = ctx
-        body = json.dumps(item, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        body = encode_sample(Sample(ts, seq, kpis, ctx or {}))
         self._db.execute("INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)", (seq, ts, body))
         self._next_seq, self._count = seq + 1, self._count + 1
         self._last_ts = max(self._last_ts, ts)

@@ -21,7 +21,7 @@ PARTS: dict[str, str] = {
     "agent": "edge_agent.cli",
     "collector": "collector.cli",
     "dashboards": "dashboards.cli",
-    "stack": "i5g.stack.cli",
+    "stack": "devstack.cli",
     "broker": "registry.broker.cli",
     "influx": "i5g.influx.cli",
     "evidence": "registry.evidence.cli",
@@ -43,14 +43,18 @@ def load_settings(settings_class: Any, *args: Any, **overrides: Any) -> Any:
         raise CommandError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command tree, or with `only` the tree of one part: `i5g agent run` on a gateway then imports
+    edge_agent.cli and nothing of the registry, collector or dashboards (tests/architecture)."""
     parser = argparse.ArgumentParser(
         prog="i5g",
         description="Industrial 5G use-case registry with edge telemetry.",
     )
     parser.add_argument("--version", action="version", version=f"i5g {__version__}")
     subparsers = parser.add_subparsers(dest="part", metavar="{" + ",".join(PARTS) + "}")
-    for module_name in PARTS.values():
+    for part, module_name in PARTS.items():
+        if only is not None and part != only:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -62,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    part = arguments[0] if arguments and arguments[0] in PARTS else None
+    parser = build_parser(only=part)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         # `i5g` or `i5g registry` without an action: show the help of that level.

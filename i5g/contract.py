@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -216,6 +217,15 @@ KPIS: dict[str, Kpi] = _kpis(
     Kpi("twin_sync_ms", "ms", 0, 600_000, "digital-twin state synchronisation delay", "scenario"),
 )
 
+
+def kpi_group(group: str) -> tuple[str, ...]:
+    """The KPI names of one group ("network", "radio", "host", "scenario"), in contract order."""
+    return tuple(kpi.name for kpi in KPIS.values() if kpi.group == group)
+
+
+NETWORK_KPIS = kpi_group("network")  # what every gateway's probe reports, whatever its scenario
+RADIO_SIGNAL_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")  # the radio group without the cell identity (pci, arfcn)
+
 # Radio context: short strings that describe the serving cell. Stored as fields, never as tags (cardinality).
 CTX_KEYS: dict[str, str] = {
     "rat": "radio access technology: NR5G-SA, NR5G-NSA, LTE, WCDMA ...",
@@ -245,11 +255,32 @@ class Sample:
         return item
 
 
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def encode_sample(sample: Sample) -> str:
+    """One item of a telemetry message's `samples`, as JSON text. The agent's spool stores samples in this form,
+    so a draining batch is assembled by `encode_telemetry_batch` without decoding and re-encoding them."""
+    return _compact(sample.to_json())
+
+
+def decode_sample(text: str) -> Sample:
+    """The inverse of `encode_sample` for text this code wrote (the collector validates untrusted payloads)."""
+    item = json.loads(text)
+    return Sample(item["ts"], item["seq"], item["kpis"], item.get("ctx") or {})
+
+
+def encode_telemetry_batch(gateway_id: str, encoded_samples: Sequence[str]) -> bytes:
+    """The telemetry payload around samples already encoded by `encode_sample`."""
+    head = _compact({"v": CONTRACT_VERSION, "gw": gateway_id})[:-1]
+    return f'{head},"samples":[{",".join(encoded_samples)}]}}'.encode()
+
+
 def encode_telemetry(gateway_id: str, samples: list[Sample] | list[dict[str, Any]]) -> bytes:
     """The telemetry payload for one message (one sample, or a batch when a spool drains)."""
     items = [s.to_json() if isinstance(s, Sample) else s for s in samples]
-    body = {"v": CONTRACT_VERSION, "gw": gateway_id, "samples": items}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return encode_telemetry_batch(gateway_id, [_compact(item) for item in items])
 
 
 def encode_status(
@@ -339,7 +370,13 @@ MEASUREMENT_COLLECTOR = "collector"
 
 # Tags of `kpi` (and of `gateway_status`): registry metadata the collector adds to every sample.
 # use_case is the registry's use-case id as a string; enterprise, city and industry are names as registered.
-KPI_TAGS = ("gateway", "use_case", "scenario", "enterprise", "city", "industry")
+TAG_GATEWAY = "gateway"
+TAG_USE_CASE = "use_case"
+TAG_SCENARIO = "scenario"
+TAG_ENTERPRISE = "enterprise"
+TAG_CITY = "city"
+TAG_INDUSTRY = "industry"
+KPI_TAGS = (TAG_GATEWAY, TAG_USE_CASE, TAG_SCENARIO, TAG_ENTERPRISE, TAG_CITY, TAG_INDUSTRY)
 
 # Fields of `kpi` besides the KPI values themselves and the ctx strings (field name = KPI name / ctx key).
 FIELD_SEQ = "seq"  # integer: the sample's seq, so loss can be counted per gateway
@@ -352,15 +389,56 @@ def sla_flag_field(kpi_name: str) -> str:
     return f"{kpi_name}_ok"
 
 
-# `gateway_status`: tags KPI_TAGS; fields online (bool), dropped (integer), agent_version (string).
-# `dead_letter`: tags reason and gateway ("unknown" when the topic names none); fields count (integer: the
-#   samples the record stands for, 1 for a whole bad message), detail (string), topic (string).
-# `collector`: tag replica; fields received, written, dead_lettered, redelivered (integer counters),
-#   write_latency_ms and lag_ms (float).
-
-# Site coordinates on `gateway_status` (float fields, WGS84 degrees), copied from the registry's gateway
-# location with every status point when the registry has one; the dashboards' geomap reads them from here.
+# `gateway_status`: tags KPI_TAGS; the agent's last status report.
+FIELD_ONLINE = "online"  # bool
+FIELD_DROPPED = "dropped"  # integer: samples the agent's spool had to drop (oldest first) so far
+FIELD_AGENT_VERSION = "agent_version"  # string
+# Site coordinates (float fields, WGS84 degrees), copied from the registry's gateway location with every status
+# point when the registry has one; the dashboards' geomap reads them from here.
 FIELD_LAT = "lat"
 FIELD_LON = "lon"
-# dead_letter: stamped when the message first arrived; the rejected sample's own ts (when it had one) is a field.
-FIELD_DEAD_LETTER_SAMPLE_TS = "sample_ts"
+GATEWAY_STATUS_FIELDS = (FIELD_ONLINE, FIELD_DROPPED, FIELD_AGENT_VERSION, FIELD_LAT, FIELD_LON)
+
+# `dead_letter`: stamped when the message first arrived, so it shows where operators look.
+TAG_REASON = "reason"
+UNKNOWN_GATEWAY = "unknown"  # the gateway tag of a dead letter whose topic names no gateway
+DEAD_LETTER_TAGS = (TAG_GATEWAY, TAG_REASON)
+FIELD_COUNT = "count"  # integer: the samples the record stands for, 1 for a whole bad message
+FIELD_DETAIL = "detail"  # string: what was wrong, for people
+FIELD_TOPIC = "topic"  # string
+FIELD_DEAD_LETTER_SAMPLE_TS = "sample_ts"  # integer: the rejected sample's own ts (when it had one)
+FIELD_DEAD_LETTER_KEY = "key"  # string: the message hash that keeps the arrival time stable under redelivery
+DEAD_LETTER_FIELDS = (FIELD_COUNT, FIELD_DETAIL, FIELD_TOPIC, FIELD_DEAD_LETTER_SAMPLE_TS, FIELD_DEAD_LETTER_KEY)
+
+# `collector`: one point per replica and interval with its own counters (integer, since start) and gauges.
+TAG_REPLICA = "replica"
+COLLECTOR_COUNTERS: dict[str, str] = {
+    "received": "MQTT messages received (telemetry and status)",
+    "written": "points written to InfluxDB (kpi and gateway_status)",
+    "dead_lettered": "messages or samples rejected and recorded in dead_letter",
+    "redelivered": "messages the broker delivered again (MQTT DUP flag)",
+    "acked": "MQTT messages acknowledged after their points were stored",
+    "write_batches": "batches written to InfluxDB",
+    "write_retries": "failed InfluxDB write attempts that were retried",
+}
+FIELD_WRITE_LATENCY_MS = "write_latency_ms"  # float: duration of the last batch write, retries included
+FIELD_LAG_MS = "lag_ms"  # float: largest (written - sample ts) of the last batch
+COLLECTOR_FIELDS = (*COLLECTOR_COUNTERS, FIELD_WRITE_LATENCY_MS, FIELD_LAG_MS)
+
+
+def kpi_fields() -> frozenset[str]:
+    """Every field a `kpi` point may carry: KPI values, seq, the SLA flags and the ctx strings."""
+    return frozenset(
+        {*KPIS, FIELD_SEQ, FIELD_SLA_OK, FIELD_SLA_VIOLATIONS, *(sla_flag_field(name) for name in KPIS), *CTX_KEYS}
+    )
+
+
+def declared_schema() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """measurement -> (tag keys, field keys): the whole storage schema, which writer, dashboards, evidence and
+    tests must stay inside (tests/test_contract_schema.py)."""
+    return {
+        MEASUREMENT_KPI: (frozenset(KPI_TAGS), kpi_fields()),
+        MEASUREMENT_GATEWAY_STATUS: (frozenset(KPI_TAGS), frozenset(GATEWAY_STATUS_FIELDS)),
+        MEASUREMENT_DEAD_LETTER: (frozenset(DEAD_LETTER_TAGS), frozenset(DEAD_LETTER_FIELDS)),
+        MEASUREMENT_COLLECTOR: (frozenset({TAG_REPLICA}), frozenset(COLLECTOR_FIELDS)),
+    }

@@ -63,6 +63,15 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class ScenarioKpi:
+    """A KPI of the scenario's own application (a contract KPI name) and the working point a healthy deployment
+    typically shows: the simulator's centre, not a requirement (requirements are `Requirement`s)."""
+
+    kpi: str
+    typical: float
+
+
+@dataclass(frozen=True)
 class Scenario:
     key: str
     name_zh: str
@@ -72,6 +81,12 @@ class Scenario:
     requirements: tuple[Requirement, ...] = field(default_factory=tuple)
     # The wording the five municipal source documents use for this category (what the catalog maps from).
     document_terms: tuple[str, ...] = ()
+    # What the scenario's own application reports beside the network and radio KPIs every gateway has.
+    kpis: tuple[ScenarioKpi, ...] = ()
+
+    @property
+    def kpi_names(self) -> tuple[str, ...]:
+        return tuple(k.kpi for k in self.kpis)
 
     def bounds(self) -> tuple[Requirement, ...]:
         """The requirements that live telemetry can be checked against."""
@@ -263,6 +278,10 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("物流自动引导车", "AGV智能车", "无人演示车"),
+            kpis=(
+                ScenarioKpi("agv_pos_err_cm", 2.0),
+                ScenarioKpi("agv_speed_mps", 1.5),
+            ),
         ),
         Scenario(
             "machine_vision",
@@ -293,6 +312,11 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("视觉检测", "质量检测"),
+            kpis=(
+                ScenarioKpi("vision_fps", 30.0),
+                ScenarioKpi("vision_infer_ms", 25.0),
+                ScenarioKpi("vision_defect_pct", 1.2),
+            ),
         ),
         Scenario(
             "remote_control",
@@ -328,6 +352,7 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("精准操控", "远程操控", "远程交互"),
+            kpis=(ScenarioKpi("ctrl_loop_ms", 12.0),),
         ),
         Scenario(
             "data_collection",
@@ -362,6 +387,7 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("数据采集", "设备互联", "实时监控"),
+            kpis=(ScenarioKpi("sensor_pps", 2000.0),),
         ),
         Scenario(
             "video_surveillance",
@@ -392,6 +418,7 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("安全监控", "安防监控", "视频监控", "智能监控", "智能安防"),
+            kpis=(ScenarioKpi("video_mbps", 16.0),),
         ),
         Scenario(
             "remote_diagnosis",
@@ -418,6 +445,7 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("远程诊断", "远程维护", "健康管理"),
+            kpis=(ScenarioKpi("sensor_pps", 500.0),),
         ),
         Scenario(
             "ar_assembly",
@@ -434,6 +462,7 @@ SCENARIOS: dict[str, Scenario] = {
                 dl=_pd(20, "Rendered overlay video to the glasses; the cited row gives no bit rate."),
             ),
             ("AR辅助装配",),
+            kpis=(ScenarioKpi("video_mbps", 25.0),),
         ),
         Scenario(
             "inspection_robot",
@@ -458,6 +487,10 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("智能巡检机器人",),
+            kpis=(
+                ScenarioKpi("video_mbps", 12.0),
+                ScenarioKpi("agv_pos_err_cm", 5.0),
+            ),
         ),
         Scenario(
             "digital_twin",
@@ -484,6 +517,7 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("数字孪生",),
+            kpis=(ScenarioKpi("twin_sync_ms", 80.0),),
         ),
         Scenario(
             "automation_control",
@@ -521,6 +555,7 @@ SCENARIOS: dict[str, Scenario] = {
                 ),
             ),
             ("工业自动化控制", "全连接工厂", "智慧工厂", "机床联网"),
+            kpis=(ScenarioKpi("ctrl_loop_ms", 6.0),),
         ),
         Scenario(
             "vr_experience",
@@ -538,6 +573,7 @@ SCENARIOS: dict[str, Scenario] = {
                 dl=(1, ROW_VR_DL_VIDEO, "lower end of the row's '1-100 Mbit/s'"),
             ),
             ("VR展厅",),
+            kpis=(ScenarioKpi("video_mbps", 40.0),),
         ),
     )
 }

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+import registry.models  # noqa: F401  (every table and the search-index hook, registry/models.py)
 from i5g import __version__
 from registry.bodylimit import BodyLimitMiddleware
 from registry.cities.api import router as cities_router

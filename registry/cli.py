@@ -54,7 +54,7 @@ def _settings():  # -> RegistrySettings
 
 def _migrate(args: argparse.Namespace) -> int:
     from i5g.cli import CommandError
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
 
     settings = _settings()
     try:

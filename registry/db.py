@@ -22,8 +22,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
 # Stable constraint names, so later migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -160,30 +158,6 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     yield from transaction(factory)
 
 
-def migrate(url: str, revision: str = "heads") -> None:
-    """Bring the schema at `url` to `revision` with Alembic: the only way the schema is created.
-
-    "heads": parts of the registry (e.g. accounts) keep their own branch of revisions off the first one, so
-    there may be several heads; all are applied."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # Passed as an attribute, not a main option: configparser would choke on '%' in passwords.
-    config.attributes["database_url"] = url
-    from alembic.script import ScriptDirectory
-
-    from registry.migrations.history import drop_superseded_versions
-
-    engine = make_engine(url)
-    try:
-        drop_superseded_versions(ScriptDirectory.from_config(config), engine)
-    finally:
-        engine.dispose()
-    command.upgrade(config, revision)
-
-
 def enum_type(enum_cls: type) -> Enum:
     """A StrEnum stored as its value in a VARCHAR (no native PostgreSQL enum: adding a member later is then
     a code change, not a migration)."""
@@ -195,17 +169,3 @@ def enum_type(enum_cls: type) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
-
-
-def prepare_database(url: str) -> None:
-    """Migrate to the newest schema and refresh the scenario table from i5g/scenarios.py: what
-    `i5g registry migrate` does, and what tests and benchmarks call before using a database."""
-    from registry.scenarios.service import sync_scenarios
-
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as session:
-            sync_scenarios(session)
-    finally:
-        engine.dispose()

@@ -1,12 +1,15 @@
-"""Every table of the registry, imported in one place for Alembic and for code that needs the full mapping."""
+"""Every table of the registry, imported in one place for Alembic and for code that needs the full mapping, and the
+session hook that spans tables: the use-case search index (registry/usecases/search.py registers it on import).
+Whoever writes use cases (the app, the seed loader, CLI commands) imports this module; models know only models."""
 
+import registry.usecases.search  # noqa: F401  (the search-index hook on every Session flush)
 from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken
 from registry.cities.models import CityFigure
 from registry.db import Base
 from registry.enterprises.models import Enterprise
-from registry.evidence.history import StageReview
+from registry.evidence.models import StageReview
 from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
 from registry.sparkplug.models import SparkplugMetricMap, SparkplugNode

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer
-from i5g.stack.process import free_port
-from i5g.stack.v2proxy import InfluxV2Proxy
+from devstack.influxdb import InfluxDBServer
+from devstack.mosquitto import BrokerAdmin, MosquittoServer
+from devstack.process import free_port
+from i5g.influx.v2proxy import InfluxV2Proxy
 from tests.tls import self_signed
 
 if TYPE_CHECKING:  # the registry extra is only imported by the fixture that needs it
@@ -141,7 +141,7 @@ def registry_server(tmp_path: Path) -> Iterator[RegistryServer]:
     **fields) (APPROVED unless review_status is given), .create_gateway(gateway_id=None, use_case_id=None,
     **fields), .request(method, path, token="staff"|"collector"|None|<token>, **httpx_kwargs).
     """
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
     from tests.registry.support import RegistryServer
 
     url = f"sqlite:///{tmp_path / 'registry.db'}"

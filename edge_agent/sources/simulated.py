@@ -13,26 +13,28 @@ import zlib
 from typing import Any, Literal
 
 from edge_agent.sources.base import Reading, checked
-from i5g.scenarios import Requirement, bounds_for
+from i5g.scenarios import SCENARIOS, Requirement, bounds_for
 
-# Scenario-specific KPIs: (kpi, normal working point, relative noise, factor applied while degraded).
-_SCENARIO_KPIS: dict[str, tuple[tuple[str, float, float, float], ...]] = {
-    "agv": (("agv_pos_err_cm", 2.0, 0.2, 6.0), ("agv_speed_mps", 1.5, 0.1, 0.3)),
-    "machine_vision": (
-        ("vision_fps", 30.0, 0.03, 0.4),
-        ("vision_infer_ms", 25.0, 0.1, 4.0),
-        ("vision_defect_pct", 1.2, 0.3, 1.0),
-    ),
-    "remote_control": (("ctrl_loop_ms", 12.0, 0.1, 5.0),),
-    "data_collection": (("sensor_pps", 2000.0, 0.05, 0.3),),
-    "video_surveillance": (("video_mbps", 16.0, 0.08, 0.25),),
-    "remote_diagnosis": (("sensor_pps", 500.0, 0.05, 0.3),),
-    "ar_assembly": (("video_mbps", 25.0, 0.08, 0.3),),
-    "inspection_robot": (("video_mbps", 12.0, 0.08, 0.3), ("agv_pos_err_cm", 5.0, 0.2, 4.0)),
-    "digital_twin": (("twin_sync_ms", 80.0, 0.1, 5.0),),
-    "automation_control": (("ctrl_loop_ms", 6.0, 0.1, 5.0),),
-    "vr_experience": (("video_mbps", 40.0, 0.08, 0.3),),
+# How each scenario KPI moves: (relative noise, factor applied while degraded). Which KPIs a scenario reports, and
+# around which working point, comes from its profile (i5g/scenarios.py `Scenario.kpis`).
+_KPI_DYNAMICS: dict[str, tuple[float, float]] = {
+    "agv_pos_err_cm": (0.2, 5.0),
+    "agv_speed_mps": (0.1, 0.3),
+    "vision_fps": (0.03, 0.4),
+    "vision_infer_ms": (0.1, 4.0),
+    "vision_defect_pct": (0.3, 1.0),
+    "ctrl_loop_ms": (0.1, 5.0),
+    "sensor_pps": (0.05, 0.3),
+    "video_mbps": (0.08, 0.3),
+    "twin_sync_ms": (0.1, 5.0),
 }
+
+
+def _scenario_kpis(scenario: str) -> tuple[tuple[str, float, float, float], ...]:
+    """(kpi, working point, relative noise, degraded factor) for the scenario's own KPIs."""
+    if scenario not in SCENARIOS:
+        return ()
+    return tuple((k.kpi, k.typical, *_KPI_DYNAMICS[k.kpi]) for k in SCENARIOS[scenario].kpis)
 
 
 def stable_seed(seed: int, gateway_id: str) -> int:
@@ -98,7 +100,7 @@ class ScenarioStream:
             self.degraded_left -= 1
         values: dict[str, float | None] = {
             kpi: self._normal(kpi, point, noise)
-            for kpi, point, noise, *_ in (*_NETWORK_KPIS, *_SCENARIO_KPIS.get(self.scenario, ()))
+            for kpi, point, noise, *_ in (*_NETWORK_KPIS, *_scenario_kpis(self.scenario))
         }
         values.update(
             rsrp_dbm=self._around("rsrp", -88.0, 0.02),
@@ -118,7 +120,7 @@ class ScenarioStream:
             if kpi in values:
                 factor = rng.uniform(1.3, 3.0) if bound.direction == "max" else rng.uniform(0.1, 0.7)
                 values[kpi] = bound.value * factor
-        for kpi, _, _, factor in _SCENARIO_KPIS.get(self.scenario, ()):
+        for kpi, _, _, factor in _scenario_kpis(self.scenario):
             if kpi not in self.bounds:
                 values[kpi] = values[kpi] * factor * rng.uniform(0.8, 1.2)
         values["rsrp_dbm"] = rng.uniform(-120.0, -110.0)

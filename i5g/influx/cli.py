@@ -24,7 +24,7 @@ def _v2proxy(args: argparse.Namespace) -> int:
 
     from i5g.cli import CommandError, load_settings
     from i5g.influx.settings import InfluxProxySettings
-    from i5g.stack.v2proxy import InfluxV2Proxy
+    from i5g.influx.v2proxy import InfluxV2Proxy
 
     overrides = {"upstream_url": args.upstream_url, "host": args.host, "port": args.port}
     settings = load_settings(

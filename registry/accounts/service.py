@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import EMAIL_MAX, User, UserRole
@@ -88,10 +88,6 @@ def set_password(session: Session, user: User, password: str) -> None:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
     end_user_sessions(session, user.id)
-
-
-def count_staff(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User).where(User.role == UserRole.staff)) or 0
 
 
 def enterprise_accounts(session: Session, limit: int = 500) -> list[User]:

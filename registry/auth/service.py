@@ -46,7 +46,3 @@ def revoke_token(session: Session, name: str) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
-
-
-def list_tokens(session: Session) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))

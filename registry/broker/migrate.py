@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from i5g import contract
-from i5g.stack.state import write_private
+from i5g.files import write_private
 from registry.broker.acl import GATEWAY_ROLE_PREFIX, gateway_acls
 from registry.broker.service import is_legacy_gateway_client
 

@@ -98,7 +98,6 @@ _TABLE = (
 )
 
 DIVISIONS: dict[str, Division] = {code: Division(code, zh, en) for code, zh, en in _TABLE}
-CODE_LEN = 3
 
 # Wordings the seeded documents (and common usage) give for an industry, each with the one division it
 # belongs to. Used only to fill the code when a caller sends the wording alone; wordings that span several

@@ -7,7 +7,6 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.db import Base, UTCDateTime, utcnow
-from registry.enterprises.industry_class import CODE_LEN as INDUSTRY_CODE_LEN
 from registry.fields import name_key
 
 if TYPE_CHECKING:
@@ -18,6 +17,7 @@ PLACE_MAX = 64
 INDUSTRY_MAX = 100
 CONTACT_MAX = 200
 CREDIT_CODE_LEN = 18
+INDUSTRY_CODE_LEN = 3  # a GB/T 4754-2017 division: section letter + two digits (industry_class.py)
 SEED_KEY_MAX = 200
 
 

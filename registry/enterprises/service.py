@@ -15,8 +15,8 @@ from registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
 from registry.enums import ReviewStatus
 from registry.errors import Conflict, NotFound
 from registry.fields import name_key
+from registry.like import like_pattern
 from registry.pagination import PageRequest, fetch_page
-from registry.search import like_pattern
 from registry.usecases.models import UseCase
 
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from collector.writer import format_field, tag_set
 from i5g import scenarios
 from i5g.contract import (
     FIELD_DEAD_LETTER_SAMPLE_TS,
@@ -20,6 +19,7 @@ from i5g.contract import (
     MEASUREMENT_KPI,
     sla_flag_field,
 )
+from i5g.lineprotocol import format_field, tag_set
 from registry.evidence.compute import (
     COUNTERS,
     MINUTE_MS,

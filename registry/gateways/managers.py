@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from registry.accounts.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from registry.auth.deps import OptionalPrincipal
 from registry.db_session import SessionDep
 from registry.errors import Forbidden, NotFound, Unauthorized
 from registry.gateways.models import Gateway
+from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 
 CSRF_HEADER = "X-CSRF-Token"
 

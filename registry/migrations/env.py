@@ -1,4 +1,4 @@
-"""Alembic environment, driven programmatically by registry.db.migrate(url) (no alembic.ini needed)."""
+"""Alembic environment, driven programmatically by registry.schema.migrate(url) (no alembic.ini needed)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _configure(connection: Connection) -> None:
 def run_migrations_online() -> None:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("no database URL: call registry.db.migrate(url)")
+        raise RuntimeError("no database URL: call registry.schema.migrate(url)")
     engine = make_engine(url)
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:

@@ -246,7 +246,8 @@ def _report_progress(catalog: schema.Catalog, kind_report: KindReport, progress:
 def run_seed(args: argparse.Namespace) -> int:
     """`i5g registry seed [--seeds-dir DIR] [--dry-run]`: validate, migrate, load in one transaction."""
     from i5g.cli import CommandError, load_settings
-    from registry.db import make_engine, make_sessionmaker, prepare_database
+    from registry.db import make_engine, make_sessionmaker
+    from registry.schema import prepare_database
     from registry.seeding import packaged_catalog_dir
     from registry.settings import RegistrySettings
 

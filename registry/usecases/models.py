@@ -55,8 +55,3 @@ class UseCase(Base):
     enterprise: Mapped[Enterprise] = relationship(back_populates="use_cases")
     scenario: Mapped[Scenario] = relationship()
     gateways: Mapped[list[Gateway]] = relationship(back_populates="use_case", passive_deletes="all")
-
-
-# The search index hook lives in search.py and registers itself on import; importing it here means whoever maps
-# UseCase (API, seed loader, scripts) keeps the index current. At the end: search.py imports this module.
-import registry.usecases.search  # noqa: E402, F401

@@ -13,13 +13,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from registry.accounts.csrf import rotate_csrf_token
 from registry.accounts.models import RoleChecks, User, UserRole
 from registry.accounts.service import get_user
 from registry.accounts.sessions import end_session, open_session, session_user_id
 from registry.db import utcnow
 from registry.db_session import SessionDep
 from registry.web import flash
+from registry.web.csrf import rotate_csrf_token
 from registry.web.errors import LoginRequired, PageError
 
 SESSION_ID_KEY = "sid"

@@ -12,7 +12,7 @@ from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from registry.accounts.csrf import CSRFError
+from registry.web.csrf import CSRFError
 
 
 class PageError(Exception):
@@ -20,6 +20,15 @@ class PageError(Exception):
         super().__init__(message_key)
         self.status_code = status_code
         self.message_key = message_key
+
+
+class Refused(Exception):
+    """A page refuses a submission: `response` (the form again, saying what was wrong) is sent, and because it is
+    raised, the request's transaction rolls back at the edge (registry/db_session.py): nothing of it is stored."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 class LoginRequired(Exception):
@@ -95,6 +104,10 @@ def install_page_error_handlers(app: FastAPI) -> None:
     async def _on_page_error(request: Request, exc: PageError) -> HTMLResponse:
         t = translator_for(request)
         return render(request, "error.html", {"message": t(exc.message_key)}, status_code=exc.status_code)
+
+    @app.exception_handler(Refused)
+    async def _on_refused(_request: Request, exc: Refused) -> Response:
+        return exc.response
 
     @app.exception_handler(CSRFError)
     async def _on_csrf(request: Request, _exc: CSRFError) -> HTMLResponse:

@@ -7,8 +7,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
-from registry.accounts.throttle import PasswordThrottle
 from registry.web.client_address import client_address
+from registry.web.throttle import PasswordThrottle
 
 
 class PasswordGuard:

@@ -20,7 +20,7 @@ class WebSettings(I5GSettings):
     session_max_age: int = Field(8 * 3600, ge=60)
     # Set when the registry is served over HTTPS so the session cookie is never sent in clear.
     cookie_secure: bool = False
-    # Password guessing (login and the password-change form), see registry/accounts/throttle.py: wrong
+    # Password guessing (login and the password-change form), see registry/web/throttle.py: wrong
     # passwords allowed before the backoff starts, per (account, address), per address, and per account from
     # addresses it never logged in from.
     login_max_failures: int = Field(5, ge=1)

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from registry.accounts.throttle import PasswordThrottle
 from registry.evidence import web as evidence_pages
 from registry.web.deps import load_user
 from registry.web.errors import install_page_error_handlers
@@ -30,6 +29,7 @@ from registry.web.pages import (
     usecase_detail,
 )
 from registry.web.settings import WebSettings
+from registry.web.throttle import PasswordThrottle
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "i5g_session"

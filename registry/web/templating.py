@@ -16,9 +16,9 @@ from starlette.responses import HTMLResponse
 
 from i5g import scenarios
 from registry import enums
-from registry.accounts.csrf import csrf_token
 from registry.enterprises import industry_class
 from registry.web import flash
+from registry.web.csrf import csrf_token
 from registry.web.i18n import Lang, negotiate, translator
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

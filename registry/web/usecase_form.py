@@ -23,6 +23,7 @@ from registry.usecases.models import UseCase
 from registry.usecases.schemas import UseCaseCreate, UseCaseUpdate
 from registry.usecases.service import propose_revision, update_use_case
 from registry.web import flash
+from registry.web.errors import Refused
 from registry.web.forms import FormResult, form_values, validate
 from registry.web.i18n import Lang, negotiate
 from registry.web.redirects import see_other
@@ -191,11 +192,11 @@ async def save_edit(request: Request, session: Session, use_case: UseCase, *, st
             if staff_edit:
                 record_if_evidence_stage(request, use_case, stage_before)
         except FieldInvalid as exc:
-            session.rollback()  # nothing of a refused submission may be committed
             store_service_error(result, exc, t)
         else:
             message = "staff.usecase_saved" if staff_edit else "mine.revision_saved" if revises else "mine.saved"
             flash.add(request, "ok", message, title=result.data.title)
             return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
     lang = negotiate(request)
-    return render_form(request, lang, values, result.errors, use_case, status_code=400, staff_edit=staff_edit)
+    # Raised, not returned: the request edge rolls back whatever the refused update changed.
+    raise Refused(render_form(request, lang, values, result.errors, use_case, status_code=400, staff_edit=staff_edit))

@@ -9,7 +9,7 @@ import time
 from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
 from pymodbus.server import ModbusTcpServer
 
-from i5g.stack.process import free_port, port_is_open
+from devstack.process import free_port, port_is_open
 
 
 class ModbusTestServer:

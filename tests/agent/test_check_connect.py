@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
-from i5g.stack.process import free_port
+from devstack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
+from devstack.process import free_port
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import provision_gateway, revoke_gateway
 from tests.agent.conftest import I5G

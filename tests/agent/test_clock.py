@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from devstack.mosquitto import MosquittoServer
 from edge_agent.clock import RELEASE_FLOOR_MS, StampingClock, synchronised_check
 from edge_agent.spool import Spool
-from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.conftest import write_config
 
 EPOCH_1970_MS = 5_000  # what a Pi without RTC reads after a power cut, before NTP answers

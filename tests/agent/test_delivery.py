@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jsonschema
 
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
+from devstack.mosquitto import MosquittoServer
+from devstack.process import free_port
 from tests.agent.conftest import first_occurrences, write_config
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "telemetry.schema.json").read_text())

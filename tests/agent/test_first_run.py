@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from devstack.mosquitto import MosquittoServer
 from edge_agent.settings import AgentSettings
 from i5g.settings import SettingsError
-from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.conftest import I5G
 
 

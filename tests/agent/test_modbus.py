@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.process import free_port
 from edge_agent.sources.modbus import MAX_REGISTERS_PER_READ, ModbusSource, decode_registers, plan_reads
-from i5g.stack.process import free_port
 from tests.agent.modbus_server import ModbusTestServer
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from devstack.mosquitto import MosquittoServer
 from edge_agent.sources.simulated import ScenarioStream
 from i5g.contract import broker_username
 from i5g.scenarios import SCENARIOS, bounds_for
-from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.conftest import I5G, first_occurrences
 from tests.agent.test_delivery import SCHEMA
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.fleet import DEMO_BEHAVIOURS, FleetGateway, demo_behaviour
+from devstack.mosquitto import MosquittoServer
 from edge_agent.sources.simulated import stream_for
 from i5g.scenarios import bounds_for
-from i5g.stack.fleet import DEMO_BEHAVIOURS, FleetGateway, demo_behaviour
-from i5g.stack.mosquitto import MosquittoServer
 from tests.agent.test_simulate import simulate
 
 READINGS = 2400  # 40 minutes at the demo's 1 Hz

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack.process import free_port
 from edge_agent.sources import GuardedSource, build_sources, host, read_all
 from edge_agent.sources.base import Reading, in_range
 from edge_agent.sources.host import HostSource, find_temperature_inputs, read_millidegrees
 from edge_agent.sources.probe import ProbeSource, icmp_allowed, parse_target, summarize
-from i5g.stack.process import free_port
 
 
 def test_host_source_reads_this_machine() -> None:

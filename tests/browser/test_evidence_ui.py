@@ -188,7 +188,7 @@ def test_stage_move_shows_evidence_and_keeps_a_snapshot(pages, fleet: dict[str, 
     from sqlalchemy import select
 
     from registry.db import make_engine
-    from registry.evidence.history import StageReview
+    from registry.evidence.models import StageReview
     from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
     from tests.browser.test_registry_ui import _login, _logout
 

@@ -18,8 +18,8 @@ import pytest
 
 from collector.app import Collector
 from collector.settings import CollectorSettings
+from devstack.process import free_port
 from i5g.contract import encode_telemetry, telemetry_topic
-from i5g.stack.process import free_port
 
 GATEWAYS = [
     {

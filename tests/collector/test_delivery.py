@@ -12,8 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.process import free_port
+from devstack.influxdb import InfluxDBServer
+from devstack.process import free_port
 from tests.collector.conftest import (
     Publisher,
     collector_env,

@@ -16,10 +16,10 @@ from collector.enrich import GatewayInfo, MetricMap, SparkplugNode
 from collector.sparkplug import SparkplugSessions, metric_number
 from collector.sparkplug_proto import sparkplug_b_pb2 as pb
 from collector.validate import Reason
+from devstack.influxdb import InfluxDBServer
+from devstack.mosquitto import MosquittoServer
 from i5g.contract import SPARKPLUG_REBIRTH_METRIC, parse_sparkplug_topic, sparkplug_node_topic
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.v2proxy import InfluxV2Proxy
+from i5g.influx.v2proxy import InfluxV2Proxy
 from tests.collector.conftest import GATEWAYS, count_points, settings_for, wait_for, write_directory_cache
 from tests.collector.sparkplug_node import (
     TAHU_DATATYPE_LIMITS,

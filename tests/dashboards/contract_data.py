@@ -13,7 +13,7 @@ import random
 import urllib.request
 from dataclasses import dataclass
 
-from collector.writer import FieldValue, collector_line, dead_letter_line, gateway_status_line, line, tag_set
+from collector.writer import collector_line, dead_letter_line, gateway_status_line
 from i5g.contract import (
     FIELD_SEQ,
     FIELD_SLA_OK,
@@ -23,6 +23,7 @@ from i5g.contract import (
     MEASUREMENT_KPI,
     sla_flag_field,
 )
+from i5g.lineprotocol import FieldValue, line, tag_set
 from i5g.scenarios import SCENARIOS
 
 

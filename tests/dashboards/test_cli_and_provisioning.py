@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from dashboards.push import datasource_definition
-from dashboards.uids import DATASOURCE_NAME, DATASOURCE_TYPE, DATASOURCE_UID, FOLDER_UID
 from i5g.cli import main
+from i5g.grafana import DATASOURCE_NAME, DATASOURCE_TYPE, DATASOURCE_UID, FOLDER_UID
 from tests.conftest import InfluxHandle
 from tests.dashboards import contract_data
 

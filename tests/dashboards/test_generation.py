@@ -14,8 +14,8 @@ import pytest
 from packaging.version import Version
 
 from dashboards import build
-from dashboards.uids import DATASOURCE_UID, DRILLDOWN_UID, FLEET_UID, scenario_uid
 from dashboards.verify import panels
+from i5g.grafana import DATASOURCE_UID, DRILLDOWN_UID, FLEET_UID, scenario_uid
 from i5g.scenarios import SCENARIOS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from dashboards import build
-from dashboards.links import ALL, drilldown_url
-from dashboards.uids import DRILLDOWN_UID
+from i5g.grafana import ALL, DRILLDOWN_UID, drilldown_url
 
 
 def test_drilldown_url_sets_every_variable_of_the_drilldown() -> None:

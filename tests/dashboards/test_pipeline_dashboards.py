@@ -28,9 +28,9 @@ import pytest
 from collector.app import Collector
 from collector.settings import CollectorSettings
 from dashboards import build, verify
+from devstack.mosquitto import MosquittoServer
 from i5g.contract import telemetry_topic
 from i5g.scenarios import SCENARIOS
-from i5g.stack.mosquitto import MosquittoServer
 from tests.conftest import InfluxHandle
 from tests.registry.support import RegistryServer
 

@@ -11,9 +11,9 @@ from pytest_httpserver import HTTPServer
 
 from dashboards.build import load_committed
 from dashboards.push import PushError, datasource_definition, push
-from dashboards.uids import DATASOURCE_UID, FOLDER_UID
+from devstack.process import free_port
 from i5g.cli import main
-from i5g.stack.process import free_port
+from i5g.grafana import DATASOURCE_UID, FOLDER_UID
 from tests.dashboards.fake_grafana import FakeGrafana
 
 TOKEN = "glsa_test_token"

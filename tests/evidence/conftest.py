@@ -77,7 +77,8 @@ def sample_lines(
 ) -> list[str]:
     """`kpi` points exactly as the collector writes them (its own line builders and SLA flags)."""
     from collector.sla import sla_fields
-    from collector.writer import kpi_line, tag_set
+    from collector.writer import kpi_line
+    from i5g.lineprotocol import tag_set
 
     tags = tag_set((("gateway", gateway), ("use_case", str(use_case)), ("scenario", scenario)))
     return [kpi_line(tags, ts, seq, kpis, {}, sla_fields(scenario, kpis)) for seq, (ts, kpis) in enumerate(points)]

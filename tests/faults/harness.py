@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from i5g.stack.influxdb import query
-from i5g.stack.process import free_port
+from devstack.influxdb import query
+from devstack.process import free_port
 from tests.collector.conftest import collector_env, wait_for, write_directory_cache
 
 I5G = str(Path(sys.executable).with_name("i5g"))

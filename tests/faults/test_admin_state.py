@@ -12,8 +12,8 @@ import json
 import secrets
 from pathlib import Path
 
-from i5g.stack.influxdb import query
-from i5g.stack.mosquitto import MosquittoServer
+from devstack.influxdb import query
+from devstack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import ensure_collector
 from registry.broker.settings import BrokerSettings

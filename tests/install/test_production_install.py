@@ -28,9 +28,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from i5g.stack.influxdb import InfluxDBServer, query
-from i5g.stack.postgres import SERVICE_USER, PostgresServer, _current_user
-from i5g.stack.process import free_port, port_is_open, require_binary
+from devstack.influxdb import InfluxDBServer, query
+from devstack.postgres import SERVICE_USER, PostgresServer, _current_user
+from devstack.process import free_port, port_is_open, require_binary
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "deploy" / "install"

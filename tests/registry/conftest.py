@@ -1,6 +1,6 @@
 """Registry fixtures: every test runs on SQLite and on PostgreSQL.
 
-PostgreSQL: one throw-away server per test session (i5g.stack.postgres, Debian's binaries; as the
+PostgreSQL: one throw-away server per test session (devstack.postgres, Debian's binaries; as the
 `postgres` user when we are root), unless I5G_TEST_POSTGRES_URL names a server to use. Each test gets its
 own database, copied from a migrated template (migrations are still the only way the schema is created).
 """
@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from i5g.stack.postgres import PostgresServer
+from devstack.postgres import PostgresServer
 from tests.registry.support import RegistryClient, TemplateDatabases, external_postgres_url, make_tokens
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from i5g.stack.process import free_port
+from devstack.process import free_port
 
 POSTGRES_URL_ENV = "I5G_TEST_POSTGRES_URL"
 
@@ -109,7 +109,7 @@ class TemplateDatabases:
     _created: list[str] = field(default_factory=list)
 
     def fresh(self, kind: str) -> str:
-        from registry.db import prepare_database
+        from registry.schema import prepare_database
 
         name = f"t_{secrets.token_hex(5)}"
         if kind == "sqlite":

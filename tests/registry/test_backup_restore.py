@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from i5g.stack.postgres import find_pg_bin
-from registry.db import make_engine, prepare_database
+from devstack.postgres import find_pg_bin
+from registry.db import make_engine
+from registry.schema import prepare_database
 from tests.registry.support import RegistryServer, TemplateDatabases
 
 pytestmark = pytest.mark.postgres

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from i5g.stack.process import free_port
+from devstack.process import free_port
 from tests.registry.support import TemplateDatabases
 from tests.web.conftest import PASSWORD, csrf_of
 from tests.web.test_workflow import GOOD as GOOD_FORM

@@ -26,7 +26,8 @@ from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, inspect
 
-from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope, utcnow
+from registry.db import make_engine, make_sessionmaker, session_scope, utcnow
+from registry.schema import prepare_database
 from tests.registry.support import TemplateDatabases, make_tokens
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

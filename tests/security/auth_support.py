@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from registry.accounts import passwords
 from registry.accounts.models import UserRole
-from registry.accounts.throttle import PasswordThrottle
 from registry.app import bind_database, create_app
 from registry.settings import RegistrySettings
+from registry.web.throttle import PasswordThrottle
 from tests.registry.support import TemplateDatabases
 from tests.web.conftest import PASSWORD, Registry, csrf_of
 

@@ -12,7 +12,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from i5g.stack.mosquitto import MosquittoServer
+from devstack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
 from registry.broker.settings import BrokerSettings
 

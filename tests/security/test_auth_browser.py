@@ -11,7 +11,8 @@ import pytest
 
 from registry.accounts.models import UserRole
 from registry.accounts.service import create_user
-from registry.db import make_engine, make_sessionmaker, prepare_database, session_scope
+from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.schema import prepare_database
 from registry.web.setup import SESSION_COOKIE
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, LiveRegistry, browser  # noqa: F401
 from tests.registry.support import RegistryServer

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from i5g.stack.http import http_ok
-from i5g.stack.process import ManagedProcess, free_port
+from devstack.http import http_ok
+from devstack.process import ManagedProcess, free_port
 from registry.accounts.models import UserRole
 from tests.registry.support import TemplateDatabases
 from tests.security.auth_support import STAFF_EMAIL, login

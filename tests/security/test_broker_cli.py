@@ -7,9 +7,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import MosquittoServer
 from tests.security.conftest import Peer
 
 

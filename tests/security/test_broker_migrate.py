@@ -9,8 +9,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
-from i5g.stack.mosquitto import MosquittoServer
 from registry.broker import service
 from registry.broker.acl import PUBLISH, gateway_acls, gateway_role
 from registry.broker.dynsec import Acl, DynsecClient

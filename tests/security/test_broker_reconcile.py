@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from devstack.mosquitto import MosquittoServer
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import ensure_collector
 from registry.broker.settings import BrokerSettings

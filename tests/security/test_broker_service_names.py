@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
-from i5g.stack.mosquitto import MosquittoServer
 from registry.broker import service
 from registry.broker.dynsec import DynsecClient
 from registry.broker.settings import BrokerSettings
@@ -90,7 +90,7 @@ def test_rest_refuses_every_service_name(
 @pytest.fixture
 def web(tmp_path: Path, broker: MosquittoServer) -> Iterator[tuple[TestClient, str]]:
     from registry.app import create_app
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
     from registry.settings import RegistrySettings
 
     url = f"sqlite:///{tmp_path / 'web.db'}"

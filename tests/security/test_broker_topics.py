@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from devstack.mosquitto import MosquittoServer
+from devstack.settings import REPO_ROOT
 from i5g import contract
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.settings import REPO_ROOT
 from registry.broker import service
 from registry.broker.dynsec import Acl, DynsecClient
 from registry.broker.settings import BrokerSettings

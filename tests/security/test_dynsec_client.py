@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
+from devstack.mosquitto import MosquittoServer
+from devstack.process import free_port
 from registry.broker.dynsec import Acl, BrokerUnavailable, DynsecClient, DynsecCommandError
 from registry.broker.settings import BrokerSettings
 

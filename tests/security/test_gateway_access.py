@@ -9,10 +9,10 @@ from collections.abc import Callable
 import paho.mqtt.client as mqtt
 import pytest
 
+from devstack.mosquitto import MosquittoServer
+from devstack.process import free_port
 from i5g import contract
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
 from registry.broker import hooks, service
 from registry.broker.dynsec import DynsecClient
 from registry.broker.settings import BrokerSettings

@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import MosquittoServer
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import ensure_collector
 from registry.broker.settings import BrokerSettings

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from i5g.stack.process import ManagedProcess, free_port
-from i5g.stack.stack import child_env
+from devstack.process import ManagedProcess, free_port
+from devstack.stack import child_env
 from tests.registry.support import make_tokens
 
 ATTACK_MB = 128
@@ -42,7 +42,7 @@ class RegistryProcess:
 
 @pytest.fixture
 def registry_process(tmp_path: Path) -> Iterator[RegistryProcess]:
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
 
     database_url = f"sqlite:///{tmp_path / 'registry.db'}"
     prepare_database(database_url)

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry.db import make_engine, migrate
+from registry.db import make_engine
+from registry.schema import migrate
 from tests.registry.support import RegistryServer
 from tests.web.conftest import csrf_of
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from devstack.mosquitto import MosquittoServer
+from devstack.process import free_port
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import free_port
 from tests.security.conftest import Peer, wait_for
 
 USER = broker_username("gw-reg-1")

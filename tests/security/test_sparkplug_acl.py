@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from devstack.mosquitto import MosquittoServer
 from i5g import contract
-from i5g.stack.mosquitto import MosquittoServer
 from registry.broker import service
 from registry.broker.dynsec import Acl, DynsecClient
 from tests.security.conftest import Peer, wait_for

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.influxdb import Credentials, count_field
+from devstack.stack import influx_auth
+from devstack.state import StackState
 from i5g.contract import DATABASE_DEFAULT
-from i5g.stack.influxdb import Credentials, count_field
-from i5g.stack.stack import influx_auth
-from i5g.stack.state import StackState
 from registry.broker.dynsec import DynsecClient
 from tests.security.conftest import wait_for
 from tests.stack.test_stack_up import READY_LINE, i5g, run, stack_env  # noqa: F401  (fixture)
@@ -123,7 +123,7 @@ def test_stack_files_influx_auth_and_health(stack: tuple[dict[str, str], StackSt
 
 
 def _rows(url: str, q: str, credentials: Credentials) -> list:
-    from i5g.stack.influxdb import query
+    from devstack.influxdb import query
 
     result = query(url, q, DATABASE_DEFAULT, credentials=credentials)["results"][0]
     return result.get("series", [])

@@ -1,4 +1,4 @@
-"""The optional TLS listener, with certificates made the way docs/operations.md shows (openssl, i5g/stack/tls.py)."""
+"""The optional TLS listener, with certificates made the way docs/operations.md shows (openssl, devstack/tls.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
+from devstack.process import free_port
+from devstack.tls import make_pki
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
-from i5g.stack.process import free_port
-from i5g.stack.tls import make_pki
 from registry.broker import service
 from registry.broker.dynsec import BrokerUnavailable, DynsecClient
 from tests.security.conftest import Peer

@@ -32,7 +32,7 @@ def source_texts(shared_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from registry.db import prepare_database
+    from registry.schema import prepare_database
 
     path = tmp_path_factory.mktemp("seed-template") / "registry.db"
     prepare_database(f"sqlite:///{path}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from i5g.stack.settings import StackSettings
+from devstack.settings import StackSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from i5g.stack.influxdb import InfluxDBServer
-from i5g.stack.process import free_port
+from devstack.influxdb import InfluxDBServer
+from devstack.process import free_port
 
 I5G = str(Path(sys.executable).parent / "i5g")
 

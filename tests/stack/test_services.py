@@ -8,9 +8,9 @@ import urllib.request
 import paho.mqtt.client as mqtt
 import pytest
 
-from i5g.stack.mosquitto import MosquittoServer
-from i5g.stack.process import ServiceError
-from i5g.stack.v2proxy import translate_write_path
+from devstack.mosquitto import MosquittoServer
+from devstack.process import ServiceError
+from i5g.influx.v2proxy import translate_write_path
 
 
 def test_translate_write_path() -> None:

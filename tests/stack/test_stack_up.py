@@ -22,14 +22,14 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from devstack.fleet import gateway_id_for
+from devstack.influxdb import query
+from devstack.process import free_port, port_is_open
+from devstack.settings import StackSettings
+from devstack.stack import SUPERVISOR, influx_auth
+from devstack.state import StackState
 from i5g.contract import DATABASE_DEFAULT
 from i5g.settings import SettingsError
-from i5g.stack.fleet import gateway_id_for
-from i5g.stack.influxdb import query
-from i5g.stack.process import free_port, port_is_open
-from i5g.stack.settings import StackSettings
-from i5g.stack.stack import SUPERVISOR, influx_auth
-from i5g.stack.state import StackState
 from tests.security.conftest import wait_for
 
 READY_LINE = "The stack is up"

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from i5g.cli import main
 from registry.accounts.models import User, UserRole
-from registry.db import make_engine, prepare_database
+from registry.db import make_engine
 from registry.enterprises.models import Enterprise
+from registry.schema import prepare_database
 from tests.web.conftest import PASSWORD, Registry, csrf_of, login
 
 SIGNUP = {
@@ -145,7 +146,7 @@ def test_accounts_migration_keeps_one_head() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from registry.db import MIGRATIONS_DIR
+    from registry.schema import MIGRATIONS_DIR
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from devstack.mosquitto import MosquittoServer
 from i5g.contract import broker_username
-from i5g.stack.mosquitto import MosquittoServer
 from registry.gateways.agent_config import PASSWORD_PATH
 from registry.gateways.models import Gateway
 from tests.agent.conftest import I5G

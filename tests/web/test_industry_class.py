@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from registry.db import make_engine, migrate
+from registry.db import make_engine
 from registry.enterprises.models import Enterprise
+from registry.schema import migrate
 from registry.seeding.loader import load_catalog
 from registry.seeding.schema import load_catalog_dir
 from tests.conftest import REPO_ROOT

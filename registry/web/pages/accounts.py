@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf, rotate_csrf_token
 from registry.accounts.models import UserRole
 from registry.accounts.passwords import hash_password, password_problem
 from registry.accounts.service import AccountError, authenticate, create_user, email_problem, normalize_email
@@ -20,6 +19,7 @@ from registry.enterprises.service import create_enterprise
 from registry.errors import Conflict
 from registry.fields import name_key
 from registry.web import flash
+from registry.web.csrf import require_csrf, rotate_csrf_token
 from registry.web.deps import OptionalUser, end_browser_session, start_session
 from registry.web.forms import form_values, validate
 from registry.web.i18n import negotiate

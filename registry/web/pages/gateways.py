@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
 from i5g.contract import broker_username
-from registry.accounts.csrf import require_csrf
 from registry.broker.hooks import BrokerFailure
 from registry.broker.settings import BrokerSettings
 from registry.db_session import SessionDep
@@ -23,8 +22,9 @@ from registry.gateways.agent_config import handover
 from registry.gateways.schemas import GatewayCreate
 from registry.gateways.service import create_gateway, rotate_password
 from registry.usecases.models import UseCase
+from registry.web.csrf import require_csrf
 from registry.web.deps import EnterpriseUser
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
 from registry.web.forms import form_values, validate
 from registry.web.templating import render, translator_for
 from registry.web.visibility import owned_use_case
@@ -89,12 +89,11 @@ async def gateway_create(request: Request, use_case_id: int, session: SessionDep
     try:
         created = create_gateway(session, result.data)
     except (Conflict, FieldInvalid):
-        session.rollback()
-        return _form(request, use_case, values, {"id": t("err.slug_taken")}, status_code=409)
+        raise Refused(_form(request, use_case, values, {"id": t("err.slug_taken")}, status_code=409)) from None
     except BrokerFailure:
         # The broker could not provision the gateway's identity: nothing is saved, the user may retry.
-        session.rollback()
-        return _form(request, use_case, values, {}, status_code=503, form_error=t("gateway.broker_unavailable"))
+        unavailable = t("gateway.broker_unavailable")
+        raise Refused(_form(request, use_case, values, {}, status_code=503, form_error=unavailable)) from None
     gateway, username, password = one_time_credentials(created)
     context = {"uc": use_case, "gateway": gateway, "username": username, "password": password, "nav": "mine"}
     ready = handover(gateway.id, use_case.scenario_key, password, BrokerSettings.load()) if password else None

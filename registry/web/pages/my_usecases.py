@@ -9,14 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
 from registry.errors import FieldInvalid
 from registry.pagination import PageRequest
 from registry.usecases.service import UseCaseFilters, create_use_case, list_use_cases
 from registry.web import flash, usecase_form
+from registry.web.csrf import require_csrf
 from registry.web.deps import EnterpriseUser
+from registry.web.errors import Refused
 from registry.web.i18n import negotiate
 from registry.web.redirects import see_other
 from registry.web.templating import render, translator_for
@@ -50,12 +51,12 @@ async def usecase_create(request: Request, session: SessionDep, user: Enterprise
         try:
             use_case = create_use_case(session, result.data)
         except FieldInvalid as exc:
-            session.rollback()  # nothing of a refused submission may be committed
             usecase_form.store_service_error(result, exc, t)
         else:
             flash.add(request, "ok", "mine.saved")
             return see_other(str(request.url_for("usecase_detail", use_case_id=use_case.id).path))
-    return usecase_form.render_form(request, negotiate(request), values, result.errors, status_code=400)
+    # Raised, not returned: the request edge rolls back whatever the refused submission stored.
+    raise Refused(usecase_form.render_form(request, negotiate(request), values, result.errors, status_code=400))
 
 
 @router.get("/my/usecases/{use_case_id}/edit", name="usecase_edit", response_class=HTMLResponse)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.accounts.models import User
 from registry.accounts.service import AccountError, change_password
 from registry.db_session import SessionDep
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import CurrentUser, require_user, start_session
 from registry.web.forms import form_values
 from registry.web.password_guard import PasswordGuard, too_many

@@ -10,13 +10,13 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.db_session import SessionDep
 from registry.enums import ReviewStatus
 from registry.usecases.models import NOTE_MAX, UseCase
 from registry.usecases.schemas import UseCaseUpdate
 from registry.usecases.service import decide_revision, update_use_case
 from registry.web import flash
+from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
 from registry.web.forms import form_values

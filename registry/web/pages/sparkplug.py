@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from starlette.responses import HTMLResponse, Response
 
 from i5g.contract import KPIS
-from registry.accounts.csrf import require_csrf
 from registry.audit.service import Actor, record
 from registry.broker.hooks import BrokerFailure
 from registry.db_session import SessionDep
@@ -23,8 +22,9 @@ from registry.sparkplug import service
 from registry.sparkplug.models import METRIC_MAX, SPARKPLUG_ID_MAX
 from registry.sparkplug.schemas import SparkplugDeclaration
 from registry.usecases.models import UseCase
+from registry.web.csrf import require_csrf
 from registry.web.deps import EnterpriseUser
-from registry.web.errors import PageError
+from registry.web.errors import PageError, Refused
 from registry.web.forms import explain, form_values
 from registry.web.redirects import see_other
 from registry.web.templating import render, translator_for
@@ -121,13 +121,12 @@ async def sparkplug_save(request: Request, gateway_id: str, session: SessionDep,
     try:
         service.declare(session, gateway_id, data)
     except Conflict:
-        session.rollback()
         errors = {"edge_node_id": t("sparkplug.node_taken")}
-        return _form(request, gateway, use_case, values, errors, 409, declared)
+        raise Refused(_form(request, gateway, use_case, values, errors, 409, declared)) from None
     except BrokerFailure:
-        session.rollback()
+        # The broker could not apply the role: the request's transaction rolls back, nothing is saved.
         errors = {"group_id": t("gateway.broker_unavailable")}
-        return _form(request, gateway, use_case, values, errors, 503, declared)
+        raise Refused(_form(request, gateway, use_case, values, errors, 503, declared)) from None
     record(
         session,
         Actor("user", user.email),

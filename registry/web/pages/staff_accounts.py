@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.accounts.models import User, UserRole
 from registry.accounts.passwords import initial_password
 from registry.accounts.service import (
@@ -25,6 +24,7 @@ from registry.accounts.service import (
 )
 from registry.db_session import SessionDep
 from registry.enterprises.models import Enterprise
+from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
 from registry.web.forms import form_values

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from registry.accounts.csrf import require_csrf
 from registry.db_session import SessionDep
 from registry.usecases.models import UseCase
 from registry.web import usecase_form
+from registry.web.csrf import require_csrf
 from registry.web.deps import StaffUser
 from registry.web.errors import PageError
 from registry.web.i18n import negotiate

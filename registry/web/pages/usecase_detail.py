@@ -25,7 +25,7 @@ def dashboard_url(request: Request, use_case: UseCase) -> str | None:
     if not base_url:
         return None
     try:
-        from dashboards.links import drilldown_url
+        from i5g.grafana import drilldown_url
     except ImportError:  # the dashboards part is not installed: no link rather than a broken page
         return None
     return drilldown_url(base_url, use_case.id, use_case.enterprise.city, use_case.enterprise.name)

@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from i5g.stack.process import ServiceError, require_binary
+from devstack.process import ServiceError, require_binary
 
 
 @dataclass(frozen=True)

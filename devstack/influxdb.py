@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from i5g.stack.http import http_ok
-from i5g.stack.process import ConfiguredServer, ManagedProcess, free_port, require_binary
+from devstack.http import http_ok
+from devstack.process import ConfiguredServer, ManagedProcess, free_port, require_binary
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _quoted(value: str) -> str:
 
 class InfluxDBServer(ConfiguredServer):
     """InfluxDB 1.x speaking InfluxQL at /query and line protocol at /write (no /api/v2/write: see
-    i5g.stack.v2proxy for that)."""
+    i5g.influx.v2proxy for that)."""
 
     start_timeout = 60.0
 
@@ -163,3 +164,16 @@ def count_field(
         return 0
     series = result.get("series") or []
     return int(series[0]["values"][0][1]) if series else 0
+
+
+def proxy_process(upstream_url: str, port: int, log_path: Path, env: dict[str, str] | None = None) -> ManagedProcess:
+    """The proxy as its own process (`python -m i5g.influx.v2proxy`), so it shares no GIL with its caller.
+    Ready when its /health passes, i.e. it answers and reaches InfluxDB, not merely when its port is open."""
+    return ManagedProcess(
+        "influx-v2-proxy",
+        [sys.executable, "-m", "i5g.influx.v2proxy", upstream_url, str(port)],
+        log_path,
+        ready=lambda: http_ok(f"http://127.0.0.1:{port}/health"),
+        env=env,
+        ports=[port],
+    )

@@ -1,4 +1,5 @@
-"""Free-text search helpers shared by the listing services."""
+"""LIKE patterns from user text, for the listings that match names by substring (the use-case catalog has its
+full-text index instead: registry/usecases/search.py)."""
 
 from __future__ import annotations
 

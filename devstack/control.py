@@ -8,11 +8,11 @@ import signal
 import time
 from typing import Any, TextIO
 
+from devstack.http import HttpError, request_json
+from devstack.influxdb import count_field
+from devstack.stack import PARTS, SUPERVISOR, influx_auth
+from devstack.state import StackState
 from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
-from i5g.stack.http import HttpError, request_json
-from i5g.stack.influxdb import count_field
-from i5g.stack.stack import PARTS, SUPERVISOR, influx_auth
-from i5g.stack.state import StackState
 
 URL_OF_PART = {
     "mosquitto": "mqtt",

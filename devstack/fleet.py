@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack.http import HttpError, request_json
 from i5g import contract
-from i5g.stack.http import HttpError, request_json
-from i5g.stack.state import write_private
+from i5g.files import write_private
 
 API = "/api/v1"
 PAGE_SIZE = 200

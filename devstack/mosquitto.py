@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from i5g.stack.process import ConfiguredServer, ManagedProcess, ServiceError, free_port, port_is_open, require_binary
+from devstack.process import ConfiguredServer, ManagedProcess, ServiceError, free_port, port_is_open, require_binary
 
 DYNSEC_PLUGIN_GLOBS = (
     "/usr/lib/*/mosquitto_dynamic_security.so",

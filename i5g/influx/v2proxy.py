@@ -20,10 +20,6 @@ import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
-from i5g.stack.http import http_ok
-from i5g.stack.process import ManagedProcess, free_port
 
 _PRECISION = {"ns": "n", "us": "u", "ms": "ms", "s": "s"}
 _PASS_HEADERS = ("Content-Type", "Content-Encoding", "Accept", "Accept-Encoding")
@@ -133,7 +129,7 @@ class InfluxV2Proxy(ThreadingHTTPServer):
         upstream = urllib.parse.urlsplit(upstream_url)
         self.upstream_host = upstream.hostname or "127.0.0.1"
         self.upstream_port = upstream.port or 8086
-        super().__init__((host, port or free_port()), _Handler)
+        super().__init__((host, port or 0), _Handler)  # 0: any free port
         self._thread: threading.Thread | None = None
 
     @property
@@ -151,20 +147,7 @@ class InfluxV2Proxy(ThreadingHTTPServer):
         self.server_close()
 
 
-def proxy_process(upstream_url: str, port: int, log_path: Path, env: dict[str, str] | None = None) -> ManagedProcess:
-    """The proxy as its own process (`python -m i5g.stack.v2proxy`), so it shares no GIL with its caller.
-    Ready when its /health passes, i.e. it answers and reaches InfluxDB, not merely when its port is open."""
-    return ManagedProcess(
-        "influx-v2-proxy",
-        [sys.executable, "-m", "i5g.stack.v2proxy", upstream_url, str(port)],
-        log_path,
-        ready=lambda: http_ok(f"http://127.0.0.1:{port}/health"),
-        env=env,
-        ports=[port],
-    )
-
-
-def main() -> None:  # pragma: no cover - `python -m i5g.stack.v2proxy UPSTREAM PORT`
+def main() -> None:  # pragma: no cover - `python -m i5g.influx.v2proxy UPSTREAM PORT`
     proxy = InfluxV2Proxy(sys.argv[1], int(sys.argv[2]))
     print(f"proxy {proxy.url} -> {sys.argv[1]}", flush=True)
     proxy.serve_forever()

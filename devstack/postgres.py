@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from i5g.stack.process import ManagedProcess, ServiceError, free_port
+from devstack.process import ManagedProcess, ServiceError, free_port
 
 SERVICE_USER = "postgres"
 

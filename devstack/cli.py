@@ -1,4 +1,4 @@
-"""`i5g stack up|status|down`: the whole system on this machine (see i5g/stack/stack.py).
+"""`i5g stack up|status|down`: the whole system on this machine (see devstack/stack.py).
 
 Only argparse and the standard library at import time (see i5g/cli.py).
 """
@@ -42,27 +42,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Any:
+    from devstack.settings import StackSettings
     from i5g.cli import load_settings
-    from i5g.stack.settings import StackSettings
 
     overrides = {"state_dir": args.state_dir} if args.state_dir else {}
     return load_settings(StackSettings, **overrides)
 
 
 def _state(args: argparse.Namespace) -> Any:
-    from i5g.stack.state import StackState
+    from devstack.state import StackState
 
     return StackState(_settings(args).state_dir)
 
 
 def _status(args: argparse.Namespace) -> int:
-    from i5g.stack.control import status
+    from devstack.control import status
 
     return status(_state(args), sys.stdout)
 
 
 def _down(args: argparse.Namespace) -> int:
-    from i5g.stack.control import down
+    from devstack.control import down
 
     return down(_state(args), sys.stdout)
 
@@ -70,10 +70,10 @@ def _down(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     import signal
 
+    from devstack.control import clear_stale, running_parts, status
+    from devstack.process import ServiceError
+    from devstack.stack import SUPERVISOR, Stack, StackStopped, install_signal_handlers
     from i5g.cli import CommandError
-    from i5g.stack.control import clear_stale, running_parts, status
-    from i5g.stack.process import ServiceError
-    from i5g.stack.stack import SUPERVISOR, Stack, StackStopped, install_signal_handlers
 
     stack = Stack(_settings(args))
     state = stack.state
@@ -120,9 +120,9 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _fleet(args: argparse.Namespace) -> int:
+    from devstack.process import ServiceError
+    from devstack.stack import Stack
     from i5g.cli import CommandError
-    from i5g.stack.process import ServiceError
-    from i5g.stack.stack import Stack
 
     stack = Stack(_settings(args))
     if args.fleet_action == "stop":

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from devstack.fleet import FleetGateway, register_fleet
+from devstack.http import http_ok
+from devstack.influxdb import Credentials, InfluxAuth, InfluxDBServer, count_field, proxy_process
+from devstack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
+from devstack.process import ManagedProcess, ServiceError, port_is_open, require_binary
+from devstack.settings import StackSettings
+from devstack.state import PRIVATE_UMASK, StackState, make_private, write_private
+from devstack.tls import make_pki
 from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
-from i5g.stack.fleet import FleetGateway, register_fleet
-from i5g.stack.http import http_ok
-from i5g.stack.influxdb import Credentials, InfluxAuth, InfluxDBServer, count_field
-from i5g.stack.mosquitto import BrokerAdmin, MosquittoServer, TlsListener
-from i5g.stack.process import ManagedProcess, ServiceError, port_is_open, require_binary
-from i5g.stack.settings import StackSettings
-from i5g.stack.state import PRIVATE_UMASK, StackState, make_private, write_private
-from i5g.stack.tls import make_pki
-from i5g.stack.v2proxy import proxy_process
 
 SUPERVISOR = "stack"
 # Start order; `down` and Ctrl-C stop in reverse.
