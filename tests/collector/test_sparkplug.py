@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collector.app import Collector
 from collector.enrich import GatewayInfo, MetricMap, SparkplugNode
@@ -205,3 +207,74 @@ def test_sessions_survive_a_restart_from_their_file(tmp_path: Path) -> None:
     second = SparkplugSessions(tmp_path / "s.json")
     outcome = second.process(data_topic, payload([M("", pb.Int32, -97, alias=4)], 9, ts, names=False), info, ts)
     assert outcome.rejections == [] and [s.kpis for s in outcome.samples] == [{"rsrp_dbm": -97.0}]
+
+
+KINDS = ["NBIRTH", "NDATA", "NDEATH", "DBIRTH", "DDATA", "DDEATH"]
+KNOWN_REASONS = {value for name, value in vars(Reason).items() if name.isupper()} - {Reason.INTERNAL}
+
+
+def _structured() -> st.SearchStrategy[bytes]:
+    """Payloads that decode: any datatype number with any value field, aliases, nulls, odd seq and timestamps."""
+    metric = st.fixed_dictionaries(
+        {
+            "name": st.sampled_from(["", "bdSeq", "Modem/RSRP", "Net/RTT s", "Node Metric2", "x" * 300]),
+            "alias": st.one_of(st.none(), st.integers(0, 2**64 - 1)),
+            "datatype": st.integers(0, 40),
+            "timestamp": st.integers(0, 2**64 - 1),
+            "value": st.one_of(
+                st.integers(0, 2**32 - 1).map(lambda v: ("int_value", v)),
+                st.integers(0, 2**64 - 1).map(lambda v: ("long_value", v)),
+                st.floats(allow_nan=True, allow_infinity=True, width=32).map(lambda v: ("float_value", v)),
+                st.floats(allow_nan=True, allow_infinity=True).map(lambda v: ("double_value", v)),
+                st.booleans().map(lambda v: ("boolean_value", v)),
+                st.text(max_size=20).map(lambda v: ("string_value", v)),
+                st.just(("is_null", True)),
+            ),
+        }
+    )
+
+    def build(items: list[dict], seq: int | None, ts: int | None) -> bytes:
+        message = pb.Payload()
+        if seq is not None:
+            message.seq = seq
+        if ts is not None:
+            message.timestamp = ts
+        for item in items:
+            metric_pb = message.metrics.add(name=item["name"], datatype=item["datatype"], timestamp=item["timestamp"])
+            if item["alias"] is not None:
+                metric_pb.alias = item["alias"]
+            setattr(metric_pb, *item["value"])
+        return message.SerializeToString()
+
+    seqs = st.one_of(st.none(), st.integers(0, 2**64 - 1))
+    return st.builds(build, st.lists(metric, max_size=6), seqs, st.one_of(st.none(), st.integers(0, 2**64 - 1)))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(KINDS),
+            st.one_of(_structured(), st.binary(max_size=200), _structured().map(lambda b: b[: len(b) // 2])),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_message_sequence_is_samples_or_reasoned_dead_letters(steps: list[tuple[str, bytes]]) -> None:
+    """Whatever a node sends, in whatever order: nothing raises, nothing is an internal error, every rejection
+    has a known reason, and every sample holds only mapped KPIs inside their ranges."""
+    from collector.enrich import parse_directory
+    from i5g.contract import KPIS
+
+    info = parse_directory({"gateways": [declared("sp-fuzz", "N")]})["sp-fuzz"]
+    sessions = SparkplugSessions(None, rebirth_min_s=0)
+    now = 1_800_000_000_000
+    for kind, body in steps:
+        topic = parse_sparkplug_topic(sparkplug_node_topic(GROUP, kind, "N", DEVICE if kind[0] == "D" else None))
+        assert topic is not None
+        outcome = sessions.process(topic, body, info, now)
+        assert {r.reason for r in outcome.rejections} <= KNOWN_REASONS, outcome.rejections
+        for sample in outcome.samples:
+            for name, value in sample.kpis.items():
+                assert KPIS[name].minimum <= value <= KPIS[name].maximum
