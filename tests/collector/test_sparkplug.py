@@ -278,3 +278,40 @@ def test_any_message_sequence_is_samples_or_reasoned_dead_letters(steps: list[tu
         for sample in outcome.samples:
             for name, value in sample.kpis.items():
                 assert KPIS[name].minimum <= value <= KPIS[name].maximum
+
+
+def test_declared_through_the_registry_and_online_in_it(
+    mosquitto, influxdb, registry_server, tmp_path: Path, start_collector
+) -> None:
+    """The whole chain against the REAL registry: a node declared over REST after the collector started is
+    picked up at its first message (forced directory refresh), and its births and deaths reach the registry's
+    online flag through the collector's status reports."""
+    use_case = registry_server.create_use_case("agv")
+    registry_server.create_gateway("sp-live", use_case_id=use_case["id"])
+    settings = settings_for(
+        mosquitto,
+        influxdb.v2_url,
+        influxdb.database,
+        tmp_path / "state",
+        registry_url=registry_server.url,
+        registry_token=registry_server.collector_token,
+        directory_forced_refresh_min_s=0,
+    )
+    start_collector(settings)
+    body = {
+        "group_id": GROUP,
+        "edge_node_id": "Live Node",
+        "metrics": [{"metric": "Net/RTT s", "kpi": "rtt_ms", "scale": 1000}],
+    }
+    assert registry_server.request("PUT", "/api/v1/gateways/sp-live/sparkplug", json=body).status_code == 200
+    node = EdgeNode(mosquitto.port, GROUP, "Live Node")
+    node.birth(BIRTH).wait_for_publish(5)
+    node.data([M("", pb.Float, 0.02, alias=2)]).wait_for_publish(5)
+    rows = lambda: influxdb.series_values("SELECT rtt_ms, use_case FROM kpi WHERE gateway = 'sp-live'")  # noqa: E731
+    wait_for(lambda: len(rows()) == 2, what="the birth's and the data's rtt")
+    assert [(round(r[1], 3), r[2]) for r in rows()] == [(12.0, str(use_case["id"])), (20.0, str(use_case["id"]))]
+    online = lambda: registry_server.request("GET", "/api/v1/gateways/sp-live").json()["online"]  # noqa: E731
+    wait_for(online, what="online in the registry after NBIRTH")
+    node.death().wait_for_publish(5)
+    wait_for(lambda: not online(), what="offline in the registry after NDEATH")
+    node.close()
