@@ -4,6 +4,8 @@ Starts its own Mosquitto (free port, temp dir) and a pymodbus server, then runs 
 seconds (default 60):
 - agent: `i5g agent run` (lean runtime after exec) with host + probe + Modbus + simulated sources, 1 Hz;
 - agent --in-process: the same without the exec, i.e. with pydantic/pydantic-settings still loaded;
+- agent + OPC UA: the lean agent plus the OPC UA source subscribed to three nodes of a local asyncua server
+  (tests/agent/opcua_server.py, its own process) at 1 Hz;
 - baseline: a bare `python -c` that connects paho (MQTT 5, loop_start) and publishes a payload of the same
   size at QoS 1 once a second.
 RSS/PSS come from /proc/<pid>/status and smaps_rollup (sampled every second after a warm-up, max reported);
@@ -29,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from devstack.mosquitto import MosquittoServer  # noqa: E402
 from tests.agent.modbus_server import ModbusTestServer  # noqa: E402
+from tests.agent.opcua_server import OpcUaTestServer  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WARMUP_S = 5.0
@@ -93,7 +96,29 @@ def start_subscriber(port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def agent_config(path: Path, state: Path, broker_port: int, modbus_port: int, modbus: bool = True) -> Path:
+def opcua_table(endpoint: str) -> str:
+    """[agent.sources.opcua] subscribing to three nodes of tests/agent/opcua_server.py at 1 Hz."""
+    from tests.agent.opcua_server import COUNTER, INFER_US, POS_ERR
+
+    nodes = ((POS_ERR, "agv_pos_err_cm", 0.1), (INFER_US, "ctrl_loop_ms", 0.001), (COUNTER, "twin_sync_ms", 1))
+    tables = "".join(f'\n[[agent.sources.opcua.nodes]]\nnode_id = "{node}"\nkpi = "{kpi}"\nscale = {scale}\n'
+                     for node, kpi, scale in nodes)  # fmt: skip
+    return f'\n[agent.sources.opcua]\nenabled = true\nendpoint = "{endpoint}"\ninterval_s = 1.0\n{tables}'
+
+
+IMPORT_COST = """
+import resource, sys, time
+def rss(): return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0])
+import asyncio, threading, edge_agent.publisher  # what the agent has loaded anyway
+before, started = rss(), time.perf_counter()
+from asyncua import Client, ua
+print(f"{time.perf_counter() - started:.2f} {(rss() - before) / 1024:.1f}")
+"""
+
+
+def agent_config(
+    path: Path, state: Path, broker_port: int, modbus_port: int, modbus: bool = True, opcua: str = ""
+) -> Path:
     path.write_text(f"""
 [agent]
 gateway_id = "bench-gw-01"
@@ -137,7 +162,7 @@ scale = 0.1
 kpi = "vision_infer_ms"
 address = 2
 type = "float32"
-""")
+{opcua_table(opcua) if opcua else ""}""")
     return path
 
 
@@ -153,16 +178,18 @@ def main() -> int:
         root = Path(tmp)
         broker = MosquittoServer(root / "mosquitto").start()
         modbus = ModbusTestServer({0: 4200, 1: 235, 2: 0x41CC, 3: 0x0000}).start()
+        plc = OpcUaTestServer().start()
         subscriber = start_subscriber(broker.port)
         try:
             runs = []
             variants = (
-                ("agent (lean runtime)", "lean", [], True),
-                ("agent without Modbus", "nomodbus", [], False),
-                ("agent --in-process", "inprocess", ["--in-process"], True),
+                ("agent (lean runtime)", "lean", [], True, ""),
+                ("agent without Modbus", "nomodbus", [], False, ""),
+                ("agent --in-process", "inprocess", ["--in-process"], True, ""),
+                ("agent + OPC UA (subscribe)", "opcua", [], True, plc.endpoint),
             )
-            for name, key, extra, with_modbus in variants:
-                config = agent_config(root / f"{key}.toml", root / key, broker.port, modbus.port, with_modbus)
+            for name, key, extra, with_modbus, opcua in variants:
+                config = agent_config(root / f"{key}.toml", root / key, broker.port, modbus.port, with_modbus, opcua)
                 with open(root / f"{key}.log", "wb") as log:
                     proc = subprocess.Popen([i5g, "agent", "run", "--config", str(config), *extra], stderr=log)
                 runs.append(Measured(name, proc))
@@ -186,15 +213,24 @@ def main() -> int:
                 run.proc.wait(10)
         finally:
             subscriber.terminate()
+            plc.stop()
             modbus.stop()
             broker.stop()
-    agent, _, in_process, baseline = runs
+    agent, _, in_process, opcua, baseline = runs
     print(f"agent footprint over {args.duration:.0f} s at 1 Hz (host + probe + Modbus + simulated), Python "
           f"{sys.version.split()[0]}, {os.uname().machine}")  # fmt: skip
     for run in runs:
         print("  " + run.line())
     print(f"  RSS ratio agent / baseline: {max(agent.rss_kb) / max(baseline.rss_kb):.2f}")
     print(f"  RSS saved by the lean runtime exec: {(max(in_process.rss_kb) - max(agent.rss_kb)) / 1024:.1f} MB")
+    print(
+        f"  RSS ratio agent + OPC UA / baseline: {max(opcua.rss_kb) / max(baseline.rss_kb):.2f}; OPC UA adds "
+        f"{(opcua.rss_kb[-1] - agent.rss_kb[-1]) / 1024:.1f} MB RSS (last samples: the steady state, not the "
+        f"start-up peak), {opcua.cpu_pct - agent.cpu_pct:+.2f} % CPU"
+    )
+    seconds, megabytes = subprocess.run([sys.executable, "-c", IMPORT_COST], capture_output=True, text=True,
+                                        cwd=REPO, check=True).stdout.split()  # fmt: skip
+    print(f"  importing asyncua (Client, ua) alone: {seconds} s, {megabytes} MB RSS")
     cpu_ratio = f"{agent.cpu_pct / baseline.cpu_pct:.2f}" if baseline.cpu_pct > 0 else "n/a (baseline below 1 tick)"
     print(f"  CPU ratio agent / baseline: {cpu_ratio}")
     goal_ok = max(agent.rss_kb) <= 30 * 1024 and agent.cpu_pct <= 2.0

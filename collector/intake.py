@@ -22,7 +22,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from collector.intake_client import IntakeClient
+from collector.intake_client import IntakeClient, message_topic
 from collector.metrics import CollectorMetrics
 from collector.settings import CollectorSettings
 from i5g import contract
@@ -60,6 +60,7 @@ class MqttIntake:
             protocol=mqtt.MQTTv5,
             manual_ack=True,
             on_qos1_publish=self._on_qos1_publish,
+            fast_paths=s.paho_fast_paths,
         )
         if s.mqtt_username:
             password = s.mqtt_password.get_secret_value() if s.mqtt_password else None
@@ -145,7 +146,8 @@ class MqttIntake:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         """paho's path: QoS 0 (and anything the client's QoS 1 fast path hands back to paho)."""
-        self._deliver(message._topic, message.payload, message.mid, message.qos, bool(message.dup))
+        topic = message_topic(message, isinstance(client, IntakeClient) and client.fast)
+        self._deliver(topic, message.payload, message.mid, message.qos, bool(message.dup))
 
     def _on_qos1_publish(self, topic: bytes, payload: bytes, mid: int, dup: bool) -> None:
         self._deliver(topic, payload, mid, 1, dup)

@@ -19,8 +19,11 @@ process in that plumbing (docs/benchmarks.md). Here:
 - `ack_qos1` queues the PUBACKs of a whole batch as one write.
 
 Everything else (connect, session, subscribe, keepalive, reconnect, TLS, disconnect) is paho's. The fast
-paths use paho's private `_sock_recv`, `_packet_read`, `_loop_rc_handle`, `_handle_publish` and
-`_packet_queue`; where a paho release no longer has them, the client uses paho's public paths only.
+paths use paho's private `_sock_recv`, `_packet_read`, `_loop_rc_handle`, `_handle_publish`, `_packet_queue`
+and MQTTMessage's `_topic`, all behind the one check `FAST_PATHS`: where a paho release no longer has them (or
+`I5G_COLLECTOR_PAHO_FAST_PATHS=false`, which CI runs the collector tests with once), the client uses paho's
+public paths only, so a paho release that changes its internals costs speed, never correctness. The paho range
+pyproject.toml admits for the collector is the one tested.
 """
 
 from __future__ import annotations
@@ -31,12 +34,20 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-__all__ = ["FAST_PATHS", "IntakeClient", "Qos1Handler"]
+__all__ = ["FAST_PATHS", "IntakeClient", "Qos1Handler", "message_topic"]
 
 Qos1Handler = Callable[[bytes, bytes, int, bool], None]  # topic, payload, packet id, dup
 
 _PAHO_PRIVATES = ("_sock_recv", "_packet_read", "_loop_rc_handle", "_handle_publish", "_packet_queue")
-FAST_PATHS = all(callable(getattr(mqtt.Client, name, None)) for name in _PAHO_PRIVATES)
+FAST_PATHS = all(callable(getattr(mqtt.Client, name, None)) for name in _PAHO_PRIVATES) and isinstance(
+    getattr(mqtt.MQTTMessage(topic=b"t"), "_topic", None), bytes
+)
+
+
+def message_topic(message: mqtt.MQTTMessage, fast: bool) -> bytes:
+    """The topic as the bytes on the wire (paho's public `.topic` is decoded text)."""
+    return message._topic if fast else message.topic.encode("utf-8")
+
 
 _PUBACK = struct.Struct("!BBH")  # fixed header, remaining length 2 (success, no properties), packet id
 _QOS_MASK = 0x06
@@ -48,9 +59,12 @@ class IntakeClient(mqtt.Client):
     READ_CHUNK = 65536
     READ_ROUND = 1000
 
-    def __init__(self, *args: Any, on_qos1_publish: Qos1Handler | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, on_qos1_publish: Qos1Handler | None = None, fast_paths: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.on_qos1_publish = on_qos1_publish
+        self.fast = fast_paths and FAST_PATHS
         self._rbuf = b""  # received, not yet handed to paho's parser
         self._rbuf_pos = 0
         self._rbuf_sock: object = None  # the socket the buffered bytes came from
@@ -58,7 +72,7 @@ class IntakeClient(mqtt.Client):
     # ------------------------------------------------------------------------------------------- reading
 
     def _sock_recv(self, bufsize: int) -> bytes:
-        if not FAST_PATHS:  # paho's loop_read would not drain the chunk before select()
+        if not self.fast:  # paho's loop_read would not drain the chunk before select()
             return super()._sock_recv(bufsize)
         if self._rbuf_sock is not self._sock:  # a new connection: nothing of the old one may be parsed
             self._rbuf, self._rbuf_pos, self._rbuf_sock = b"", 0, self._sock
@@ -74,7 +88,7 @@ class IntakeClient(mqtt.Client):
         return self._rbuf_sock is self._sock and self._rbuf_pos < len(self._rbuf)
 
     def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
-        if not FAST_PATHS:
+        if not self.fast:
             return super().loop_read(max_packets)
         packets = 0
         while True:
@@ -92,7 +106,7 @@ class IntakeClient(mqtt.Client):
     def _handle_publish(self) -> mqtt.MQTTErrorCode:
         header = self._in_packet["command"]
         handler = self.on_qos1_publish
-        if not FAST_PATHS or handler is None or header & _QOS_MASK != _QOS1 or self._protocol != mqtt.MQTTv5:
+        if not self.fast or handler is None or header & _QOS_MASK != _QOS1 or self._protocol != mqtt.MQTTv5:
             return super()._handle_publish()
         packet = self._in_packet["packet"]
         parsed = _split_qos1_publish(packet)
@@ -110,7 +124,7 @@ class IntakeClient(mqtt.Client):
         """PUBACK (success, no properties: the 2-byte form MQTT 5 allows) for each mid, queued as one write."""
         if not mids:
             return True
-        if not FAST_PATHS:
+        if not self.fast:
             return all(self.ack(mid, 1) == mqtt.MQTT_ERR_SUCCESS for mid in mids)
         packet = b"".join(_PUBACK.pack(mqtt.PUBACK, 2, mid) for mid in mids)
         return self._packet_queue(mqtt.PUBACK, packet, mids[-1], 1) == mqtt.MQTT_ERR_SUCCESS

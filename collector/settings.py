@@ -37,6 +37,8 @@ class CollectorSettings(I5GSettings):
     session_expiry_s: int = Field(7 * 24 * 3600, ge=60)  # how long the broker keeps our queue while we are away
     receive_maximum: int = Field(2000, ge=1, le=65535)  # unacknowledged messages the broker may send us
     keepalive_s: int = Field(30, ge=5, le=600)
+    # The intake's fast paths read paho internals (collector/intake_client.py); false forces paho's public paths.
+    paho_fast_paths: bool = True
 
     # InfluxDB (v2 write API; 1.8+, 2.x and 3.x accept it)
     influx_url: str = "http://127.0.0.1:8086"

@@ -23,7 +23,7 @@ from typing import Any
 from edge_agent.clock import RELEASE_FLOOR_MS, StampingClock, boot_id, monotonic_ms, synchronised_check
 from edge_agent.publisher import GatewayLink, StatusInfo, close_links
 from edge_agent.reactor import Reactor
-from edge_agent.sources import GuardedSource, build_sources, read_all
+from edge_agent.sources import GuardedSource, build_sources, problems, read_all
 from edge_agent.spool import Spool, now_ms
 from edge_agent.status import enabled_sources
 from i5g import __version__
@@ -82,6 +82,7 @@ class Agent:
 
     def sample(self) -> int | None:
         reading = read_all(self.sources)
+        self._report_problems()
         if not reading.kpis:
             return None  # every source failed this tick; a sample needs at least one KPI
         wall = now_ms()
@@ -94,6 +95,14 @@ class Agent:
         seq = self.spool.append(wall, reading.kpis, reading.ctx)
         self.link.pump()
         return seq
+
+    def _report_problems(self) -> None:
+        """A source item that gives no value (a refused OPC UA node) goes into the retained status at once."""
+        found = problems(self.sources)
+        if found != self.link.status.problems:
+            self.link.status.problems = found
+            if self.link.connected:
+                self.link.publish_status()
 
     def close_sources(self) -> None:
         for source in self.sources:

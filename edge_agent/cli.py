@@ -124,8 +124,13 @@ def _check(args: argparse.Namespace) -> int:
         try:
             cls = source_class(name)
             source = cls(section, resolved["gateway_id"]) if name == "simulated" else cls(section)
-            reading = source.read()
-            source.close()
+            if hasattr(source, "wait_ready"):  # connects in the background (opcua)
+                source.wait_ready(float(section.get("timeout_s", 5.0)) * 2)
+            try:
+                reading = source.read()
+            finally:
+                problems = dict(getattr(source, "problems", {}))  # items that give no value (opcua nodes)
+                source.close()
         except Exception as exc:
             failed += 1
             print(f"{name}: FAILED {type(exc).__name__}: {exc}")
@@ -133,6 +138,9 @@ def _check(args: argparse.Namespace) -> int:
         values = " ".join(f"{key}={value:g}" for key, value in sorted(reading.kpis.items()))
         context = " ".join(f"{key}={value}" for key, value in sorted(reading.ctx.items()))
         print(f"{name}: {values or '(no values)'}" + (f" [{context}]" if context else ""))
+        for item, reason in sorted(problems.items()):
+            failed += 1
+            print(f"{name}: {item}: FAILED {reason}")
     if not args.no_connect:
         from edge_agent.preflight import check_connection
         from i5g.contract import broker_username

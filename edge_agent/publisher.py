@@ -50,6 +50,7 @@ class StatusInfo:
     sources: list[str]
     config_hash: str
     started_at: int = field(default_factory=now_ms)
+    problems: dict[str, str] = field(default_factory=dict)  # source items giving no value -> why
 
 
 @dataclass
@@ -306,6 +307,7 @@ class GatewayLink:
             started_at=self.status.started_at,
             dropped=dropped,
             ts=now_ms(),
+            problems=self.status.problems,
         )
         info = self.client.publish(
             contract.status_topic(self.gateway_id), payload, qos=contract.STATUS_QOS, retain=True

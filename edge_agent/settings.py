@@ -11,6 +11,7 @@ I5G_AGENT_SOURCES__PROBE__TARGETS='["10.0.0.1:443"]'.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -37,6 +38,12 @@ def _check_scenario(value: str) -> str:
     return value
 
 
+def _check_kpi(value: str) -> str:
+    if value not in contract.KPIS:
+        raise ValueError(f"unknown KPI {value!r} (see i5g.contract.KPIS)")
+    return value
+
+
 GatewayId = Annotated[str, AfterValidator(_check_gateway_id)]
 ScenarioKey = Annotated[str, AfterValidator(_check_scenario)]
 
@@ -44,6 +51,13 @@ ScenarioKey = Annotated[str, AfterValidator(_check_scenario)]
 class _Section(BaseModel):
     # Unknown keys are errors: a typo in a TOML key must not silently fall back to a default.
     model_config = ConfigDict(extra="forbid")
+
+
+def _check_backoff_and_password(section: MqttSettings | OpcUaSource) -> None:
+    if section.reconnect_max_s < section.reconnect_min_s:
+        raise ValueError("reconnect_max_s must be >= reconnect_min_s")
+    if section.password is not None and section.password_file is not None:
+        raise ValueError("set password or password_file, not both")
 
 
 class TlsSettings(_Section):
@@ -70,10 +84,7 @@ class MqttSettings(_Section):
 
     @model_validator(mode="after")
     def _check(self) -> MqttSettings:
-        if self.reconnect_max_s < self.reconnect_min_s:
-            raise ValueError("reconnect_max_s must be >= reconnect_min_s")
-        if self.password is not None and self.password_file is not None:
-            raise ValueError("set password or password_file, not both")
+        _check_backoff_and_password(self)
         return self
 
 
@@ -133,9 +144,7 @@ class ModbusRegister(_Section):
     @field_validator("kpi")
     @classmethod
     def _known_kpi(cls, value: str) -> str:
-        if value not in contract.KPIS:
-            raise ValueError(f"unknown KPI {value!r} (see i5g.contract.KPIS)")
-        return value
+        return _check_kpi(value)
 
 
 class ModbusDevice(_Section):
@@ -151,6 +160,104 @@ class ModbusSource(_Section):
     devices: list[ModbusDevice] = []
 
 
+# OPC UA node ids in their string form (OPC 10000-6 5.3.1.10): optional ns=<index>; or nsu=<uri>; then
+# i=<numeric>, s=<string>, g=<guid> or b=<base64 opaque>. Checked here so a typo fails at start-up.
+_NODE_ID = re.compile(
+    r"(?:(?:ns=\d{1,5}|nsu=[^;]{1,512});)?"
+    r"(?:i=\d{1,10}|s=.{1,4096}|g=[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/=]{1,4096})",
+    re.DOTALL,
+)
+
+
+class OpcUaNode(_Section):
+    node_id: str  # e.g. "ns=2;s=Line1.AGV7.PositionError" or "ns=3;i=1021"
+    kpi: str
+    scale: float = 1.0  # value = raw * scale + offset
+    offset: float = 0.0
+    # The unit of the value after scale and offset, checked against the contract's unit for the KPI: writing it
+    # down makes a mapping that forgot a conversion (s for ms, mm for cm) fail at start-up, not in a dashboard.
+    unit: str | None = None
+
+    @field_validator("node_id")
+    @classmethod
+    def _node_id(cls, value: str) -> str:
+        if not _NODE_ID.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an OPC UA node id; write it as ns=<index>;i=<number> or ns=<index>;s=<name> "
+                "(also g=<guid>, b=<base64>, nsu=<uri>; instead of ns=)"
+            )
+        return value
+
+    @field_validator("kpi")
+    @classmethod
+    def _known_kpi(cls, value: str) -> str:
+        return _check_kpi(value)
+
+    @model_validator(mode="after")
+    def _unit(self) -> OpcUaNode:
+        expected = contract.KPIS[self.kpi].unit
+        if self.unit is not None and self.unit != expected:
+            raise ValueError(
+                f"{self.kpi} is in {expected or 'no unit'!r} (i5g.contract.KPIS), not {self.unit!r}: convert with "
+                f"scale/offset and set unit = {expected!r}"
+            )
+        return self
+
+
+class OpcUaSource(_Section):
+    enabled: bool = False
+    endpoint: str = "opc.tcp://127.0.0.1:4840"
+    # subscribe: the server sends changes (publishing interval = interval_s); poll: one Read of every node per tick.
+    mode: Literal["subscribe", "poll"] = "subscribe"
+    interval_s: float = Field(1.0, gt=0, le=3600)
+    timeout_s: float = Field(4.0, gt=0, le=120)  # per request, and for connecting
+    reconnect_min_s: float = Field(1.0, gt=0)
+    reconnect_max_s: float = Field(60.0, gt=0)
+    security_policy: Literal["None", "Basic256Sha256"] = "None"
+    security_mode: Literal["Sign", "SignAndEncrypt"] = "SignAndEncrypt"  # with Basic256Sha256
+    certificate_file: Path | None = None  # the agent's application instance certificate (PEM or DER)
+    private_key_file: Path | None = None
+    # The server's certificate, pinned: messages are encrypted to it and its signatures checked against it.
+    server_certificate_file: Path | None = None
+    application_uri: str = "urn:i5g:edge-agent"  # must match the URI in certificate_file's subjectAltName
+    username: str | None = None  # None: anonymous
+    password: str | None = Field(None, repr=False)
+    password_file: Path | None = None
+    nodes: list[OpcUaNode] = []
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if not re.fullmatch(r"opc\.tcp://[^\s/@]+(?::\d{1,5})?(?:/\S*)?", value):
+            raise ValueError(
+                f"{value!r}: write the endpoint as opc.tcp://host:port[/path] (credentials go in "
+                "username/password_file, not in the URL)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> OpcUaSource:
+        _check_backoff_and_password(self)
+        if (self.password is not None or self.password_file is not None) and not self.username:
+            raise ValueError("a password needs a username")
+        files = {"certificate_file": self.certificate_file, "private_key_file": self.private_key_file,
+                 "server_certificate_file": self.server_certificate_file}  # fmt: skip
+        if self.security_policy != "None":
+            missing = [name for name, path in files.items() if path is None]
+            if missing:
+                raise ValueError(f"security_policy {self.security_policy} needs {', '.join(missing)}")
+        if not self.enabled:
+            return self
+        if not self.nodes:
+            raise ValueError("no nodes: add [[agent.sources.opcua.nodes]] tables (node_id, kpi)")
+        for what in ("node_id", "kpi"):
+            seen = [getattr(node, what) for node in self.nodes]
+            twice = sorted({value for value in seen if seen.count(value) > 1})
+            if twice:
+                raise ValueError(f"{what} mapped more than once: {', '.join(twice)}")
+        return self
+
+
 class SimulatedSource(_Section):
     enabled: bool = False
     scenario: ScenarioKey = "agv"
@@ -164,6 +271,7 @@ class SourcesSettings(_Section):
     modem_mm: ModemManagerSource = ModemManagerSource()
     modem_quectel: QuectelSource = QuectelSource()
     modbus: ModbusSource = ModbusSource()
+    opcua: OpcUaSource = OpcUaSource()
     simulated: SimulatedSource = SimulatedSource()
 
 
@@ -204,17 +312,24 @@ class AgentSettings(I5GSettings):
             sources["probe"]["targets"] = [f"{self.mqtt.host}:{self.mqtt.port}"]
         mqtt = data["mqtt"]
         if self.mqtt.password_file is not None:
-            try:
-                # One password per line (a rotated one may be added below the current one): the first is used.
-                text = self.mqtt.password_file.read_text()
-                lines = [line.strip() for line in text.splitlines() if line.strip()]
-                mqtt["password"] = lines[0] if lines else ""
-            except OSError as exc:
-                raise SettingsError(f"agent.mqtt.password_file: cannot read {exc.filename}: {exc.strerror}") from None
+            mqtt["password"] = _first_password(self.mqtt.password_file, "agent.mqtt.password_file")
+        opcua = self.sources.opcua
+        if opcua.enabled and opcua.password_file is not None:
+            sources["opcua"]["password"] = _first_password(opcua.password_file, "agent.sources.opcua.password_file")
         if mqtt["username"] is None:
             mqtt["username"] = contract.broker_username(self.gateway_id) if mqtt["password"] else None
         data["config_hash"] = config_hash(data)
         return data
+
+
+def _first_password(path: Path, key: str) -> str:
+    """One password per line (a rotated one may be added below the current one): the first is used."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SettingsError(f"{key}: cannot read {exc.filename}: {exc.strerror}") from None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else ""
 
 
 class SimulatedGateway(_Section):

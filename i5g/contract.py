@@ -293,8 +293,12 @@ def encode_status(
     started_at: int | None = None,
     dropped: int = 0,
     ts: int | None = None,
+    problems: dict[str, str] | None = None,
 ) -> bytes:
-    """Birth (online) and last-will (offline) messages on the retained status topic."""
+    """Birth (online) and last-will (offline) messages on the retained status topic.
+
+    `problems`: "<source> <item>" -> reason for items of a running source that give no value (an OPC UA node
+    the server refuses: "opcua ns=2;s=Line1.Speed" -> "BadNodeIdUnknown"); for people, omitted when empty."""
     body: dict[str, Any] = {"v": CONTRACT_VERSION, "gw": gateway_id, "online": online}
     optional = {
         "agent_version": agent_version,
@@ -306,6 +310,8 @@ def encode_status(
     body.update({key: value for key, value in optional.items() if value is not None})
     if dropped:
         body["dropped"] = dropped  # samples the spool dropped (full or too old) since the last status
+    if problems:
+        body["problems"] = problems
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

@@ -22,9 +22,12 @@ SOURCE_CLASSES: dict[str, str] = {
     "modem_mm": "edge_agent.sources.modem_mm:ModemManagerSource",
     "modem_quectel": "edge_agent.sources.modem_quectel:QuectelSource",
     "modbus": "edge_agent.sources.modbus:ModbusSource",
+    "opcua": "edge_agent.sources.opcua:OpcUaSource",
 }
 
 RETRY_BUILD_S = 30.0  # a source that could not start (no modem yet, port busy) is retried this often
+MAX_PROBLEMS = 20  # per status message
+MAX_PROBLEM_CHARS = 200
 LOG_REPEAT_S = 300.0  # the same source's repeated failures are logged at most this often
 
 
@@ -63,6 +66,11 @@ class GuardedSource:
             self._last_log = now
             log.warning("source %s failed (%d so far): %s", self.name, self.failures, self.last_error)
 
+    @property
+    def problems(self) -> dict[str, str]:
+        """Items of a running source that give no value, and why (e.g. an OPC UA node id the server refuses)."""
+        return dict(getattr(self._source, "problems", None) or {})
+
     def close(self) -> None:
         if self._source is not None:
             try:
@@ -79,8 +87,8 @@ def source_class(name: str) -> type:
 def build_sources(sources_config: dict[str, Any], gateway_id: str) -> list[GuardedSource]:
     guarded = []
     for name in SOURCE_CLASSES:
-        section = sources_config[name]
-        if not section["enabled"]:
+        section = sources_config.get(name)  # absent: a config written before the source existed
+        if not section or not section["enabled"]:
             continue
 
         def factory(name: str = name, section: dict[str, Any] = section) -> Source:
@@ -89,6 +97,13 @@ def build_sources(sources_config: dict[str, Any], gateway_id: str) -> list[Guard
 
         guarded.append(GuardedSource(name, factory))
     return guarded
+
+
+def problems(sources: list[GuardedSource]) -> dict[str, str]:
+    """ "<source> <item>" -> reason, for the status message (bounded: it is for people, not a data channel)."""
+    found = {f"{s.name} {item}"[:MAX_PROBLEM_CHARS]: reason[:MAX_PROBLEM_CHARS] for s in sources
+             for item, reason in s.problems.items()}  # fmt: skip
+    return dict(sorted(found.items())[:MAX_PROBLEMS])
 
 
 def read_all(sources: list[GuardedSource]) -> Reading:

@@ -67,13 +67,14 @@ def test_influxdb_stopped_and_restarted_mid_stream_loses_nothing(mosquitto, own_
     stream.start()
     wait_for(lambda: count_points(_rows(server)) > 50, what="first points")
     server.stop()
-    acked_at_stop = collector.metrics.snapshot()["acked"]
+    time.sleep(1.5)  # a batch stored just before the stop may still be acknowledged meanwhile
+    settled = collector.metrics.snapshot()
     time.sleep(1.5)
     during = collector.metrics.snapshot()
-    # Nothing more was acknowledged while InfluxDB was down (one batch may have been confirmed just before),
-    # and the broker held back everything beyond the receive maximum.
-    assert during["write_retries"] > 0
-    assert during["acked"] - acked_at_stop <= receive_maximum
+    # Nothing more was acknowledged while InfluxDB was down, and the broker held back everything beyond the
+    # receive maximum.
+    assert during["write_retries"] > settled["write_retries"] > 0
+    assert during["acked"] == settled["acked"]
     assert during["received"] - during["acked"] <= receive_maximum
     health = collector.health()
     assert health["status"] == "degraded" and not health["influx_ok"] and health["influx_error"]

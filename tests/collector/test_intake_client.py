@@ -93,7 +93,9 @@ def test_zero_packet_id_and_empty_topic_go_to_paho() -> None:
 
 def test_plain_qos1_with_properties_and_qos0_are_all_stored(mosquitto, influxdb, tmp_path, start_collector, publisher):
     write_directory_cache(tmp_path / "state")
-    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    # This test is about the fast path itself: on even when the run forces it off for every other test.
+    settings = settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state", paho_fast_paths=True)
+    collector = start_collector(settings)
     client = collector.intake.client
     assert isinstance(client, intake_client.IntakeClient)
     fast: list[int] = []
@@ -119,10 +121,11 @@ def test_plain_qos1_with_properties_and_qos0_are_all_stored(mosquitto, influxdb,
     assert len(fast) == 100
 
 
-def test_fast_paths_off_uses_paho_public_paths(mosquitto, influxdb, tmp_path, start_collector, publisher, monkeypatch):
-    monkeypatch.setattr(intake_client, "FAST_PATHS", False)
+def test_fast_paths_off_uses_paho_public_paths(mosquitto, influxdb, tmp_path, start_collector, publisher):
     write_directory_cache(tmp_path / "state")
-    collector = start_collector(settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state"))
+    settings = settings_for(mosquitto, influxdb.v2_url, influxdb.database, tmp_path / "state", paho_fast_paths=False)
+    collector = start_collector(settings)
+    assert not collector.intake.client.fast
     publisher.wait_all(publisher.publish_samples("gw-agv-1", 300))
     wait_for(lambda: count_points(influxdb.series_values) == 300, what="300 points")
     wait_for(lambda: collector.metrics.snapshot()["acked"] == 300, what="300 acks")

@@ -141,10 +141,16 @@ def _browse(url: str, stop: threading.Event, outcome: Outcome) -> None:
         while not stop.is_set():
             for path in ("/", "/?q=5G", "/api/v1/usecases?limit=20"):
                 try:
-                    status = str(client.get(path).status_code)
+                    response = client.get(path)
                 except httpx.TransportError as exc:
-                    status = f"transport error {type(exc).__name__}"
-                outcome.count(f"read {status}")
+                    outcome.count(f"read transport error {type(exc).__name__}")
+                    continue
+                outcome.count(f"read {response.status_code}")
+                if response.status_code == 503:  # an overloaded machine: the answer must say when to come back
+                    if "Retry-After" not in response.headers:
+                        with outcome.lock:
+                            outcome.retry_after_missing += 1
+                    time.sleep(float(response.headers.get("Retry-After", 1)))
 
 
 def _stored_titles(database_url: str, titles: list[str]) -> set[str]:
@@ -182,7 +188,8 @@ def test_fifty_concurrent_form_submissions_with_readers_all_stored(server: Serve
     print(f"{time.monotonic() - began:.1f} s, answers: {dict(outcome.statuses)}")
 
     assert outcome.retry_after_missing == 0, "a 503 without Retry-After"
-    unexpected = {k: v for k, v in outcome.statuses.items() if k not in ("303", "503", "read 200")}
+    # 503 + Retry-After is the answer to a real overload (e.g. CI running other suites beside this one); never 500.
+    unexpected = {k: v for k, v in outcome.statuses.items() if k not in ("303", "503", "read 200", "read 503")}
     assert unexpected == {}, outcome.statuses
     assert sorted(outcome.titles_accepted) == sorted(titles), "a submission was never accepted"
     assert _stored_titles(server.database_url, titles) == set(titles)
