@@ -29,6 +29,7 @@ from i5g import contract
 from i5g.contract import SPARKPLUG_QOS, STATUS_QOS, STATUS_SUBSCRIPTION, TELEMETRY_QOS, shared_subscription
 
 log = logging.getLogger("i5g.collector.intake")
+SP_OPTIONS = SubscribeOptions(qos=SPARKPLUG_QOS)
 
 
 class Delivery(NamedTuple):  # a tuple: built for every message, several times cheaper than a frozen dataclass
@@ -107,19 +108,19 @@ class MqttIntake:
             self._generation += 1
         self.last_error = None
         group = self._settings.share_group
+        own = f"{group}.{self._settings.replica}"  # a share group with this replica as its only member
         client.subscribe(
             [
                 (shared_subscription(group), SubscribeOptions(qos=TELEMETRY_QOS)),
                 # Status is not shared: every replica keeps the full online picture, and shared subscriptions
                 # do not receive retained messages, which is what the status topic relies on.
                 (STATUS_SUBSCRIPTION, SubscribeOptions(qos=STATUS_QOS)),
-                # Sparkplug B: data shared like telemetry; births and deaths to every replica, like status,
-                # so each keeps the aliases and the online picture (collector/sparkplug.py).
-                *(
-                    (shared_subscription(group, topic), SubscribeOptions(qos=SPARKPLUG_QOS))
-                    for topic in contract.SPARKPLUG_DATA_SUBSCRIPTIONS
-                ),
-                *((topic, SubscribeOptions(qos=SPARKPLUG_QOS)) for topic in contract.SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS),
+                # Sparkplug B: data shared like telemetry; births and deaths to every replica, like status, so
+                # each keeps the aliases and the online picture (collector/sparkplug.py). A share group of this
+                # replica alone does that: plain subscriptions there made Mosquitto 2.0 overrun our Receive
+                # Maximum now and then (tests/collector/test_delivery.py), shared ones never did.
+                *((shared_subscription(group, topic), SP_OPTIONS) for topic in contract.SPARKPLUG_DATA_SUBSCRIPTIONS),
+                *((shared_subscription(own, t), SP_OPTIONS) for t in contract.SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS),
             ]
         )
         log.info(

@@ -75,9 +75,9 @@ def collector_acls(share_group: str = "+") -> list[Acl]:
     acls = [Acl(SUBSCRIBE, topic) for topic in topics]
     acls += [Acl(SUBSCRIBE, contract.shared_subscription(share_group, topic)) for topic in topics]
     acls += [Acl(RECEIVE, topic) for topic in topics]
-    sparkplug_data, lifecycle = contract.SPARKPLUG_DATA_SUBSCRIPTIONS, contract.SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS
-    acls += [Acl(SUBSCRIBE, contract.shared_subscription(share_group, topic)) for topic in sparkplug_data]
-    acls += [Acl(SUBSCRIBE, topic) for topic in (*sparkplug_data, *lifecycle)]
-    acls += [Acl(RECEIVE, topic) for topic in (*sparkplug_data, *lifecycle)]
+    sparkplug = (*contract.SPARKPLUG_DATA_SUBSCRIPTIONS, *contract.SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS)
+    acls += [Acl(SUBSCRIBE, contract.shared_subscription(share_group, topic)) for topic in sparkplug]
+    acls += [Acl(SUBSCRIBE, topic) for topic in sparkplug]
+    acls += [Acl(RECEIVE, topic) for topic in sparkplug]
     acls.append(Acl(PUBLISH, contract.sparkplug_node_topic("+", "NCMD", "+")))
     return acls
