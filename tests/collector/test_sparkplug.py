@@ -296,6 +296,7 @@ def test_declared_through_the_registry_and_online_in_it(
         registry_url=registry_server.url,
         registry_token=registry_server.collector_token,
         directory_forced_refresh_min_s=0,
+        registry_timeout_s=10,  # the forced refresh must not time out on a loaded machine (the default here: 0.5)
     )
     start_collector(settings)
     body = {
