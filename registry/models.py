@@ -14,6 +14,7 @@ from registry.enterprises.models import Enterprise
 from registry.evidence.models import StageReview
 from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
+from registry.sparkplug.models import SparkplugMetricMap, SparkplugNode
 from registry.usecases.models import UseCase
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "Gateway",
     "Notification",
     "Scenario",
+    "SparkplugMetricMap",
+    "SparkplugNode",
     "StageReview",
     "UseCase",
     "User",
