@@ -88,7 +88,10 @@ class DecodedTelemetry(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class StatusReport:
+class AgentStatus:
+    """An agent's status message (birth, last will, periodic), decoded (the registry's GatewayStatusBatch is what
+    the collector reports onward)."""
+
     gateway: str
     online: bool
     ts: int | None
@@ -298,7 +301,7 @@ def _optional(document: dict[str, Any], key: str, check: Any, what: str) -> Any:
     return value
 
 
-def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
+def decode_status(topic: str, payload: bytes) -> AgentStatus | Rejection:
     """A birth/last-will status message, or why it was rejected. Never raises."""
     try:
         parsed = parse_topic(topic) if isinstance(topic, str) else None
@@ -314,7 +317,7 @@ def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
         applied = _optional(document, "applied_version", lambda v: _is_int(v) and 0 <= v <= MAX_INT32, "a version")
         rejected = _optional(document, "config_rejected", _is_rejection, '{"version": N or null, "reason": "..."}')
         rejection = (rejected.get("version"), rejected["reason"]) if rejected else None
-        return StatusReport(parsed[0], online, ts, version, dropped or 0, applied, rejection)
+        return AgentStatus(parsed[0], online, ts, version, dropped or 0, applied, rejection)
     except _Invalid as exc:
         return Rejection(exc.reason, exc.detail)
     except Exception as exc:

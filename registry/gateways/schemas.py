@@ -136,7 +136,7 @@ class GatewayStatus(BaseModel):
     config_rejected: ConfigRejection | None = None
 
 
-class StatusReport(BaseModel):
+class GatewayStatusBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     statuses: list[GatewayStatus] = Field(max_length=MAX_STATUSES)
