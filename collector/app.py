@@ -15,6 +15,7 @@ from collector.metrics import CollectorMetrics, MetricsServer, prometheus_text
 from collector.pipeline import Pipeline
 from collector.registry_client import RegistryClient
 from collector.settings import CollectorSettings
+from collector.sparkplug import SparkplugSessions
 from collector.status import StatusReporter
 from collector.writer import InfluxWriter
 
@@ -58,6 +59,10 @@ class Collector:
             receive_maximum=s.receive_maximum,
             metrics_interval_s=s.metrics_interval_s,
             arrivals=ArrivalLedger(s.state_dir / "dead_letter_arrivals.sqlite"),
+            sparkplug=SparkplugSessions(
+                s.sparkplug_state_path, seq_check=s.sparkplug_seq_check, rebirth_min_s=s.sparkplug_rebirth_min_s
+            ),
+            publish=self.intake.publish,
         )
         self.http = MetricsServer(s.metrics_host, s.metrics_port, self.prometheus, self.health)
         self._stopped = False

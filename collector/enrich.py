@@ -26,17 +26,35 @@ from typing import Any
 from collector.periodic import Periodic
 from i5g.contract import (
     KPI_TAGS,
+    KPIS,
     TAG_CITY,
     TAG_ENTERPRISE,
     TAG_GATEWAY,
     TAG_INDUSTRY,
     TAG_SCENARIO,
     TAG_USE_CASE,
+    is_sparkplug_id,
 )
 
 log = logging.getLogger("i5g.collector.enrich")
 
 FORCED_REFRESH_GAP_S = 1.0  # the registry sees at most one forced directory fetch per this many seconds
+
+
+@dataclass(frozen=True, slots=True)
+class MetricMap:
+    """A Sparkplug metric (of the node itself when the device is None) -> a KPI: kpi = value * scale + offset."""
+
+    kpi: str
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SparkplugNode:
+    group: str
+    node: str
+    metrics: dict[tuple[str | None, str], MetricMap]  # (device id or None, metric name) -> KPI
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +65,38 @@ class GatewayInfo:
     tags: tuple[tuple[str, str], ...]  # (name, value) in KPI_TAGS order; empty values left out
     lat: float | None = None  # site coordinates for gateway_status (the dashboards' geomap)
     lon: float | None = None
+    sparkplug: SparkplugNode | None = None  # the Sparkplug B edge node this gateway is declared to be
+
+
+def _sparkplug(entry: dict[str, Any]) -> SparkplugNode | None:
+    """The entry's Sparkplug declaration (registry/sparkplug/schemas.py); ValueError when it is malformed."""
+    declared = entry.get("sparkplug")
+    if declared is None:
+        return None
+    if not isinstance(declared, dict):
+        raise ValueError("sparkplug must be an object")
+    group, node = declared.get("group_id"), declared.get("edge_node_id")
+    if not is_sparkplug_id(group) or not is_sparkplug_id(node):
+        raise ValueError(f"bad sparkplug ids {group!r}/{node!r}")
+    metrics: dict[tuple[str | None, str], MetricMap] = {}
+    for item in declared.get("metrics") or []:
+        device, metric, kpi = item.get("device_id"), item.get("metric"), item.get("kpi")
+        if not isinstance(metric, str) or kpi not in KPIS or (device is not None and not is_sparkplug_id(device)):
+            raise ValueError(f"bad sparkplug metric mapping {item!r:.100}")
+        metrics[(device, metric)] = MetricMap(kpi, float(item.get("scale", 1.0)), float(item.get("offset", 0.0)))
+    return SparkplugNode(group, node, metrics)
+
+
+def save_json(path: Path, document: Any, what: str) -> None:
+    """Write-then-rename, so a crash never leaves half a file that a restart would have to ignore. A failure
+    is logged, not raised: the state file is a help after a restart, not a reason to stop."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot persist %s to %s: %s", what, path, exc)
 
 
 def _tag_value(value: Any) -> str:
@@ -81,6 +131,7 @@ def gateway_info(entry: dict[str, Any]) -> GatewayInfo:
         tags,
         _coordinate(entry, "latitude", 90),  # the registry directory's names (registry/gateways/schemas.py)
         _coordinate(entry, "longitude", 180),
+        _sparkplug(entry),
     )
 
 
@@ -107,6 +158,7 @@ class GatewayDirectory:
         self._refresh_s = refresh_s
         self._forced_min_s = forced_refresh_min_s
         self._gateways: dict[str, GatewayInfo] | None = None
+        self._sparkplug: dict[tuple[str, str], str] = {}  # (group id, edge node id) -> gateway id
         self._refresh_lock = threading.Lock()
         self._last_attempt = float("-inf")
         self._missed: dict[str, float] = {}  # unknown gateway -> when its forced refresh ran (monotonic)
@@ -122,9 +174,13 @@ class GatewayDirectory:
     def __len__(self) -> int:
         return len(self._gateways or {})
 
+    def _install(self, gateways: dict[str, GatewayInfo]) -> None:
+        self._sparkplug = {(i.sparkplug.group, i.sparkplug.node): i.id for i in gateways.values() if i.sparkplug}
+        self._gateways = gateways
+
     def load_cache_file(self) -> bool:
         try:
-            self._gateways = parse_directory(json.loads(self._cache_path.read_text("utf-8")))
+            self._install(parse_directory(json.loads(self._cache_path.read_text("utf-8"))))
         except FileNotFoundError:
             return False
         except (OSError, ValueError) as exc:
@@ -144,28 +200,31 @@ class GatewayDirectory:
                 self.last_error = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("registry directory refresh failed (%s); serving the cached copy", self.last_error)
                 return False
-            self._gateways = gateways
+            self._install(gateways)
             self.last_success = time.time()
             self.last_error = None
             self._persist(document)
             return True
 
     def _persist(self, document: Any) -> None:
-        # Write-then-rename so a crash never leaves half a file that a restart would have to ignore.
-        try:
-            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._cache_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
-            os.replace(tmp, self._cache_path)
-        except OSError as exc:
-            log.warning("cannot persist the directory cache to %s: %s", self._cache_path, exc)
+        save_json(self._cache_path, document, "the directory cache")
 
     def _known(self, gateway_id: str) -> GatewayInfo | None:
         return (self._gateways or {}).get(gateway_id)
 
-    def lookup(self, gateway_id: str) -> GatewayInfo | None:
+    def _known_node(self, node_key: str) -> GatewayInfo | None:
+        group, _, node = node_key.partition("/")
+        gateway_id = self._sparkplug.get((group, node))
+        return self._known(gateway_id) if gateway_id is not None else None
+
+    def lookup_sparkplug(self, group: str, node: str) -> GatewayInfo | None:
+        """The gateway declared as this Sparkplug edge node; a miss forces a refresh as `lookup` does."""
+        return self.lookup(f"{group}/{node}", self._known_node)  # "/" never occurs in a gateway id or a Sparkplug id
+
+    def lookup(self, gateway_id: str, known: Callable[[str], GatewayInfo | None] | None = None) -> GatewayInfo | None:
         """The gateway's info; for a gateway not in the directory, one forced refresh (see the module doc)."""
-        info = self._known(gateway_id)
+        known = known or self._known
+        info = known(gateway_id)
         if info is not None:
             return info
         now = time.monotonic()
@@ -177,9 +236,9 @@ class GatewayDirectory:
             if missed_at is not None:
                 return None  # waiting is for a gateway's first appearance only, so unknown ones cannot stall us
             time.sleep(wait)
-        info = self._known(gateway_id)  # a refresh may have run meanwhile (the periodic one)
+        info = known(gateway_id)  # a refresh may have run meanwhile (the periodic one)
         if info is None and self.refresh():
-            info = self._known(gateway_id)
+            info = known(gateway_id)
         if info is None:
             if len(self._missed) > 10_000:  # bounded memory, whatever publishes
                 self._missed.clear()

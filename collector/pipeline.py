@@ -13,16 +13,24 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from collector.arrivals import ArrivalLedger, dead_letter_key
 from collector.enrich import GatewayDirectory, GatewayInfo
 from collector.intake import Delivery
 from collector.metrics import CollectorMetrics
 from collector.sla import sla_fields
+from collector.sparkplug import SparkplugSessions
 from collector.status import StatusReporter
-from collector.validate import Reason, Rejection, decode_status, decode_telemetry
+from collector.validate import (
+    GoodSample,
+    Reason,
+    Rejection,
+    decode_status,
+    decode_telemetry,
+)
 from collector.writer import (
     InfluxWriter,
     RefusedLine,
@@ -31,10 +39,11 @@ from collector.writer import (
     gateway_status_line,
     kpi_line,
 )
-from i5g.contract import UNKNOWN_GATEWAY, parse_topic
+from i5g.contract import SPARKPLUG_NAMESPACE, UNKNOWN_GATEWAY, parse_sparkplug_topic, parse_topic
 from i5g.lineprotocol import cached_tag_set
 
 log = logging.getLogger("i5g.collector.pipeline")
+SPARKPLUG_PREFIX = f"{SPARKPLUG_NAMESPACE}/"
 
 
 def now_ms() -> int:
@@ -68,9 +77,13 @@ class Pipeline:
         receive_maximum: int,
         metrics_interval_s: float,
         arrivals: ArrivalLedger | None = None,
+        sparkplug: SparkplugSessions | None = None,
+        publish: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self._replica = replica
         self._arrivals = arrivals or ArrivalLedger(":memory:")
+        self._sparkplug = sparkplug or SparkplugSessions(None)
+        self._publish = publish  # rebirth requests (NCMD) to Sparkplug edge nodes
         self._deliveries = deliveries
         self._directory = directory
         self._writer = writer
@@ -162,6 +175,9 @@ class Pipeline:
 
     def _process(self, delivery: Delivery, batch: Batch) -> None:
         batch.deliveries.append(delivery)
+        if delivery.topic.startswith(SPARKPLUG_PREFIX):
+            self._process_sparkplug(delivery, batch)
+            return
         parsed = parse_topic(delivery.topic)
         if parsed is not None and parsed[1] == "status":
             self._process_status(delivery, batch)
@@ -198,14 +214,60 @@ class Pipeline:
             rejection = Rejection(info.reason, info.detail, first_ts)
             self._dead_letter(batch, delivery, decoded.gateway, rejection, count=len(decoded.samples))
             return
+        self._write_samples(info, decoded.samples, batch)
+        batch.seen[decoded.gateway] = delivery.received_ms  # told to the status reporter once per batch
+
+    def _write_samples(self, info: GatewayInfo, samples: Iterable[GoodSample], batch: Batch) -> int:
         tags = cached_tag_set(info.tags)
-        for sample in decoded.samples:
+        written = 0
+        for sample in samples:
             sla = sla_fields(info.scenario, sample.kpis)
             batch.lines.append(kpi_line(tags, sample.ts, sample.seq, sample.kpis, sample.ctx, sla))
             if batch.oldest_sample_ts is None or sample.ts < batch.oldest_sample_ts:
                 batch.oldest_sample_ts = sample.ts
-        batch.points += len(decoded.samples)
-        batch.seen[decoded.gateway] = delivery.received_ms  # told to the status reporter once per batch
+            written += 1
+        batch.points += written
+        return written
+
+    def _status_point(self, info: GatewayInfo, ts: int, online: bool, batch: Batch, **extra: Any) -> None:
+        batch.lines.append(
+            gateway_status_line(
+                cached_tag_set(info.tags),
+                ts,
+                online,
+                extra.get("dropped", 0),
+                extra.get("agent_version"),
+                info.lat,
+                info.lon,
+            )
+        )
+        batch.points += 1
+        if info.id in batch.seen:  # keep arrival order: telemetry before this status, then the status
+            self._status.telemetry_seen(info.id, batch.seen.pop(info.id))
+        self._status.status_received(info.id, online, ts)
+
+    def _process_sparkplug(self, delivery: Delivery, batch: Batch) -> None:
+        """A Sparkplug B message (collector/sparkplug.py): same checks, tags, SLA fields and points as ours."""
+        topic = parse_sparkplug_topic(delivery.topic)
+        if topic is None:
+            detail = f"not a Sparkplug B edge node topic: {delivery.topic[:100]!r}"
+            self._dead_letter(batch, delivery, UNKNOWN_GATEWAY, Rejection(Reason.TOPIC, detail))
+            return
+        info = self._directory.lookup_sparkplug(topic.group, topic.node)
+        if info is None:
+            detail = f"Sparkplug edge node {topic.group}/{topic.node} is not declared by any registered gateway"
+            self._dead_letter(batch, delivery, UNKNOWN_GATEWAY, Rejection(Reason.UNKNOWN_GATEWAY, detail))
+            return
+        outcome = self._sparkplug.process(topic, delivery.payload, info, delivery.received_ms)
+        for rejection in outcome.rejections:
+            self._dead_letter(batch, delivery, info.id, rejection)
+        if self._write_samples(info, outcome.samples, batch):
+            batch.seen[info.id] = delivery.received_ms
+        if outcome.online is not None:
+            self._status_point(info, outcome.status_ts or delivery.received_ms, outcome.online, batch)
+        if outcome.rebirth is not None and self._publish is not None:
+            log.warning("asking Sparkplug edge node %s/%s (gateway %s) to rebirth", topic.group, topic.node, info.id)
+            self._publish(*outcome.rebirth)
 
     def _process_status(self, delivery: Delivery, batch: Batch) -> None:
         report = decode_status(delivery.topic, delivery.payload)
@@ -220,15 +282,7 @@ class Pipeline:
         # The agent's own ts makes a redelivered or re-sent retained status the same point; a last will
         # has none, so it is stamped when it arrived.
         ts = report.ts if report.ts is not None else delivery.received_ms
-        batch.lines.append(
-            gateway_status_line(
-                cached_tag_set(info.tags), ts, report.online, report.dropped, report.agent_version, info.lat, info.lon
-            )
-        )
-        batch.points += 1
-        if gateway in batch.seen:  # keep arrival order: telemetry before this status, then the status
-            self._status.telemetry_seen(gateway, batch.seen.pop(gateway))
-        self._status.status_received(gateway, report.online, report.ts or delivery.received_ms)
+        self._status_point(info, ts, report.online, batch, dropped=report.dropped, agent_version=report.agent_version)
         self._status.config_reported(gateway, report.applied_version, report.config_rejected)
 
     def _dead_letter(

@@ -59,6 +59,13 @@ class CollectorSettings(I5GSettings):
     registry_timeout_s: float = Field(5.0, gt=0)
     status_push_interval_s: float = Field(5.0, gt=0)
 
+    # Sparkplug B edge nodes (docs/interop.md)
+    # Check that every node's seq runs on without a gap. Data arrives through the shared subscription, so with
+    # more than one replica each sees only part of a node's stream: turn it off there (births, aliases and
+    # online status still work on every replica).
+    sparkplug_seq_check: bool = True
+    sparkplug_rebirth_min_s: float = Field(5.0, ge=0)  # at most one rebirth request per node per this
+
     # own metrics
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(9108, ge=0, le=65535)  # 0 picks a free port (tests)
@@ -76,6 +83,10 @@ class CollectorSettings(I5GSettings):
     @property
     def client_id(self) -> str:
         return f"i5g-collector-{self.replica}"
+
+    @property
+    def sparkplug_state_path(self) -> Path:
+        return self.state_dir / "sparkplug_sessions.json"
 
     @property
     def directory_cache_path(self) -> Path:

@@ -57,6 +57,14 @@ class Reason:
     UNKNOWN_GATEWAY = "unknown_gateway"  # not in the registry directory (collector/enrich.py)
     REFUSED = "refused_by_influxdb"  # InfluxDB rejected the line itself (e.g. a field type conflict)
     INTERNAL = "internal_error"  # a bug in this module; the message is still dead-lettered, never lost silently
+    # Sparkplug B (collector/sparkplug.py, docs/interop.md)
+    PROTOBUF = "bad_protobuf"  # not a Sparkplug B protobuf payload
+    SPARKPLUG_NO_BIRTH = "sparkplug_no_birth"  # data or a device birth from a node whose NBIRTH we do not have
+    SPARKPLUG_BIRTH = "sparkplug_bad_birth"  # a birth without bdSeq, or a metric without name
+    SPARKPLUG_SEQ = "sparkplug_seq_gap"  # seq is not the previous one + 1 (mod 256): a message lost or reordered
+    SPARKPLUG_BDSEQ = "sparkplug_bdseq_mismatch"  # a death whose bdSeq is not the live session's
+    SPARKPLUG_ALIAS = "sparkplug_unknown_alias"  # an alias the node's births never defined
+    SPARKPLUG_METRIC = "sparkplug_bad_metric"  # a mapped metric whose value is not a usable number
 
 
 class GoodSample(NamedTuple):  # tuples: built per sample, several times cheaper than frozen dataclasses
@@ -80,7 +88,10 @@ class DecodedTelemetry(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class StatusReport:
+class AgentStatus:
+    """An agent's status message (birth, last will, periodic), decoded (the registry's GatewayStatusBatch is what
+    the collector reports onward)."""
+
     gateway: str
     online: bool
     ts: int | None
@@ -169,6 +180,24 @@ def _check_kpi(name: str, value: Any) -> float | int:
     return number
 
 
+def _check_ts(ts: Any, now_ms: int) -> None:
+    if not _is_int(ts) or ts < 0:
+        raise _Invalid(Reason.TIMESTAMP, "ts must be a non-negative integer (epoch ms)")
+    if ts > now_ms + MAX_FUTURE_SKEW_MS:
+        raise _Invalid(Reason.FUTURE, f"ts {ts} is {ts - now_ms} ms ahead of the collector's clock")
+    if ts < now_ms - MAX_SAMPLE_AGE_MS:
+        raise _Invalid(Reason.TOO_OLD, f"ts {ts} is older than {MAX_SAMPLE_AGE_MS} ms")
+
+
+def check_value(name: str, value: Any, ts: Any, now_ms: int) -> float | int | Rejection:
+    """One KPI value from another source (Sparkplug B): the same checks as a sample's, or why it fails."""
+    try:
+        _check_ts(ts, now_ms)
+        return _check_kpi(name, value)
+    except _Invalid as exc:
+        return Rejection(exc.reason, exc.detail, ts if _is_int(ts) else None)
+
+
 def _is_text(value: Any, max_chars: int) -> bool:
     """A string that fits and can be stored: JSON escapes can produce lone surrogates ("\\ud800"), which no
     UTF-8 encoder accepts - one of them in a line would fail every retry of the whole batch."""
@@ -202,12 +231,7 @@ def _check_sample(item: Any, now_ms: int) -> GoodSample:
         extra = sorted(set(item) - _SAMPLE_KEYS)[:3]
         raise _Invalid(Reason.SAMPLE, f"sample needs ts, seq, kpis and may have ctx (extra: {extra})")
     ts, seq, kpis = item.get("ts"), item.get("seq"), item["kpis"]
-    if not _is_int(ts) or ts < 0:
-        raise _Invalid(Reason.TIMESTAMP, "ts must be a non-negative integer (epoch ms)")
-    if ts > now_ms + MAX_FUTURE_SKEW_MS:
-        raise _Invalid(Reason.FUTURE, f"ts {ts} is {ts - now_ms} ms ahead of the collector's clock")
-    if ts < now_ms - MAX_SAMPLE_AGE_MS:
-        raise _Invalid(Reason.TOO_OLD, f"ts {ts} is older than {MAX_SAMPLE_AGE_MS} ms")
+    _check_ts(ts, now_ms)
     if not _is_int(seq) or not 0 <= seq <= MAX_INT64:
         raise _Invalid(Reason.SEQ, "seq must be a non-negative 64-bit integer")
     if not isinstance(kpis, dict) or not kpis:
@@ -277,7 +301,7 @@ def _optional(document: dict[str, Any], key: str, check: Any, what: str) -> Any:
     return value
 
 
-def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
+def decode_status(topic: str, payload: bytes) -> AgentStatus | Rejection:
     """A birth/last-will status message, or why it was rejected. Never raises."""
     try:
         parsed = parse_topic(topic) if isinstance(topic, str) else None
@@ -293,7 +317,7 @@ def decode_status(topic: str, payload: bytes) -> StatusReport | Rejection:
         applied = _optional(document, "applied_version", lambda v: _is_int(v) and 0 <= v <= MAX_INT32, "a version")
         rejected = _optional(document, "config_rejected", _is_rejection, '{"version": N or null, "reason": "..."}')
         rejection = (rejected.get("version"), rejected["reason"]) if rejected else None
-        return StatusReport(parsed[0], online, ts, version, dropped or 0, applied, rejection)
+        return AgentStatus(parsed[0], online, ts, version, dropped or 0, applied, rejection)
     except _Invalid as exc:
         return Rejection(exc.reason, exc.detail)
     except Exception as exc:

@@ -40,6 +40,7 @@ class InfluxAuth:
     admin: Credentials
     writer: Credentials
     reader: Credentials
+    rollup: Credentials | None = None  # the evidence rollup job: READ and WRITE on the database
 
 
 def _quoted(value: str) -> str:
@@ -110,8 +111,9 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         self.query(f'CREATE DATABASE "{name}"')
 
     def create_users(self, database: str) -> None:
-        """Admin first (InfluxDB lets the very first admin be created without credentials), then the writer
-        and the reader with rights on `database` only. Idempotent: existing users get the current password."""
+        """Admin first (InfluxDB lets the very first admin be created without credentials), then the writer,
+        the reader and the rollup job's account with rights on `database` only. Idempotent: existing users get
+        the current password."""
         assert self.auth is not None
         admin = self.auth.admin
         try:
@@ -123,7 +125,10 @@ bind-address = "127.0.0.1:{self.rpc_port}"
                 raise
             # Users exist already (a kept state): from here on the admin logs in with the password it has.
         self.create_database(database)
-        for user, right in ((self.auth.writer, "WRITE"), (self.auth.reader, "READ")):
+        accounts = [(self.auth.writer, "WRITE"), (self.auth.reader, "READ")]
+        if self.auth.rollup is not None:
+            accounts.append((self.auth.rollup, "ALL"))
+        for user, right in accounts:
             result = self.query(f'CREATE USER "{user.username}" WITH PASSWORD {_quoted(user.password)}')["results"][0]
             if "error" in result:
                 self.query(f'SET PASSWORD FOR "{user.username}" = {_quoted(user.password)}')

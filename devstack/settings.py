@@ -36,6 +36,10 @@ class StackSettings(I5GSettings):
     seeds_dir: Path = REPO_ROOT / "registry" / "seeding" / "catalog"  # the packaged catalog (seeds/ links here)
     mosquitto_policy_dir: Path = REPO_ROOT / "deploy" / "mosquitto" / "conf.d"
     start_timeout_s: float = Field(90.0, gt=0)
+    # The evidence rollup job (`i5g evidence rollup --follow`, docs/evidence.md): a minute is rolled once it is
+    # rollup_settle_s old, a run every rollup_interval_s. Short in the demo, so its long windows read rollups soon.
+    rollup_settle_s: float = Field(60.0, ge=5)
+    rollup_interval_s: float = Field(30.0, gt=0)
 
     @model_validator(mode="after")
     def _distinct_ports(self) -> StackSettings:

@@ -31,7 +31,7 @@ from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI
 
 SUPERVISOR = "stack"
 # Start order; `down` and Ctrl-C stop in reverse.
-PARTS = ("mosquitto", "influxdb", "influx-v2-proxy", "registry", "collector", "alerts", "fleet")
+PARTS = ("mosquitto", "influxdb", "influx-v2-proxy", "registry", "collector", "rollup", "alerts", "fleet")
 PORT_SETTING = {
     "mosquitto-tls": "I5G_STACK_MQTT_TLS_PORT",
     "mosquitto": "I5G_STACK_MQTT_PORT",
@@ -47,7 +47,7 @@ def influx_auth(secrets: dict[str, str]) -> InfluxAuth:
     def account(role: str) -> Credentials:
         return Credentials(secrets[f"influx_{role}_username"], secrets[f"influx_{role}_password"])
 
-    return InfluxAuth(account("admin"), account("writer"), account("reader"))
+    return InfluxAuth(account("admin"), account("writer"), account("reader"), account("rollup"))
 
 
 class StackStopped(Exception):
@@ -153,6 +153,7 @@ class Stack:
             self.step(f"v2 proxy     {self.influx_v2_url}", self._proxy)
             self.step(f"registry     {self.registry_url} (migrate, seed, serve)", lambda: self._registry(secrets))
             self.step("collector    broker identity + registry token, then run", lambda: self._collector(secrets))
+            self.step("rollup       evidence rollups (i5g evidence rollup --follow)", lambda: self._rollup(secrets))
             self.step("alerts       rule evaluator (lease in the registry database)", lambda: self._alerts(secrets))
             self.fleet = self.step("fleet        register one gateway per approved use case", self._register_fleet)
             self.step(f"fleet        {len(self.fleet)} simulated gateways at {self.settings.rate_hz:g} Hz", self._fleet)
@@ -199,6 +200,21 @@ class Stack:
         server.write_config()
         self._start("influxdb", server.process)
         server.create_users(DATABASE_DEFAULT)
+        self._retention_policies()
+
+    def _retention_policies(self) -> None:
+        """Raw retention and the rollups' long policy (InfluxDB 1.x DDL needs the admin; the job has no admin)."""
+        from registry.evidence.influx import InfluxClient
+        from registry.evidence.rollup import ensure_retention_policies
+        from registry.evidence.settings import EvidenceSettings
+
+        assert self.auth is not None
+        admin = self.auth.admin
+        settings = EvidenceSettings(
+            influx_url=self.influx_url, database=DATABASE_DEFAULT, username=admin.username, password=admin.password
+        )
+        with InfluxClient(settings) as client:
+            ensure_retention_policies(client)
 
     def _proxy(self) -> None:
         process = proxy_process(
@@ -298,6 +314,31 @@ class Stack:
             ports=[self.settings.collector_metrics_port],
         )
         self._start("collector", process)
+
+    def _rollup(self, secrets: dict[str, str]) -> None:
+        """The evidence rollup job, so long windows read rollups (docs/evidence.md), as its systemd unit runs it."""
+        account = influx_auth(secrets).rollup
+        assert account is not None
+        env = child_env(
+            {
+                "I5G_EVIDENCE_INFLUX_URL": self.influx_url,
+                "I5G_EVIDENCE_DATABASE": DATABASE_DEFAULT,
+                "I5G_EVIDENCE_USERNAME": account.username,
+                "I5G_EVIDENCE_PASSWORD": account.password,
+                "I5G_EVIDENCE_MANAGE_RETENTION_POLICIES": "false",  # created by the admin in _influxdb
+                "I5G_EVIDENCE_ROLLUP_SETTLE_S": f"{self.settings.rollup_settle_s:g}",
+                "I5G_EVIDENCE_ROLLUP_INTERVAL_S": f"{self.settings.rollup_interval_s:g}",
+            }
+        )
+        process = ManagedProcess(
+            "rollup",
+            _python("evidence", "rollup", "--follow"),
+            self.state.log("rollup"),
+            ready=lambda: True,
+            env=env,
+            ports=[],
+        )
+        self._start("rollup", process)
 
     def _register_fleet(self) -> list[FleetGateway]:
         from registry.broker.service import provision_gateway
@@ -413,6 +454,7 @@ class Stack:
             "influx-v2-proxy": self._proxy,
             "registry": lambda: self._registry(secrets),
             "collector": lambda: self._collector(secrets),
+            "rollup": lambda: self._rollup(secrets),
             "alerts": lambda: self._alerts(secrets),
             "fleet": self._fleet,
         }

@@ -81,6 +81,9 @@ class StackState:
             "influx_writer_password": secrets.token_urlsafe(24),
             "influx_reader_username": "i5g-reader",
             "influx_reader_password": secrets.token_urlsafe(24),
+            # The evidence rollup job: reads raw samples and writes rollups (ALL on the database, no admin).
+            "influx_rollup_username": "i5g-rollup",
+            "influx_rollup_password": secrets.token_urlsafe(24),
         }
         missing = {key: value for key, value in defaults.items() if key not in data}
         if missing:

@@ -119,6 +119,60 @@ def parse_topic(topic: str) -> tuple[str, TopicKind] | None:
     return gateway_id, kind  # type: ignore[return-value]
 
 
+# ------------------------------------------------------------------------------------------- Sparkplug B
+# Existing edge nodes (Ignition Edge, Kura, PLC gateways) publish Sparkplug B 3.0 (spBv1.0) instead of our
+# payload. A registered gateway may be declared one such edge node (group id + edge node id, registry domain
+# registry/sparkplug); the collector maps its metrics to the KPIs above (collector/sparkplug.py, docs/interop.md).
+
+SPARKPLUG_NAMESPACE = "spBv1.0"
+SPARKPLUG_QOS = 1
+# Group, edge node and device ids become topic levels and broker ACL topics: no MQTT wildcard or separator,
+# nothing that is not printable. Letters, digits, space, '.', '_' and '-' cover Ignition's and Kura's defaults.
+SPARKPLUG_ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$"
+_SPARKPLUG_ID_RE = re.compile(SPARKPLUG_ID_PATTERN)
+SPARKPLUG_RESERVED_GROUPS = frozenset({"STATE"})  # spBv1.0/STATE/<host id> is the host applications' topic
+SPARKPLUG_NODE_TYPES = ("NBIRTH", "NDEATH", "NDATA")
+SPARKPLUG_DEVICE_TYPES = ("DBIRTH", "DDEATH", "DDATA")
+SPARKPLUG_REBIRTH_METRIC = "Node Control/Rebirth"
+SPARKPLUG_BDSEQ_METRIC = "bdSeq"
+# Births and deaths are read by every collector replica (like status): each keeps the aliases and the online
+# picture. Data goes through the shared subscription, so every NDATA/DDATA is stored by one replica.
+SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS = tuple(
+    f"{SPARKPLUG_NAMESPACE}/+/{kind}/+{'/+' if kind.startswith('D') else ''}"
+    for kind in ("NBIRTH", "NDEATH", "DBIRTH", "DDEATH")
+)
+SPARKPLUG_DATA_SUBSCRIPTIONS = (f"{SPARKPLUG_NAMESPACE}/+/NDATA/+", f"{SPARKPLUG_NAMESPACE}/+/DDATA/+/+")
+
+
+def is_sparkplug_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_SPARKPLUG_ID_RE.match(value))
+
+
+@dataclass(frozen=True)
+class SparkplugTopic:
+    group: str
+    kind: str  # NBIRTH, NDATA, ..., NCMD, DCMD
+    node: str
+    device: str | None = None
+
+
+def parse_sparkplug_topic(topic: str) -> SparkplugTopic | None:
+    """`spBv1.0/<group>/<type>/<node>[/<device>]` -> its parts; None for anything else (STATE included)."""
+    parts = topic.split("/")
+    if len(parts) not in (4, 5) or parts[0] != SPARKPLUG_NAMESPACE:
+        return None
+    group, kind, node = parts[1], parts[2], parts[3]
+    device = parts[4] if len(parts) == 5 else None
+    expected = (*SPARKPLUG_DEVICE_TYPES, "DCMD") if device is not None else (*SPARKPLUG_NODE_TYPES, "NCMD")
+    if kind not in expected or not all(is_sparkplug_id(part) for part in (group, node, device or node)):
+        return None
+    return SparkplugTopic(group, kind, node, device)
+
+
+def sparkplug_node_topic(group: str, kind: str, node: str, device: str | None = None) -> str:
+    return f"{SPARKPLUG_NAMESPACE}/{group}/{kind}/{node}" + (f"/{device}" if device is not None else "")
+
+
 # --------------------------------------------------------------------------------------------------- KPIs
 
 

@@ -29,6 +29,7 @@ from registry.gateways.api import router as gateways_router
 from registry.hosts import install_host_guards
 from registry.scenarios.api import router as scenarios_router
 from registry.settings import RegistrySettings
+from registry.sparkplug.api import router as sparkplug_router
 from registry.usecases.api import router as usecases_router
 
 API_PREFIX = "/api/v1"
@@ -41,6 +42,7 @@ def api_router() -> APIRouter:
         usecases_router,
         gateways_router,
         agentconfig_router,
+        sparkplug_router,
         scenarios_router,
         cities_router,
         evidence_router,

@@ -15,6 +15,7 @@ from registry.enterprises.models import Enterprise
 from registry.evidence.models import StageReview
 from registry.gateways.models import Gateway
 from registry.scenarios.models import Scenario
+from registry.sparkplug.models import SparkplugMetricMap, SparkplugNode
 from registry.usecases.models import UseCase
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "Gateway",
     "Notification",
     "Scenario",
+    "SparkplugMetricMap",
+    "SparkplugNode",
     "StageReview",
     "UseCase",
     "User",

@@ -12,6 +12,9 @@ from i5g import contract
 from registry.broker.dynsec import Acl
 
 GATEWAY_ROLE_PREFIX = "i5g-gateway-"
+SPARKPLUG_ROLE_PREFIX = "i5g-sparkplug-"
+# The Sparkplug role is checked before the gateway's own role (whose catch-all denies end the search).
+SPARKPLUG_ROLE_PRIORITY = 10
 COLLECTOR_ROLE = "i5g-collector"
 CONFIG_PUBLISHER_ROLE = "i5g-config-publisher"  # the registry's admin account: publishes gateway configs
 
@@ -42,12 +45,45 @@ def gateway_acls(gateway_id: str) -> list[Acl]:
     ]
 
 
+def sparkplug_role(gateway_id: str) -> str:
+    return f"{SPARKPLUG_ROLE_PREFIX}{gateway_id}"
+
+
+def sparkplug_acls(group: str, node: str) -> list[Acl]:
+    """A gateway declared Sparkplug edge node `group`/`node` (Sparkplug 3.0 §4.1): it may publish its own
+    NBIRTH/NDATA/NDEATH and its devices' DBIRTH/DDATA/DDEATH, and receive commands for itself (NCMD, DCMD)
+    and the host applications' STATE. STATE is published by host applications only, never by an edge node;
+    nothing of another node or group, published or received. Ids are checked against the contract's pattern
+    (no wildcard, no separator) so an id can never widen its own ACL."""
+    if not (contract.is_sparkplug_id(group) and contract.is_sparkplug_id(node)):
+        raise ValueError(f"not Sparkplug ids: {group!r}/{node!r} (must match {contract.SPARKPLUG_ID_PATTERN})")
+    if group in contract.SPARKPLUG_RESERVED_GROUPS:
+        raise ValueError(f"{group!r} is not a group id (spBv1.0/{group}/... is the host applications' topic)")
+    node_topics = [contract.sparkplug_node_topic(group, kind, node) for kind in contract.SPARKPLUG_NODE_TYPES]
+    device_topics = [contract.sparkplug_node_topic(group, k, node, "+") for k in contract.SPARKPLUG_DEVICE_TYPES]
+    commands = [
+        contract.sparkplug_node_topic(group, "NCMD", node),
+        contract.sparkplug_node_topic(group, "DCMD", node, "+"),
+        f"{contract.SPARKPLUG_NAMESPACE}/STATE/+",
+    ]
+    acls = [Acl(PUBLISH, topic, allow=True, priority=10) for topic in node_topics + device_topics]
+    acls += [Acl(SUBSCRIBE, topic, allow=True, priority=10) for topic in commands]
+    acls += [Acl(RECEIVE, topic, allow=True, priority=10) for topic in commands]
+    return acls
+
+
 def collector_acls(share_group: str = "+") -> list[Acl]:
-    """Subscribe to every gateway's telemetry and status, directly or as a shared subscription; publish nothing."""
+    """Subscribe to every gateway's telemetry and status, directly or as a shared subscription, and to every
+    Sparkplug edge node's data (shared) and births and deaths (direct); publish only rebirth requests (NCMD)."""
     topics = (contract.TELEMETRY_SUBSCRIPTION, contract.STATUS_SUBSCRIPTION)
     acls = [Acl(SUBSCRIBE, topic) for topic in topics]
     acls += [Acl(SUBSCRIBE, contract.shared_subscription(share_group, topic)) for topic in topics]
     acls += [Acl(RECEIVE, topic) for topic in topics]
+    sparkplug = (*contract.SPARKPLUG_DATA_SUBSCRIPTIONS, *contract.SPARKPLUG_LIFECYCLE_SUBSCRIPTIONS)
+    acls += [Acl(SUBSCRIBE, contract.shared_subscription(share_group, topic)) for topic in sparkplug]
+    acls += [Acl(SUBSCRIBE, topic) for topic in sparkplug]
+    acls += [Acl(RECEIVE, topic) for topic in sparkplug]
+    acls.append(Acl(PUBLISH, contract.sparkplug_node_topic("+", "NCMD", "+")))
     return acls
 
 

@@ -128,7 +128,7 @@ def _migrate_file(args: argparse.Namespace) -> int:
 
 def _reconcile(args: argparse.Namespace) -> int:
     from registry.agentconfig.service import desired_configs
-    from registry.broker.reconcile import reconcile, registry_gateways
+    from registry.broker.reconcile import reconcile, registry_gateways, registry_sparkplug
     from registry.db import make_engine, make_sessionmaker, transaction
     from registry.settings import RegistrySettings
 
@@ -137,9 +137,10 @@ def _reconcile(args: argparse.Namespace) -> int:
         for session in transaction(make_sessionmaker(engine), writes=False):
             gateways = registry_gateways(session)
             configs = desired_configs(session)
+            sparkplug = registry_sparkplug(session)
     finally:
         engine.dispose()
-    result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run))
+    result = _run(lambda dynsec: reconcile(dynsec, gateways, dry_run=args.dry_run, sparkplug=sparkplug))
     if configs and not args.dry_run:
         # A broker restored without its retained messages (mosquitto.db) gets every desired configuration again.
         from registry.broker.hooks import configs_published
@@ -153,6 +154,8 @@ def _reconcile(args: argparse.Namespace) -> int:
     for gateway_id, password in result.created.items():
         # Printed once, stored nowhere: put it on the gateway (docs/operations.md, "Rotating a password").
         print(f"{gateway_id}: {would}created" + (f", new password: {password}" if password else ""))
+    for gateway_id in result.sparkplug:
+        print(f"{gateway_id}: Sparkplug edge node role {would}restored as declared")
     for gateway_id in result.missing_disabled:
         print(f"{gateway_id}: disabled in the registry and absent at the broker; gets a password when enabled")
     print(f"{result.changes} change(s){' needed' if args.dry_run else ''}; "

@@ -283,8 +283,13 @@ class DynsecClient:
     def set_client_password(self, username: str, password: str) -> dict[str, Any]:
         return self.run("setClientPassword", username=username, password=password)
 
-    def add_client_role(self, username: str, rolename: str, tolerate: Iterable[str] = ()) -> dict[str, Any]:
-        return self.run("addClientRole", tolerate, username=username, rolename=rolename)
+    def add_client_role(
+        self, username: str, rolename: str, tolerate: Iterable[str] = (), priority: int | None = None
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {"username": username, "rolename": rolename}
+        if priority is not None:
+            fields["priority"] = priority  # roles of higher priority are checked first
+        return self.run("addClientRole", tolerate, **fields)
 
     def enable_client(self, username: str) -> dict[str, Any]:
         return self.run("enableClient", username=username)

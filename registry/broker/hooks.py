@@ -99,3 +99,12 @@ def configs_published(payloads: dict[str, bytes], settings: BrokerSettings | Non
     if done is False:
         raise BrokerFailure(f"the broker account {admin!r} could not be given the {service.CONFIG_PUBLISHER_ROLE} role")
     return bool(done)
+
+
+def sparkplug_declared(gateway_id: str, group: str, node: str, settings: BrokerSettings | None = None) -> None:
+    """The gateway may now publish as Sparkplug edge node group/node, and only as that node."""
+    _with_broker(settings, lambda dynsec: service.declare_sparkplug(dynsec, gateway_id, group, node))
+
+
+def sparkplug_withdrawn(gateway_id: str, settings: BrokerSettings | None = None) -> None:
+    _with_broker(settings, lambda dynsec: service.withdraw_sparkplug(dynsec, gateway_id))

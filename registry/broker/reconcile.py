@@ -51,6 +51,15 @@ def registry_gateways(session: Session) -> dict[str, bool]:
     return {gateway_id: enabled for gateway_id, enabled in session.execute(select(Gateway.id, Gateway.enabled))}
 
 
+def registry_sparkplug(session: Session) -> dict[str, tuple[str, str]]:
+    """Every gateway declared a Sparkplug edge node: gateway id -> (group id, edge node id)."""
+    import registry.models  # noqa: F401
+    from registry.sparkplug.models import SparkplugNode
+
+    rows = session.execute(select(SparkplugNode.gateway_id, SparkplugNode.group_id, SparkplugNode.edge_node_id))
+    return {gateway_id: (group, node) for gateway_id, group, node in rows}
+
+
 @dataclass
 class Reconciliation:
     deleted: list[str] = field(default_factory=list)  # at the broker, unknown to the registry
@@ -59,15 +68,23 @@ class Reconciliation:
     created: dict[str, str] = field(default_factory=dict)  # enabled in the registry, missing: new password
     missing_disabled: list[str] = field(default_factory=list)  # get a password when enabled (registry hook)
     others: list[str] = field(default_factory=list)  # admin and service accounts: left alone
+    sparkplug: list[str] = field(default_factory=list)  # Sparkplug edge node roles (re)made as declared
 
     @property
     def changes(self) -> int:
-        return len(self.deleted) + len(self.disabled) + len(self.enabled) + len(self.created)
+        return len(self.deleted) + len(self.disabled) + len(self.enabled) + len(self.created) + len(self.sparkplug)
 
 
-def reconcile(dynsec: DynsecClient, registry: Mapping[str, bool], *, dry_run: bool = False) -> Reconciliation:
-    """Make the broker's gateway identities match `registry` (gateway id -> enabled). With dry_run, only
-    report what would change (`created` then maps to an empty password)."""
+def reconcile(
+    dynsec: DynsecClient,
+    registry: Mapping[str, bool],
+    *,
+    dry_run: bool = False,
+    sparkplug: Mapping[str, tuple[str, str]] | None = None,
+) -> Reconciliation:
+    """Make the broker's gateway identities match `registry` (gateway id -> enabled), and the Sparkplug roles
+    match `sparkplug` (gateway id -> (group, node)). With dry_run, only report what would change (`created`
+    then maps to an empty password)."""
     result = Reconciliation()
     at_broker: dict[str, bool] = {}  # gateway id -> disabled at the broker
     for username in dynsec.list_clients():
@@ -104,4 +121,9 @@ def reconcile(dynsec: DynsecClient, registry: Mapping[str, bool], *, dry_run: bo
             result.created[gateway_id] = ""
         else:
             result.created[gateway_id] = service.provision_gateway(dynsec, gateway_id, pin_client_id=True)
+    for gateway_id, (group, node) in sorted((sparkplug or {}).items()):
+        if gateway_id in registry and service.sparkplug_role_differs(dynsec, gateway_id, group, node):
+            result.sparkplug.append(gateway_id)
+            if not dry_run:
+                service.declare_sparkplug(dynsec, gateway_id, group, node)
     return result

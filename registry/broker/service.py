@@ -10,10 +10,13 @@ from i5g import contract
 from registry.broker.acl import (
     COLLECTOR_ROLE,
     CONFIG_PUBLISHER_ROLE,
+    SPARKPLUG_ROLE_PRIORITY,
     collector_acls,
     config_publisher_acls,
     gateway_acls,
     gateway_role,
+    sparkplug_acls,
+    sparkplug_role,
 )
 from registry.broker.dynsec import (
     ACL_EXISTS,
@@ -56,7 +59,14 @@ def _ensure_role(dynsec: DynsecClient, rolename: str, acls: list[Acl]) -> None:
 
 
 def _ensure_client(
-    dynsec: DynsecClient, username: str, password: str, rolename: str, *, clientid: str | None, textname: str
+    dynsec: DynsecClient,
+    username: str,
+    password: str,
+    rolename: str,
+    *,
+    clientid: str | None,
+    textname: str,
+    extra_roles: frozenset[str] = frozenset(),
 ) -> None:
     response = dynsec.create_client(
         username, password, [rolename], clientid=clientid, textname=textname, tolerate=(CLIENT_EXISTS,)
@@ -66,7 +76,7 @@ def _ensure_client(
         roles = {role["rolename"] for role in existing.get("roles", [])}
         # Only an account this module made for the same purpose may be rotated: same text name, no role but
         # its own. Anything else (the admin, a hand-made account) is left exactly as it is.
-        if existing.get("textname") != textname or not roles <= {rolename}:
+        if existing.get("textname") != textname or not roles <= {rolename, *extra_roles}:
             raise ForeignClient(f"the broker account {username!r} exists and was not made for {textname!r}")
         # Re-provisioning rotates the password and lifts a previous revocation.
         dynsec.set_client_password(username, password)
@@ -108,8 +118,52 @@ def provision_gateway(
         rolename,
         clientid=username if pin_client_id else None,
         textname=_gateway_textname(gateway_id),
+        extra_roles=frozenset({sparkplug_role(gateway_id)}),  # its Sparkplug edge node, if declared
     )
+    if dynsec.get_role(sparkplug_role(gateway_id)) is not None:  # declared before the identity was (re)made
+        _attach_sparkplug_role(dynsec, username, gateway_id)
     return password
+
+
+def _client_roles(dynsec: DynsecClient, username: str) -> set[str]:
+    return {role["rolename"] for role in (dynsec.get_client(username) or {}).get("roles", [])}
+
+
+def _attach_sparkplug_role(dynsec: DynsecClient, username: str, gateway_id: str) -> None:
+    rolename = sparkplug_role(gateway_id)
+    if rolename not in _client_roles(dynsec, username):  # Mosquitto 2.0 answers "Internal error" to adding a role twice
+        dynsec.add_client_role(username, rolename, priority=SPARKPLUG_ROLE_PRIORITY)
+
+
+def declare_sparkplug(dynsec: DynsecClient, gateway_id: str, group: str, node: str) -> bool:
+    """Let the gateway's broker identity act as Sparkplug edge node group/node (registry/broker/acl.py); a
+    later declaration replaces an earlier one. False when the broker has no identity for the gateway yet."""
+    username = _own_gateway_client(dynsec, gateway_id)
+    rolename = sparkplug_role(gateway_id)
+    _ensure_role(dynsec, rolename, sparkplug_acls(group, node))
+    if username is None:
+        return False
+    _attach_sparkplug_role(dynsec, username, gateway_id)
+    return True
+
+
+def sparkplug_role_differs(dynsec: DynsecClient, gateway_id: str, group: str, node: str) -> bool:
+    """True when the broker lacks the gateway's Sparkplug role as declared, or its identity lacks the role."""
+    wanted = sorted((acl.acltype, acl.topic, acl.allow, acl.priority) for acl in sparkplug_acls(group, node))
+    present = sorted(
+        (a.get("acltype"), a.get("topic"), a.get("allow"), a.get("priority"))
+        for a in (dynsec.get_role(sparkplug_role(gateway_id)) or {}).get("acls", [])
+    )
+    username = _own_gateway_client(dynsec, gateway_id)
+    return wanted != present or (
+        username is not None and sparkplug_role(gateway_id) not in _client_roles(dynsec, username)
+    )
+
+
+def withdraw_sparkplug(dynsec: DynsecClient, gateway_id: str) -> None:
+    """The gateway is no longer a Sparkplug edge node: the role goes, and with it every Sparkplug topic."""
+    _check_gateway_id(gateway_id)
+    dynsec.delete_role(sparkplug_role(gateway_id), tolerate=(ROLE_NOT_FOUND,))
 
 
 def _own_gateway_client(dynsec: DynsecClient, gateway_id: str) -> str | None:
@@ -163,6 +217,7 @@ def delete_gateway(dynsec: DynsecClient, gateway_id: str) -> None:
     if username is not None:
         dynsec.delete_client(username, tolerate=(CLIENT_NOT_FOUND,))
     dynsec.delete_role(gateway_role(gateway_id), tolerate=(ROLE_NOT_FOUND,))
+    dynsec.delete_role(sparkplug_role(gateway_id), tolerate=(ROLE_NOT_FOUND,))
 
 
 def ensure_collector(dynsec: DynsecClient, username: str, password: str) -> None:

@@ -63,12 +63,21 @@ def fleet_evidence(
     principal: OptionalPrincipal,
     settings: EvidenceSettingsDep,
     city: Annotated[str | None, Query(max_length=100)] = None,
-    industry: Annotated[str | None, Query(max_length=100)] = None,
+    industry: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="GB/T 4754-2017 division code as on the fleet page (e.g. C36), or a document's wording"
+            " (汽车及零部件: the division it belongs to, so 汽车零部件 is found too; a wording that spans several"
+            " divisions, e.g. 装备制造, matches only enterprises given exactly that wording). An unknown code: 422.",
+        ),
+    ] = None,
     scenario: Annotated[str | None, Query(max_length=64)] = None,
     window: WindowParam = None,
     start: FromParam = None,
     end: ToParam = None,
 ) -> FleetEvidence:
+    service.check_industry(industry)
     spec = service.parse_window(window, start, end, settings=settings)
     filters = service.FleetFilters(
         city=city, industry=industry, scenario=scenario, approved_only=not sees_everything(principal)

@@ -17,3 +17,10 @@ class WindowInvalid(RegistryError):
 
     status_code = 422
     code = "validation_error"
+
+
+class FilterInvalid(RegistryError):
+    """A fleet filter value that cannot mean anything (an unknown GB/T 4754 division code); says what is allowed."""
+
+    status_code = 422
+    code = "validation_error"

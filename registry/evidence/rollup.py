@@ -19,6 +19,7 @@ from registry.evidence.settings import EvidenceSettings
 from registry.evidence.store import (
     Checkpoint,
     checkpoint_line,
+    daily_lines,
     hourly_lines,
     raw_minutes,
     read_checkpoint,
@@ -85,6 +86,7 @@ def run_once(
                 lines += rollup_lines(key, "", minutes.values())
             _write(client, lines)
             _write(client, hourly_lines(client, cursor, end))  # after the minutes: sums of what is stored
+            _write(client, daily_lines(client, cursor, end))  # after the hours, likewise
             # Only after the chunk is stored: a kill before this line re-rolls the chunk next time.
             checkpoint = Checkpoint(checkpoint.rolled_from, max(checkpoint.done_until, end))
             client.write([checkpoint_line(checkpoint, now_ms)], retention_policy=settings.rollup_retention_policy)

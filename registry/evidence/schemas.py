@@ -130,7 +130,8 @@ class FleetRow(BaseModel):
     enterprise: str
     enterprise_id: int
     city: str
-    industry: str
+    industry: str = Field(description="the industry in the source document's own wording")
+    industry_code: str | None = Field(description="GB/T 4754-2017 division (e.g. C36); null: not classified")
     scenario: str
     compliant: bool | None
     availability_pct: float | None

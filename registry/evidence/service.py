@@ -8,16 +8,19 @@ Nothing here opens a transaction: the caller passes its session. InfluxDB is rea
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, Select, or_, select
+from sqlalchemy.orm import Session
 
+from registry.enterprises import industry_class
 from registry.enterprises.models import Enterprise
 from registry.enums import ReviewStatus
 from registry.evidence import compute
-from registry.evidence.errors import TelemetryUnavailable, WindowInvalid
+from registry.evidence.errors import FilterInvalid, TelemetryUnavailable, WindowInvalid
 from registry.evidence.influx import InfluxClient
 from registry.evidence.schemas import (
     FleetEvidence,
@@ -34,10 +37,18 @@ from registry.evidence.schemas import (
 )
 from registry.evidence.settings import EvidenceSettings
 from registry.evidence.store import Collected, bucket_origin, collect
+from registry.gateways.models import Gateway
 from registry.usecases.models import UseCase
 
+_CODE_SHAPE = re.compile(r"[A-Za-z][0-9]{2}")
 NAMED_WINDOWS: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 CARD_WINDOWS: tuple[WindowName, ...] = ("24h", "7d", "30d")
+# Chart buckets longer than this many minutes are whole days (30 days: 31 points, read from the daily rows; a
+# bucket of 5 to 23 hours would need the 24x more numerous hourly rows).
+DAY_BUCKETS_FROM_MIN = 4 * 60
+# Buckets longer than this are whole hours (24 h: 24 points from 240 hourly rows for 10 gateways, instead of 96
+# points from 14,400 minute rows, which take seconds to read and sum).
+HOUR_BUCKETS_FROM_MIN = 10
 
 __all__ = [
     "FleetFilters",
@@ -120,7 +131,9 @@ def _dt(ms: int) -> datetime:
 def bucket_ms_for(window: WindowSpec, chart_points: int) -> int:
     """Chart bucket: a whole number of minutes giving at most about chart_points buckets."""
     minutes = max(1, math.ceil(window.seconds / 60 / chart_points))
-    if minutes > 60:  # whole hours: long windows read the hourly rollup rows
+    if minutes > DAY_BUCKETS_FROM_MIN:  # whole days: the longest windows read the daily rollup rows
+        return math.ceil(minutes / 1440) * 1440 * compute.MINUTE_MS
+    if minutes > HOUR_BUCKETS_FROM_MIN:  # whole hours: windows from a day read the hourly rollup rows
         minutes = math.ceil(minutes / 60) * 60
     return minutes * compute.MINUTE_MS
 
@@ -164,12 +177,13 @@ def summarise(
     key = str(use_case_id)
     per_gateway = {gw: buckets for (uc, gw), buckets in collected.buckets.items() if uc == key}
     gateway_ids = sorted({*registered_gateways, *per_gateway})
-    all_aggregates = [a for buckets in per_gateway.values() for a in buckets.values()]
-    total = compute.totals(all_aggregates)
+    gateway_totals = {gateway: compute.totals(per_gateway.get(gateway, {}).values()) for gateway in gateway_ids}
+    total = compute.totals(gateway_totals.values())
+    by_bucket = _per_bucket(per_gateway)
     shares = compute.availability(total, span * max(1, len(gateway_ids)), profile.availability_target_pct)
     gateways = []
     for gateway in gateway_ids:
-        gateway_total = compute.totals(per_gateway.get(gateway, {}).values())
+        gateway_total = gateway_totals[gateway]
         gateway_shares = compute.availability(gateway_total, span, None)
         last = collected.last_ts.get((key, gateway), 0)
         gateways.append(
@@ -203,8 +217,8 @@ def summarise(
         worst_periods=[
             WorstPeriod(start=_dt(p.start), end=_dt(p.end), kpi=p.kpi, gateway_id=p.gateway) for p in periods[:worst]
         ],
-        series=_series(profile, per_gateway, start, end, bucket_ms),
-        timeline=_timeline(per_gateway, max(1, len(gateway_ids)), start, end, bucket_ms),
+        series=_series(profile, by_bucket, start, end, bucket_ms),
+        timeline=_timeline(by_bucket, max(1, len(gateway_ids)), start, end, bucket_ms),
         source=_source(collected),
     )
 
@@ -250,13 +264,8 @@ def _per_bucket(per_gateway: dict[str, dict[int, compute.MinuteAggregate]]) -> d
 
 
 def _series(
-    profile: compute.Profile,
-    per_gateway: dict[str, dict[int, compute.MinuteAggregate]],
-    start: int,
-    end: int,
-    bucket_ms: int,
+    profile: compute.Profile, by_bucket: dict[int, compute.MinuteAggregate], start: int, end: int, bucket_ms: int
 ) -> list[KpiSeries]:
-    by_bucket = _per_bucket(per_gateway)
     series = []
     for bound in profile.bounds:
         points = []
@@ -279,9 +288,8 @@ def _series(
 
 
 def _timeline(
-    per_gateway: dict[str, dict[int, compute.MinuteAggregate]], gateways: int, start: int, end: int, bucket_ms: int
+    by_bucket: dict[int, compute.MinuteAggregate], gateways: int, start: int, end: int, bucket_ms: int
 ) -> list[TimelineSegment]:
-    by_bucket = _per_bucket(per_gateway)
     segments: list[TimelineSegment] = []
     for bucket in _bucket_starts(start, end, bucket_ms):
         bucket_start, bucket_end = max(start, bucket), min(end, bucket + bucket_ms)
@@ -309,9 +317,25 @@ def compliance_card(
     return card
 
 
-def visible_use_cases(session: Session, filters: FleetFilters) -> list[UseCase]:
-    """The use cases the caller may see, by the registry's rules (approved; plus an enterprise's own)."""
-    stmt = select(UseCase).join(UseCase.enterprise).options(selectinload(UseCase.gateways))
+def industry_code_of(industry: str) -> str | None:
+    """The GB/T 4754-2017 division an industry filter means: a division code (C36, any case), or a document
+    wording with one division (汽车及零部件 -> C36, so it finds 汽车零部件 too); None: match the wording as given."""
+    value = industry.strip()
+    if _CODE_SHAPE.fullmatch(value):
+        return value.upper()
+    return industry_class.code_for_wording(value)
+
+
+def check_industry(industry: str | None) -> None:
+    """Raises FilterInvalid for a code that is no known division (an unknown wording simply matches nothing)."""
+    code = industry_code_of(industry) if industry else None
+    if code is not None and industry_class.get(code) is None:
+        raise FilterInvalid(f"industry: {industry_class.code_problem(code)}")
+
+
+def _visible(stmt: Select[Any], filters: FleetFilters) -> Select[Any]:
+    """`stmt` (joining UseCase and Enterprise) limited to the use cases the caller may see, by the registry's
+    rules (approved; plus an enterprise's own), and to the filters."""
     if filters.approved_only:
         visible = UseCase.review_status == ReviewStatus.approved
         if filters.enterprise_id is not None:
@@ -320,10 +344,35 @@ def visible_use_cases(session: Session, filters: FleetFilters) -> list[UseCase]:
     if filters.city:
         stmt = stmt.where(Enterprise.city == filters.city)
     if filters.industry:
-        stmt = stmt.where(Enterprise.industry == filters.industry)
+        code = industry_code_of(filters.industry)
+        stmt = stmt.where(Enterprise.industry_code == code if code else Enterprise.industry == filters.industry)
     if filters.scenario:
         stmt = stmt.where(UseCase.scenario_key == filters.scenario)
-    return list(session.scalars(stmt.order_by(UseCase.id)))
+    return stmt
+
+
+def visible_use_cases(session: Session, filters: FleetFilters) -> list[Row[Any]]:
+    """The visible use cases as plain rows (a thousand ORM objects with their relationships cost more than the
+    telemetry query), and `gateways`: use case id -> [(gateway id, online)]."""
+    columns = (
+        UseCase.id,
+        UseCase.title,
+        UseCase.scenario_key,
+        Enterprise.id.label("enterprise_id"),
+        Enterprise.name.label("enterprise"),
+        Enterprise.city,
+        Enterprise.industry,
+        Enterprise.industry_code,
+    )
+    return list(session.execute(_visible(select(*columns).join(UseCase.enterprise), filters).order_by(UseCase.id)))
+
+
+def _gateways_of(session: Session, filters: FleetFilters) -> dict[int, list[tuple[str, bool]]]:
+    stmt = select(Gateway.use_case_id, Gateway.id, Gateway.online).join(UseCase, Gateway.use_case_id == UseCase.id)
+    gateways: dict[int, list[tuple[str, bool]]] = {}
+    for use_case_id, gateway_id, online in session.execute(_visible(stmt.join(UseCase.enterprise), filters)):
+        gateways.setdefault(use_case_id, []).append((gateway_id, bool(online)))
+    return gateways
 
 
 def fleet_evidence(
@@ -331,9 +380,11 @@ def fleet_evidence(
 ) -> FleetEvidence:
     """Every visible use case with its compliance over the window, worst first. Raises TelemetryUnavailable."""
     use_cases = visible_use_cases(session, filters)
+    registered = _gateways_of(session, filters)
     start, end = _ms(window.start), _ms(window.end)
     span = end - start
-    profiles = {str(uc.id): compute.profile_of(uc.scenario_key) for uc in use_cases}
+    by_scenario = {key: compute.profile_of(key) for key in {uc.scenario_key for uc in use_cases}}
+    profiles = {str(uc.id): by_scenario[uc.scenario_key] for uc in use_cases}
     # One bucket for the whole window and no use-case filter: a single pass over all telemetry.
     with InfluxClient(settings) as client:
         collected = collect(
@@ -346,7 +397,8 @@ def fleet_evidence(
             now_ms=_ms(utcnow()),
             overview=True,
         )
-    span = (collected.covered_until or end) - start
+    start, end = collected.covered or (start, end)
+    span = end - start
     by_use_case: dict[str, list[compute.MinuteAggregate]] = {}
     seen: dict[str, set[str]] = {}
     last: dict[str, int] = {}
@@ -358,31 +410,32 @@ def fleet_evidence(
     rows = []
     for use_case in use_cases:
         key = str(use_case.id)
-        gateways = {g.id for g in use_case.gateways} | seen.get(key, set())
+        own = registered.get(use_case.id, [])
+        gateways = {gateway_id for gateway_id, _ in own} | seen.get(key, set())
         total = compute.totals(by_use_case.get(key, []))
         shares = compute.availability(total, span * max(1, len(gateways)), profiles[key].availability_target_pct)
-        enterprise = use_case.enterprise
         rows.append(
             FleetRow(
                 use_case_id=use_case.id,
                 title=use_case.title,
-                enterprise=enterprise.name,
-                enterprise_id=enterprise.id,
-                city=enterprise.city,
-                industry=enterprise.industry,
+                enterprise=use_case.enterprise,
+                enterprise_id=use_case.enterprise_id,
+                city=use_case.city,
+                industry=use_case.industry,
+                industry_code=use_case.industry_code,
                 scenario=use_case.scenario_key,
                 compliant=shares.compliant,
                 availability_pct=shares.availability_pct,
                 availability_target_pct=profiles[key].availability_target_pct,
                 no_data_pct=shares.no_data_pct,
-                gateways_online=sum(1 for g in use_case.gateways if g.online),
-                gateways_total=len(use_case.gateways),
+                gateways_online=sum(1 for _, online in own if online),
+                gateways_total=len(own),
                 last_data=_dt(last[key]) if key in last else None,
             )
         )
     rows.sort(key=_worst_first)
     # The overview ends where the rollups do (see store.collect): say so rather than pretend to cover the rest.
-    return FleetEvidence(window=window.name, start=window.start, end=_dt(start + span), rows=rows)
+    return FleetEvidence(window=window.name, start=_dt(start), end=_dt(end), rows=rows)
 
 
 def _worst_first(row: FleetRow) -> tuple[int, float, int]:

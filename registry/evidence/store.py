@@ -40,7 +40,15 @@ from registry.evidence.influx import InfluxClient, Series, any_of, ident
 
 ROLLUP_MEASUREMENT = MEASUREMENT_KPI_1M
 HOURLY_MEASUREMENT = "kpi_1h"  # sums of the minute rows per hour: what long windows read
+DAILY_MEASUREMENT = "kpi_1d"  # sums of the hourly rows per UTC day: what windows charted in whole days read
 HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+# (measurement, row length, the finer measurement its rows are sums of), finest first
+LEVELS = (
+    (ROLLUP_MEASUREMENT, MINUTE_MS, ""),
+    (HOURLY_MEASUREMENT, HOUR_MS, ROLLUP_MEASUREMENT),
+    (DAILY_MEASUREMENT, DAY_MS, HOURLY_MEASUREMENT),
+)
 STATE_MEASUREMENT = "rollup_state"
 _HIST = "_h"  # histogram field: <kpi>_h<bucket key>, e.g. rtt_ms_h+312
 
@@ -62,7 +70,7 @@ class Collected:
     unavailable: list[tuple[Key, MinuteAggregate]] = field(default_factory=list)
     last_ts: dict[Key, int] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
-    covered_until: int | None = None  # set by an overview that stopped at the rollup checkpoint
+    covered: tuple[int, int] | None = None  # set by an overview: the [start, end) it covers (see collect)
 
     def add(self, key: Key, bucket: int, aggregate: MinuteAggregate) -> None:
         target = self.buckets.setdefault(key, {}).setdefault(bucket, MinuteAggregate(key[1], bucket))
@@ -73,9 +81,12 @@ class Collected:
 
 
 def bucket_origin(start: int, bucket_ms: int) -> int:
-    """Where chart buckets start: the window start, or the hour before it for buckets of whole hours (so hourly
-    rows never straddle two buckets)."""
-    return start // HOUR_MS * HOUR_MS if bucket_ms % HOUR_MS == 0 else start
+    """Where chart buckets start: the window start, or the hour (day) before it for buckets of whole hours (days),
+    so hourly (daily) rows never straddle two buckets."""
+    for size in (DAY_MS, HOUR_MS):
+        if bucket_ms % size == 0:
+            return start // size * size
+    return start
 
 
 @dataclass(frozen=True)
@@ -291,29 +302,42 @@ def checkpoint_line(checkpoint: Checkpoint, now_ms: int) -> str:
     return f"{STATE_MEASUREMENT} {body} {now_ms}"
 
 
-def _sums(
-    client: InfluxClient,
-    measurement: str,
-    start: int,
-    end: int,
-    bucket_ms: int,
-    origin: int,
-    use_cases: Sequence[str] | None,
-    counters_only: bool,
-) -> str:
-    where = _time_range(start, end) + _use_case_filter(use_cases)
-    selected = ", ".join(f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in COUNTERS)
-    grouping = f'GROUP BY time({bucket_ms}ms, {origin % bucket_ms}ms), "use_case", "gateway" fill(none)'
+def _sums(client: InfluxClient, measurement: str, start: int, end: int, bucket_ms: int) -> str:
+    """Every field summed per gateway and bucket of `bucket_ms` (the rollup job's coarser levels)."""
+    grouping = f'GROUP BY time({bucket_ms}ms), "use_case", "gateway" fill(none)'
     source = client.rp(client.settings.rollup_retention_policy, measurement)
-    return f"SELECT {selected if counters_only else 'sum(*)'} FROM {source} WHERE {where} {grouping}"
+    return f"SELECT sum(*) FROM {source} WHERE {_time_range(start, end)} {grouping}"
 
 
-def _hour_split(start: int, end: int) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
-    """([start, end) parts read from minute rows], whole hours read from hourly rows or None)."""
-    first_hour, last_hour = -(-start // HOUR_MS) * HOUR_MS, end // HOUR_MS * HOUR_MS
-    if first_hour >= last_hour:
-        return [(start, end)], None
-    return [(a, b) for a, b in ((start, first_hour), (last_hour, end)) if a < b], (first_hour, last_hour)
+def _overview_statements(
+    client: InfluxClient, measurement: str, start: int, end: int, use_cases: Sequence[str] | None
+) -> list[str]:
+    """One statement per aggregate (OVERVIEW_COUNTERS summed, last_ts's max) over the whole range per gateway:
+    InfluxDB 1.x answers one aggregate over 1,000 series about ten times faster than three in one statement."""
+    where = _time_range(start, end) + _use_case_filter(use_cases)
+    source = client.rp(client.settings.rollup_retention_policy, measurement)
+    calls = [f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in OVERVIEW_COUNTERS]
+    calls.append('max("last_ts") AS "last_ts"')
+    return [f'SELECT {call} FROM {source} WHERE {where} GROUP BY "use_case", "gateway"' for call in calls]
+
+
+def level_parts(start: int, end: int, bucket_ms: int) -> list[tuple[str, int, int]]:
+    """(measurement, start, end) parts covering [start, end): the coarsest rows a bucket of `bucket_ms` can be
+    summed from (daily rows when buckets are whole days, hourly when whole hours), finer rows only at the edges."""
+    levels = [level for level in LEVELS if bucket_ms % level[1] == 0]
+
+    def split(a: int, b: int, depth: int) -> list[tuple[str, int, int]]:
+        measurement, size, _ = levels[depth]
+        first, last = -(-a // size) * size, b // size * size
+        if a >= b:
+            return []
+        if depth == 0:
+            return [(measurement, a, b)]
+        if first >= last:
+            return split(a, b, depth - 1)
+        return [*split(a, first, depth - 1), (measurement, first, last), *split(last, b, depth - 1)]
+
+    return split(start, end, len(levels) - 1)
 
 
 def rollup_buckets(
@@ -328,37 +352,37 @@ def rollup_buckets(
     counters_only: bool = False,
     worst: int = 5,
 ) -> None:
-    """Sum the rollups of [start, end) into chart buckets (aligned to `origin`) server-side, plus the unavailable
-    minutes (for the `worst` longest periods) and the last sample per gateway. When the buckets are whole hours,
-    whole hours are read from the hourly rows (30 days: 720 rows per gateway instead of 43,200) and minute rows
-    only at the edges and inside the hours that had unavailable time. `counters_only`: no KPI histograms and no
-    unavailable minutes (the fleet list needs neither)."""
-    minute_parts, hours = _hour_split(start, end) if bucket_ms % HOUR_MS == 0 else ([(start, end)], None)
-    parts = [(ROLLUP_MEASUREMENT, a, b) for a, b in minute_parts]
-    if hours is not None:
-        parts.append((HOURLY_MEASUREMENT, *hours))
+    """Sum the rollups of [start, end) into chart buckets (aligned to `origin`), plus the unavailable minutes (for
+    the `worst` longest periods) and the last sample per gateway. Whole days (hours) are read from the daily
+    (hourly) rows when the buckets are whole days (hours): 30 days are 30 rows per gateway instead of 43,200;
+    minute rows only at the edges and inside the hours that had unavailable time. The rows are read plainly and
+    summed here: InfluxDB 1.x answers `sum(*)` over the ~65 sketch fields 5-20x slower than `SELECT *` of the
+    same rows (docs/benchmarks.md). `counters_only` (the fleet list: no KPI sketches, no unavailable minutes,
+    thousands of gateways): OVERVIEW_COUNTERS and the last sample, summed by InfluxDB into one bucket per gateway
+    (`origin`), whatever `bucket_ms` (InfluxDB's GROUP BY time costs several times the sums themselves)."""
     statements = []
-    for measurement, a, b in parts:
-        statements.append(_sums(client, measurement, a, b, bucket_ms, origin, use_cases, counters_only))
+    for measurement, a, b in level_parts(start, end, DAY_MS if counters_only else bucket_ms):
         where = _time_range(a, b) + _use_case_filter(use_cases)
+        if counters_only:
+            statements += _overview_statements(client, measurement, a, b, use_cases)
+            continue
         source = client.rp(client.settings.rollup_retention_policy, measurement)
-        statements.append(
-            f'SELECT max("last_ts") AS "last_ts" FROM {source} WHERE {where} GROUP BY "use_case", "gateway"'
-        )
-        if not counters_only and measurement == ROLLUP_MEASUREMENT:
-            statements.append(_unavailable_minutes(client, a, b, use_cases))
-        elif not counters_only:
+        statements.append(f'SELECT * FROM {source} WHERE {where} GROUP BY "use_case", "gateway"')
+        if measurement == DAILY_MEASUREMENT:  # the hours with unavailable time (one field of the hourly rows)
+            hourly = client.rp(client.settings.rollup_retention_policy, HOURLY_MEASUREMENT)
             statements.append(
-                f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {source} WHERE {where} AND "unavail_ms" > 0'
+                f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {hourly} WHERE {where} AND "unavail_ms" > 0'
                 ' GROUP BY "gateway"'
             )
     unavailable_hours: list[tuple[str, int, int]] = []
-    for series in client.query("; ".join(statements)):
+    for series in client.query_each(statements):
         if series.columns == ["time", "hour_unavail_ms"]:
             gateway = series.tags.get("gateway", "")
             unavailable_hours += [(gateway, int(t), int(v)) for t, v in series.values]
+        elif counters_only:
+            _take_sums(series, into, origin)
         else:
-            _take(series, into)
+            _take_rows(series, into, origin, bucket_ms, unavailable_hours)
     if unavailable_hours:
         _unavailable_in_hours(client, unavailable_hours, use_cases, into, worst)
     into.sources.add("rollup")
@@ -378,20 +402,69 @@ def _unavailable_minutes(
     )
 
 
-def _take(series: Series, into: Collected) -> None:
-    key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
-    if "sum_samples" in series.columns:
-        for row in series.rows():
-            aggregate = _aggregate_from_row(key[1], int(row["time"]), row, "sum_")
-            aggregate.last_ts = aggregate.unavail_start = aggregate.unavail_end = 0  # sums of these mean nothing
-            into.add(key, int(row["time"]), aggregate)
-    elif series.columns == ["time", "last_ts"]:
-        for row in series.rows():
-            if row["last_ts"]:
-                into.last_ts[key] = max(into.last_ts.get(key, 0), int(row["last_ts"]))
-    else:
-        for row in series.rows():
-            into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
+# What an overview reads (each field costs InfluxDB one iterator per series): availability and the last sample.
+OVERVIEW_COUNTERS = ("avail_ms", "unavail_ms")
+_NOT_SUMMED = ("last_ts", "unavail_start", "unavail_end")  # per-row instants: sums of them mean nothing
+
+
+def _key(series: Series) -> Key:
+    return series.tags.get("use_case", ""), series.tags.get("gateway", "")
+
+
+def _take_sums(series: Series, into: Collected, bucket: int) -> None:
+    """An `_overview_statements` answer (one aggregate per gateway) added straight into its one bucket."""
+    key = _key(series)
+    target = into.buckets.setdefault(key, {}).get(bucket)
+    if target is None:
+        target = into.buckets[key][bucket] = MinuteAggregate(key[1], bucket)
+    column = series.columns[1]
+    for value in (row[1] for row in series.values):
+        if not value:
+            continue
+        if column == "last_ts":
+            into.last_ts[key] = max(into.last_ts.get(key, 0), int(value))
+        else:  # sum_<counter>
+            name = column.removeprefix("sum_")
+            setattr(target, name, getattr(target, name) + int(value))
+
+
+def _take_rows(
+    series: Series, into: Collected, origin: int, bucket_ms: int, unavailable_hours: list[tuple[str, int, int]]
+) -> None:
+    """Rollup rows of one gateway summed column by column into their buckets (one aggregate per bucket, not per
+    row); unavailable minute rows also into `into.unavailable`, hourly rows with unavailable time into
+    `unavailable_hours`, the latest `last_ts` into `into.last_ts`."""
+    key = _key(series)
+    columns = series.columns
+    summed = [i for i, c in enumerate(columns) if _column_role(c, "") and c not in _NOT_SUMMED]
+    at = {name: columns.index(name) for name in ("time", "last_ts", "unavail_ms")}
+    minutes, hours = series.name == ROLLUP_MEASUREMENT, series.name == HOURLY_MEASUREMENT
+    sums: dict[int, list[int]] = {}
+    last = 0
+    for row in series.values:
+        time, unavailable = int(row[at["time"]]), row[at["unavail_ms"]]
+        if unavailable and minutes:
+            into.unavailable.append((key, _aggregate_from_row(key[1], time, dict(zip(columns, row, strict=True)))))
+        elif unavailable and hours:
+            unavailable_hours.append((key[1], time, int(unavailable)))
+        last = max(last, row[at["last_ts"]] or 0)
+        bucket = origin + (time - origin) // bucket_ms * bucket_ms
+        acc = sums.get(bucket)
+        if acc is None:
+            acc = sums[bucket] = [0] * len(columns)
+        for i in summed:
+            if row[i]:
+                acc[i] += row[i]
+    for bucket, acc in sums.items():
+        into.add(key, bucket, _aggregate_from_row(key[1], bucket, dict(zip(columns, acc, strict=True))))
+    if last:
+        into.last_ts[key] = max(into.last_ts.get(key, 0), int(last))
+
+
+def _take_unavailable(series: Series, into: Collected) -> None:
+    key = _key(series)
+    for row in series.rows():
+        into.unavailable.append((key, _aggregate_from_row(key[1], int(row["time"]), row)))
 
 
 def _unavailable_in_hours(
@@ -418,7 +491,7 @@ def _unavailable_in_hours(
         batch = runs[index : index + batch_size]
         statements = [_unavailable_minutes(client, a, b, use_cases, gateway) for _, gateway, a, b in batch]
         for series in client.query("; ".join(statements)):
-            _take(series, into)
+            _take_unavailable(series, into)
         lengths = sorted((p.end - p.start for p in unavailable_periods(a for _, a in into.unavailable)), reverse=True)
         following = runs[index + batch_size][0] if index + batch_size < len(runs) else None
         if following is None or (len(lengths) >= worst and lengths[worst - 1] >= following):
@@ -426,14 +499,29 @@ def _unavailable_in_hours(
 
 
 def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
-    """Hourly rows (sums of the minute rows, last_ts their max) for every hour touching [start, end); an hour is
-    rewritten each time one of its minutes is rolled, so it is complete once its last minute is."""
-    first, last = start // HOUR_MS * HOUR_MS, -(-end // HOUR_MS) * HOUR_MS
-    source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
-    sums = _sums(client, ROLLUP_MEASUREMENT, first, last, HOUR_MS, 0, None, False)
+    """Hourly rows for the hours touching [start, end) that are over by `end` (see `level_lines`)."""
+    return level_lines(client, HOURLY_MEASUREMENT, start, end)
+
+
+def daily_lines(client: InfluxClient, start: int, end: int) -> list[str]:
+    """Daily rows for the UTC days touching [start, end) that are over by `end`, summed from the hourly rows."""
+    return level_lines(client, DAILY_MEASUREMENT, start, end)
+
+
+def level_lines(client: InfluxClient, measurement: str, start: int, end: int) -> list[str]:
+    """Rows of a coarser level (sums of the next finer level's stored rows, last_ts their max) for every period
+    that touches [start, end) and is over by `end`: the rollup job writes them after each chunk's finer rows, so
+    a period is written by the chunk that completes it and rewritten whenever a chunk re-rolls any of its minutes.
+    Readers use a coarser row only for whole periods before the checkpoint, so an open period is never read."""
+    _, size, finer = next(level for level in LEVELS if level[0] == measurement)
+    first, last = start // size * size, end // size * size
+    if first >= last:
+        return []
+    source = client.rp(client.settings.rollup_retention_policy, finer)
+    sums = _sums(client, finer, first, last, size)
     last_ts = (
         f'SELECT max("last_ts") AS "hour_last_ts" FROM {source} WHERE {_time_range(first, last)}'
-        ' GROUP BY time(1h), "use_case", "gateway" fill(none)'
+        f' GROUP BY time({size}ms), "use_case", "gateway" fill(none)'
     )
     latest: dict[tuple[Key, int], int] = {}
     rows: dict[Key, list[MinuteAggregate]] = {}
@@ -450,7 +538,7 @@ def hourly_lines(client: InfluxClient, start: int, end: int) -> list[str]:
     for key, aggregates in rows.items():
         for aggregate in aggregates:
             aggregate.last_ts = latest.get((key, aggregate.minute), 0)
-        lines += rollup_lines(key, "", aggregates, measurement=HOURLY_MEASUREMENT)
+        lines += rollup_lines(key, "", aggregates, measurement=measurement)
     return lines
 
 
@@ -472,18 +560,26 @@ def collect(
     """Figures of [start, end) (whole minutes) in buckets of bucket_ms from start: rollups where the rollup job
     has covered the minutes, raw samples elsewhere. Raises WindowInvalid when raw samples would be needed
     beyond raw retention. `overview` (the fleet list): once rollups exist, the window ends at the rollup checkpoint
-    (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples,
-    and KPI histograms are not read."""
+    (at most rollup_settle_s + rollup_interval_s behind) instead of reading every gateway's latest raw samples - a
+    window of a day or more in whole hours at the last whole hour the rollups cover, so that it is read from
+    hourly (daily) rows alone -, only availability counters are read, and `covered` says which [start, end) the
+    figures are of."""
     collected = Collected()
-    origin = bucket_origin(start, bucket_ms)
     checkpoint = read_checkpoint(client)
+    if overview and checkpoint is not None and end - start >= DAY_MS and (end - start) % HOUR_MS == 0:
+        aligned_end = min(end, checkpoint.done_until) // HOUR_MS * HOUR_MS
+        if aligned_end - (end - start) >= checkpoint.rolled_from:  # only when rollups cover all of it
+            start, end = start - (end - aligned_end), aligned_end
+    origin = bucket_origin(start, bucket_ms)
     rolled = (max(start, checkpoint.rolled_from), min(end, checkpoint.done_until)) if checkpoint else (end, end)
     raw_parts = (
         [(start, min(end, rolled[0])), (max(start, rolled[1]), end)] if rolled[0] < rolled[1] else [(start, end)]
     )
+    if overview:
+        collected.covered = (start, end)
     if overview and rolled[0] < rolled[1]:
         raw_parts = [(start, rolled[0])]
-        collected.covered_until = rolled[1]
+        collected.covered = (start, rolled[1])
     raw_parts = [(a, b) for a, b in raw_parts if a < b]
     oldest_raw = now_ms - client.settings.raw_retention_days * 86_400_000
     for a, _ in raw_parts:

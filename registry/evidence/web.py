@@ -97,10 +97,6 @@ def _clean(request: Request, name: str) -> str:
     return (request.query_params.get(name) or "").strip()[:FILTER_MAX]
 
 
-def _enterprise_ids_in(session: Session, code: str) -> set[int]:
-    return set(session.scalars(select(Enterprise.id).where(Enterprise.industry_code == code)))
-
-
 def _filter_menus(session: Session, lang: Lang) -> dict[str, Any]:
     approved = (
         select(Enterprise.city, Enterprise.industry_code)
@@ -127,6 +123,7 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
     settings = evidence_settings(request)
     filters = service.FleetFilters(
         city=query["city"] or None,
+        industry=query["industry"] or None,  # the menu's GB/T 4754 division code
         scenario=query["scenario"] or None,
         approved_only=not (user is not None and user.is_staff),
         enterprise_id=getattr(user, "enterprise_id", None),
@@ -147,17 +144,14 @@ def fleet_health(request: Request, session: SessionDep) -> HTMLResponse:
         fleet = service.fleet_evidence(session, filters, spec, settings=settings)
     except service.TelemetryUnavailable:
         return render(request, "fleet.html", {**context, "evidence_unavailable": True, "rows": []})
-    rows = fleet.rows
-    if query["industry"]:
-        # By GB/T 4754 division, not by the documents' wording (the service filters on the latter).
-        members = _enterprise_ids_in(session, query["industry"])
-        rows = [row for row in rows if row.enterprise_id in members]
-    codes = dict(session.execute(select(Enterprise.id, Enterprise.industry_code)).all())
+    except service.WindowInvalid:  # e.g. 30d with raw retention shorter and no rollups: say so, offer the others
+        context.update(evidence_unavailable=False, window_invalid=True, rows=[])
+        return render(request, "fleet.html", context, status_code=422)
     context.update(
         evidence_unavailable=False,
         fleet=fleet,
-        rows=rows,
-        industry_of={row.use_case_id: codes.get(row.enterprise_id) for row in rows},
+        rows=fleet.rows,
+        industry_of={row.use_case_id: row.industry_code for row in fleet.rows},
         verdict=verdict,
     )
     return render(request, "fleet.html", context)

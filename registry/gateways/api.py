@@ -18,9 +18,9 @@ from registry.gateways.schemas import (
     GatewayCreate,
     GatewayCredentials,
     GatewayOut,
+    GatewayStatusBatch,
     GatewayUpdate,
     PasswordRotation,
-    StatusReport,
     StatusResult,
 )
 from registry.pagination import Page, PageRequest, page_of, page_request
@@ -50,7 +50,7 @@ def gateway_directory(session: SessionDep, _caller: CollectorPrincipal) -> Direc
 
 
 @router.post("/status", response_model=StatusResult, summary="Report gateways online/last seen (collector)")
-def report_status(session: SessionDep, _caller: CollectorPrincipal, body: StatusReport) -> StatusResult:
+def report_status(session: SessionDep, _caller: CollectorPrincipal, body: GatewayStatusBatch) -> StatusResult:
     updated, unknown = service.apply_statuses(session, body.statuses)
     return StatusResult(updated=updated, unknown=unknown)
 

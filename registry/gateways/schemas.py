@@ -9,6 +9,7 @@ from i5g.contract import GATEWAY_ID_PATTERN
 from registry.agentconfig.schemas import ConfigRejection
 from registry.fields import PartialUpdate, text
 from registry.gateways.models import HARDWARE_MAX, SITE_MAX, SLUG_MAX
+from registry.sparkplug.schemas import SparkplugDirectoryEntry
 
 MAX_STATUSES = 10_000
 
@@ -114,6 +115,9 @@ class DirectoryEntry(BaseModel):
     # Site coordinates, for the collector's gateway_status points (the dashboards' geomap); null when unknown.
     latitude: float | None = None
     longitude: float | None = None
+    # Set when the gateway is declared a Sparkplug B edge node: group_id, edge_node_id and the metric mapping
+    # (registry/sparkplug/schemas.py), which the collector applies to its NBIRTH/NDATA/DBIRTH/DDATA.
+    sparkplug: SparkplugDirectoryEntry | None = None
 
 
 class Directory(BaseModel):
@@ -132,7 +136,7 @@ class GatewayStatus(BaseModel):
     config_rejected: ConfigRejection | None = None
 
 
-class StatusReport(BaseModel):
+class GatewayStatusBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     statuses: list[GatewayStatus] = Field(max_length=MAX_STATUSES)

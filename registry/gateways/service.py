@@ -152,6 +152,9 @@ def directory(session: Session) -> list[DirectoryEntry]:
         .join(UseCase.enterprise)
         .order_by(Gateway.id)
     )
+    from registry.sparkplug.service import directory_entries  # the sparkplug domain builds on this one
+
+    sparkplug = directory_entries(session)
     entries = []
     for gateway in rows:
         use_case = gateway.use_case
@@ -168,6 +171,7 @@ def directory(session: Session) -> list[DirectoryEntry]:
                 industry=enterprise.industry,
                 latitude=gateway.latitude,
                 longitude=gateway.longitude,
+                sparkplug=sparkplug.get(gateway.id),
             )
         )
     return entries

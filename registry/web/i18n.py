@@ -775,6 +775,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "网关代理的配置模型拒绝此值：{reason}",
         "The agent's configuration model refuses this: {reason}",
     ),
+    # evfast
+    "fleet.window_invalid": (
+        "所选时间窗早于原始数据的保留期，且没有汇总数据覆盖这段时间；请选择较短的时间窗。",
+        "The chosen window starts before raw data retention and no rollups cover it; choose a shorter window.",
+    ),
+    # sparkplug
+    "sparkplug.title": ("Sparkplug B 边缘节点", "Sparkplug B edge node"),
+    "sparkplug.lead": (
+        "将网关 {gateway} 声明为已有的 Sparkplug B 边缘节点（如 Ignition Edge、Kura），并把它的指标对应到 KPI。案例：",
+        "Declare gateway {gateway} an existing Sparkplug B edge node (Ignition Edge, Kura ...) and map its metrics "
+        "to KPIs. Use case:",
+    ),
+    "sparkplug.group_id": ("组 ID（Group ID）", "Group ID"),
+    "sparkplug.edge_node_id": ("边缘节点 ID（Edge Node ID）", "Edge node ID"),
+    "sparkplug.id_help": (
+        "与节点配置中的完全一致；可用字母、数字、空格、. _ -，最多 64 个字符。",
+        "Exactly as configured on the node: letters, digits, space, . _ -, at most 64 characters.",
+    ),
+    "sparkplug.mappings": ("指标对应", "Metric mapping"),
+    "sparkplug.mappings_help": (
+        "每行一个：指标名 | KPI | 系数 | 偏移 | 设备 ID（后三项可省略）；KPI = 值 × 系数 + 偏移。"
+        "例：Net/RTT s | rtt_ms | 1000",
+        "One per line: metric | KPI | scale | offset | device ID (the last three optional); "
+        "KPI = value × scale + offset. Example: Net/RTT s | rtt_ms | 1000",
+    ),
+    "sparkplug.kpis": ("可用的 KPI 及单位", "KPIs and their units"),
+    "sparkplug.unit": ("单位", "Unit"),
+    "sparkplug.save": ("保存", "Save"),
+    "sparkplug.saved": (
+        "已保存；消息服务器已允许该网关以此节点身份发布。",
+        "Saved; the broker now lets the gateway publish as this node.",
+    ),
+    "sparkplug.withdraw": ("取消 Sparkplug 声明", "Withdraw the Sparkplug declaration"),
+    "sparkplug.node_taken": ("该节点已属于另一个网关", "This edge node already belongs to another gateway"),
+    "sparkplug.line_error": ("第 {line} 行 {column}：{detail}", "line {line} {column}: {detail}"),
+    "sparkplug.link": ("Sparkplug", "Sparkplug"),
 }
 
 

@@ -27,6 +27,7 @@ from registry.web.pages import (
     my_usecases,
     password,
     review,
+    sparkplug,
     staff_accounts,
     staff_enterprises,
     staff_usecases,
@@ -42,7 +43,7 @@ SESSION_COOKIE = "i5g_session"
 def page_router() -> APIRouter:
     # Every page loads the logged-in user first, so the header can show it.
     router = APIRouter(dependencies=[Depends(load_user)], include_in_schema=False)
-    enterprise_pages = (my_usecases, gateways, agent_config)
+    enterprise_pages = (my_usecases, gateways, agent_config, sparkplug)
     staff_pages = (review, staff_usecases, staff_enterprises, staff_accounts, export, alert_pages, audit_pages)
     public_pages = (catalog, usecase_detail, evidence_pages, accounts, password, language, claim_pages)
     for module in (*public_pages, *enterprise_pages, *staff_pages):

@@ -178,6 +178,12 @@ def test_every_page_has_no_wcag_violations(lang_page, axe_source: str, live_regi
     page.fill("#f-source_options", "")
     page.click("form[novalidate] button[type=submit]")
     audit.check("gateway-config-saved")
+    audit.visit("sparkplug", f"/my/gateways/gw-a11y-{lang}/sparkplug")
+    page.fill("#f-group_id", "Plant A")
+    page.fill("#f-edge_node_id", "Node/#")
+    page.fill("#f-mappings", "Modem/RSRP | nonsense")
+    page.click("form[novalidate] button[type=submit]")
+    audit.check("sparkplug-errors")
 
     assert len(audit.checked) >= 33
     assert len(audit.checked) >= 25

@@ -141,3 +141,48 @@ def test_two_replicas_on_one_shared_subscription_split_the_load(mosquitto, influ
     received = [c.metrics.snapshot()["received"] for c in collectors]
     assert sum(received) == 1000, received  # each message went to exactly one replica
     assert min(received) > 200, f"the load was not shared: {received}"
+
+
+def test_sparkplug_node_survives_a_sigkill_of_the_collector_without_loss(mosquitto, influxdb, tmp_path):
+    """Issue 15: the same at-least-once for Sparkplug B data. The NBIRTH's aliases outlive the crash (the
+    session file), so the NDATA the broker redelivers resolve and nothing is dead-lettered."""
+    from collector.sparkplug_proto import sparkplug_b_pb2 as pb
+    from tests.collector.sparkplug_node import EdgeNode, M
+    from tests.collector.test_sparkplug import BIRTH, GROUP, declared
+
+    write_directory_cache(tmp_path / "state", [declared("sp-kill", "Edge Node K")])
+    metrics_port = free_port()
+    env = collector_env(
+        mosquitto.port, influxdb.v2_url, influxdb.database, tmp_path / "state", metrics_port=metrics_port
+    )
+    log = tmp_path / "collector.log"
+    process = _spawn(env, log)
+    node = EdgeNode(mosquitto.port, GROUP, "Edge Node K")
+    total, t0 = 1000, int(time.time() * 1000) - 60_000
+    rsrp = "WHERE rsrp_dbm < 0"
+
+    def stream() -> None:
+        for index in range(total):
+            node.data([M("", pb.Int32, -60 - index % 50, alias=1)], ts=t0 + 1 + index)
+            time.sleep(0.001)
+
+    try:
+        wait_for(lambda: _healthy(metrics_port), what=f"collector healthy; log:\n{log}")
+        node.birth(BIRTH, ts=t0).wait_for_publish(5)
+        sender = threading.Thread(target=stream, daemon=True)
+        sender.start()
+        wait_for(lambda: count_points(influxdb.series_values, where=rsrp) > 100, what="first Sparkplug points")
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        assert count_points(influxdb.series_values, where=rsrp) < total + 1, "the kill must happen mid-stream"
+        process = _spawn(env, log)
+        sender.join(60)
+        expected = total + 1  # the NBIRTH's own value, then every NDATA
+        wait_for(lambda: count_points(influxdb.series_values, where=rsrp) == expected, timeout=30, what="all points")
+        time.sleep(0.3)
+        assert count_points(influxdb.series_values, where=rsrp) == expected
+        assert influxdb.series_values("SELECT reason, detail FROM dead_letter") == []
+    finally:
+        node.close()
+        process.terminate()
+        process.wait(10)

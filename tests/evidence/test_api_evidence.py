@@ -33,6 +33,14 @@ def test_bad_windows_get_422_saying_what_is_allowed(evidence_api: EvidenceApi, i
         assert "allowed" in message or "retention" in message, message
     assert evidence_api.client.request("GET", "/api/v1/evidence", params={"window": "5x"}).status_code == 422
     assert "24h, 7d or 30d" in evidence_api.client.request("GET", path, params={"window": "5x"}).text
+    # 30 days with 7 days of raw retention and no rollups: the API says why (422), the fleet page too
+    evidence_api.use(evidence_settings(influxdb.url, influxdb.database, raw_retention_days=7))
+    beyond = evidence_api.client.request("GET", "/api/v1/evidence", params={"window": "30d"}, token=None)
+    assert beyond.status_code == 422 and "no rollups exist" in beyond.json()["error"]["message"], beyond.text
+    page = evidence_api.client.request(
+        "GET", "/fleet", params={"window": "30d"}, token=None, headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 422 and "no rollups cover it; choose a shorter window" in page.text
 
 
 def test_fleet_is_worst_first_filtered_and_respects_visibility(evidence_api: EvidenceApi, influxdb) -> None:
@@ -68,6 +76,15 @@ def test_fleet_is_worst_first_filtered_and_respects_visibility(evidence_api: Evi
     assert [r["title"] for r in only_hangzhou["rows"]] == ["silent"]
     by_industry = api.request("GET", "/api/v1/evidence", params={**window, "industry": "汽车零部件"}, token=None)
     assert [r["title"] for r in by_industry.json()["rows"]] == ["breaches", "meets"]
+    # the GB/T 4754 division code, as the fleet page sends it, and another wording of the same division
+    for industry in ("C36", "c36", "汽车及零部件"):
+        grouped = api.request("GET", "/api/v1/evidence", params={**window, "industry": industry}, token=None)
+        assert [(r["title"], r["industry_code"]) for r in grouped.json()["rows"]] == [
+            ("breaches", "C36"),
+            ("meets", "C36"),
+        ], industry
+    unknown = api.request("GET", "/api/v1/evidence", params={**window, "industry": "Z99"}, token=None)
+    assert unknown.status_code == 422 and "C36" in unknown.json()["error"]["message"], unknown.text
 
     # The use case's own evidence follows GET /usecases/{id}: a submitted one is 404 for anonymous callers.
     assert api.request("GET", f"/api/v1/usecases/{hidden['id']}/evidence", token=None).status_code == 404

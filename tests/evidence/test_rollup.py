@@ -124,3 +124,56 @@ def test_resume_after_kill_9_and_late_data(influxdb) -> None:
     after, _ = _figures(settings, start, end)
     assert after.buckets != before.buckets
     _same(settings, start, end)
+
+
+def test_daily_rows_equal_raw_figures(influxdb) -> None:
+    """Buckets of whole days read the daily rows (plus hourly and minute rows at the edges): the same figures
+    as raw samples, over a whole UTC day with breaches and a silence, and the parts really come from each level."""
+    day = minute_ago(0) // store.DAY_MS * store.DAY_MS - store.DAY_MS  # yesterday 00:00 UTC
+    lines: list[str] = []
+    for gateway in ("gw-d-1", "gw-d-2"):
+        points = []
+        for i in range((26 * 60 * 60) // 20):  # a sample every 20 s from 02:00 the day before
+            ts = day - 2 * store.HOUR_MS + i * 20_000
+            if gateway == "gw-d-2" and 900 <= i < 1080:  # an hour of silence
+                continue
+            points.append((ts, BAD if i % 97 < 4 else {**GOOD, "rtt_ms": 20.0 + i % 40}))
+        lines += sample_lines(gateway, 7, "video_surveillance", points)
+    write_lines(influxdb.url, influxdb.database, lines)
+    settings = evidence_settings(
+        influxdb.url, influxdb.database, no_data_after_s=30, rollup_chunk_minutes=24 * 60, rollup_lookback_h=0
+    )
+    rollup.run_once(settings)
+    start, end = day - 97 * 60_000, day + store.DAY_MS
+    assert [m for m, _, _ in store.level_parts(start, end, store.DAY_MS)] == ["kpi_1m", "kpi_1h", "kpi_1d"]
+    rolled, sources = _figures(settings, start, end, store.DAY_MS)
+    raw, raw_sources = _figures(_raw_settings(settings), start, end, store.DAY_MS)
+    assert sources == {"rollup"} and raw_sources == {"raw"}
+    assert rolled.buckets == raw.buckets and len(rolled.buckets[("7", "gw-d-1")]) == 2
+    assert rolled.last_ts == raw.last_ts
+    total = compute.totals(rolled.buckets[("7", "gw-d-2")].values())
+    assert total.samples == (26 * 60 * 60) // 20 - 180 - 23 * 3 and total.unavail_ms > 0  # from 01:37
+    rolled_top = compute.unavailable_periods(a for _, a in rolled.unavailable)[:5]
+    raw_all = compute.unavailable_periods(a for _, a in raw.unavailable)
+    assert [p.end - p.start for p in rolled_top] == [p.end - p.start for p in raw_all[:5]]
+
+    # The fleet overview of a 24 h window ending at 23:43 covers the 24 whole hours up to 23:00 from hourly rows
+    # alone, with the availability counters and last samples of raw samples over those hours.
+    with InfluxClient(settings) as client:
+        overview = store.collect(
+            client,
+            day - 17 * 60_000,
+            day + store.DAY_MS - 17 * 60_000,
+            bucket_ms=store.DAY_MS,
+            use_cases=None,
+            profiles=None,
+            now_ms=int(time.time() * 1000),
+            overview=True,
+        )
+    covered = (day - store.HOUR_MS, day + 23 * store.HOUR_MS)
+    assert overview.covered == covered and overview.sources == {"rollup"}
+    raw_hours, _ = _figures(_raw_settings(settings), *covered, store.DAY_MS)
+    for key in (("7", "gw-d-1"), ("7", "gw-d-2")):
+        seen, expected = compute.totals(overview.buckets[key].values()), compute.totals(raw_hours.buckets[key].values())
+        assert (seen.avail_ms, seen.unavail_ms) == (expected.avail_ms, expected.unavail_ms) != (0, 0)
+        assert overview.last_ts[key] == raw_hours.last_ts[key]

@@ -72,6 +72,7 @@ def test_directory(api: RegistryClient) -> None:
         "enterprise": "中天钢铁",
         "city": "常州",
         "industry": "钢铁",
+        "sparkplug": None,  # not declared a Sparkplug edge node (tests/registry/test_sparkplug.py)
     }
     assert body["gateways"] == [
         {"id": "zt-vision-1", "enabled": True, **common, "latitude": 31.81, "longitude": 119.97},

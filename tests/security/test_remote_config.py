@@ -26,7 +26,7 @@ import httpx
 
 from collector.registry_client import RegistryClient
 from collector.status import StatusReporter
-from collector.validate import StatusReport, decode_status
+from collector.validate import AgentStatus, decode_status
 from devstack.mosquitto import MosquittoServer
 from i5g import contract
 from registry.broker import hooks, service
@@ -47,7 +47,7 @@ class Watch:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.ts: list[int] = []
-        self.statuses: list[StatusReport] = []
+        self.statuses: list[AgentStatus] = []
 
     def on_message(self, _c: Any, _u: Any, message: Any) -> None:
         with self.lock:
@@ -55,10 +55,10 @@ class Watch:
                 self.ts += [sample["ts"] for sample in json.loads(message.payload)["samples"]]
             else:
                 report = decode_status(message.topic, message.payload)
-                assert isinstance(report, StatusReport), report
+                assert isinstance(report, AgentStatus), report
                 self.statuses.append(report)
 
-    def last_status(self) -> StatusReport | None:
+    def last_status(self) -> AgentStatus | None:
         with self.lock:
             return self.statuses[-1] if self.statuses else None
 
@@ -126,7 +126,7 @@ def test_remote_config_end_to_end(
         def put(document: dict[str, Any]) -> httpx.Response:
             return registry.request("PUT", f"/api/v1/gateways/{GATEWAY}/config", json={"config": document})
 
-        def status_says(check: Callable[[StatusReport], bool], timeout: float = 10) -> None:
+        def status_says(check: Callable[[AgentStatus], bool], timeout: float = 10) -> None:
             assert wait_for(lambda: (s := watch.last_status()) is not None and check(s), timeout), agent.log()
 
         # 1. A change is applied within seconds, without a restart: 0.4 s -> 0.1 s sampling.

@@ -101,6 +101,9 @@ def test_stack_files_influx_auth_and_health(stack: tuple[dict[str, str], StackSt
     assert count_field(influx, DATABASE_DEFAULT, "kpi", "rtt_ms", credentials=auth.reader) > 0  # but read
     forged = "SELECT count(rtt_ms) FROM kpi WHERE gateway = 'someone-else'"
     assert not _rows(influx, forged, auth.admin), "an unauthenticated write was stored"
+    # The evidence rollup job's account reads and writes the database, but runs no admin statement.
+    assert auth.rollup is not None and count_field(influx, DATABASE_DEFAULT, "kpi", "rtt_ms", credentials=auth.rollup)
+    assert post(f"{influx}/query", b"q=CREATE+DATABASE+other", auth.rollup.basic_header()) == 403
     # The collector's account writes through the proxy (this is how the stack's data got in).
     assert post(proxy_write, b"probe value=1", f"Token {auth.writer.token}") == 204
 

@@ -53,6 +53,8 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
         I5G_STACK_MAX_GATEWAYS="4",
         I5G_STACK_RATE_HZ="4",
         I5G_STACK_START_TIMEOUT_S="60",
+        I5G_STACK_ROLLUP_SETTLE_S="5",  # the evidence rollup job rolls each minute soon after it ends
+        I5G_STACK_ROLLUP_INTERVAL_S="2",
     )
     return env
 
@@ -148,7 +150,7 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     up_processes.append(first)
     first.wait_for_line(READY_LINE)
     output = first.output
-    for part in ("broker", "InfluxDB", "registry", "collector", "fleet", "data"):
+    for part in ("broker", "InfluxDB", "registry", "collector", "rollup", "fleet", "data"):
         assert f"  {part}" in output, output
 
     # The registry serves the seeded use cases and the demo gateways attached to them.
@@ -179,6 +181,7 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     status = run(stack_env, "stack", "status")
     assert status.returncode == 0, status.stdout
     assert ": running" in status.stdout and "fleet            running" in status.stdout
+    assert "rollup           running" in status.stdout
 
     # A part that dies is started again by the supervisor (the others keep running), with a fresh log.
     parts = StackState(state)
@@ -201,6 +204,16 @@ def test_stack_lifecycle(stack_env: dict[str, str], up_processes: list[UpProcess
     assert "fleet            running" in run(stack_env, "stack", "status").stdout
     time.sleep(2.5)  # the supervisor adopts the fleet started by the other command: no second one
     assert "fleet stopped unexpectedly" not in first.output, first.output
+
+    # The evidence rollup job runs as a part, with its own account (no admin): its checkpoint appears once the
+    # first whole minute of samples has settled, in the long retention policy the stack created.
+    def checkpoint() -> list:
+        answer = query(url_influx, 'SELECT * FROM "i5g_rollup"."rollup_state"', DATABASE_DEFAULT, credentials=reader)
+        return answer["results"][0].get("series", [])
+
+    url_influx, reader = f"http://127.0.0.1:{stack_env['I5G_STACK_INFLUX_PORT']}", influx_auth(secrets).reader
+    assert wait_for(checkpoint, 90), (state / "logs" / "rollup.log").read_text()
+    assert "failed" not in (state / "logs" / "rollup.log").read_text()
 
     # `up` twice is safe: it reports the running stack and starts nothing.
     pids_before = sorted((state / "run").glob("*.pid"))

@@ -1,7 +1,7 @@
 """enterprise_claims: claiming a registered enterprise (issue 19); audit_events made append-only in the database
 
 Revision ID: wf01
-Revises: rc01 (written against au01; re-chained after al01 and rc01 when main was merged in)
+Revises: sp01 (written against au01; re-chained after al01, rc01 and sp01 when main was merged in)
 Create Date: 2026-11-30 02:30:00
 
 The registry never updates or deletes an audit event (registry/audit/). This revision makes the database refuse
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "wf01"
-down_revision: str | None = "rc01"
+down_revision: str | None = "sp01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
