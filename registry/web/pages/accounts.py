@@ -4,7 +4,6 @@ server)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 from starlette.responses import HTMLResponse, Response
 
 from registry.accounts.models import UserRole
@@ -16,14 +15,13 @@ from registry.claims.web import claim_offer
 from registry.db_session import SessionDep
 from registry.enterprises import industry_class
 from registry.enterprises import models as enterprise_models
-from registry.enterprises.models import Enterprise
 from registry.enterprises.schemas import EnterpriseCreate
 from registry.enterprises.service import create_enterprise
 from registry.errors import Conflict
-from registry.fields import name_key
 from registry.web import flash
 from registry.web.csrf import require_csrf, rotate_csrf_token
 from registry.web.deps import OptionalUser, end_browser_session, start_session
+from registry.web.errors import Refused
 from registry.web.forms import form_values, validate
 from registry.web.i18n import negotiate
 from registry.web.password_guard import PasswordGuard, too_many
@@ -131,13 +129,10 @@ async def signup(request: Request, session: SessionDep) -> Response:
     try:
         enterprise = create_enterprise(session, result.data, actor=SIGNUP)
     except Conflict:
-        # Claiming an enterprise that is already registered (e.g. a seeded one) goes through the staff.
-        session.rollback()
-        name_taken = (
-            session.scalar(select(Enterprise.id).where(Enterprise.name_key == name_key(result.data.name))) is not None
-        )
-        field = "name" if name_taken else "credit_code"
-        return signup_page(request, values, {field: t("err.enterprise_taken")}, status_code=409)
+        # Registered meanwhile by a concurrent sign-up (find_enterprise saw neither the name nor the code): the
+        # form again, and the request edge rolls back what this one flushed.
+        taken = {"name": t("err.enterprise_taken"), "credit_code": t("err.enterprise_taken")}
+        raise Refused(signup_page(request, values, taken, status_code=409)) from None
     # A taken e-mail gets exactly the answer a new one gets (same redirect, same page, one argon2 hash each),
     # so sign-up cannot tell anyone which e-mails, staff's included, have accounts. The enterprise is
     # registered either way; staff can open an account for it. Nobody is logged in by signing up: the new
