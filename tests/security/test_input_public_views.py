@@ -87,6 +87,8 @@ def test_no_anonymous_route_or_page_shows_contacts(
         "use_case_id": world["use_case"],
         "gateway_id": "gw-public-view",
         "key": "machine_vision",
+        "alert_id": 1,  # staff/owner routes: an anonymous caller must get 401, never a contact
+        "claim_id": 1,
     }
     schema = registry_server.request("GET", "/openapi.json", token=None).json()
     paths = [path.format(**ids) for path, ops in schema["paths"].items() if "get" in ops]
