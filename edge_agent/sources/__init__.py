@@ -21,6 +21,8 @@ SOURCE_CLASSES: dict[str, str] = {
     "probe": "edge_agent.sources.probe:ProbeSource",
     "modem_mm": "edge_agent.sources.modem_mm:ModemManagerSource",
     "modem_quectel": "edge_agent.sources.modem_quectel:QuectelSource",
+    "modem_fibocom": "edge_agent.sources.modem_fibocom:FibocomSource",
+    "modem_huawei": "edge_agent.sources.modem_huawei:HuaweiSource",
     "modbus": "edge_agent.sources.modbus:ModbusSource",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -69,3 +70,63 @@ def ctx_value(value: Any) -> str | None:
     if not text or text == "-":
         return None
     return text[: contract.MAX_CTX_VALUE_CHARS]
+
+
+class AtPort:
+    """A modem's AT command port (pyserial, imported when a source opens one): one command, its answer.
+
+    Unsolicited result codes left from before are discarded before each command. Any failure closes the port
+    so the next command reopens it: a modem that re-enumerated has a new device behind the same name.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        import serial  # lazily: pyserial only when a modem source is enabled
+
+        self._serial_module = serial
+        self.port_name = config["port"]
+        self.baudrate = int(config["baudrate"])
+        self.timeout = float(config["timeout_s"])
+        self._port: Any = None
+
+    def _open(self) -> Any:
+        if self._port is None:
+            self._port = self._serial_module.Serial(self.port_name, self.baudrate, timeout=0.2)
+        return self._port
+
+    def query(self, command: bytes) -> str:
+        """Send `command` (with its CR) and return the lines up to and including the final "OK"."""
+        port = self._open()
+        try:
+            port.reset_input_buffer()  # unsolicited result codes from before are not our answer
+            port.write(command)
+            lines: list[str] = []
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                line = port.readline().decode("ascii", errors="replace").strip()
+                if line:
+                    lines.append(line)
+                if line in ("OK", "ERROR") or line.startswith("+CME ERROR"):
+                    break
+            else:
+                raise TimeoutError(f"{self.port_name}: no final result code within {self.timeout}s")
+        except Exception:
+            self.close()  # reopen next time: the modem may have re-enumerated
+            raise
+        if lines and lines[-1] != "OK":
+            raise RuntimeError(f"{self.port_name}: {lines[-1]}")
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            finally:
+                self._port = None
+
+
+def log_service_change(source: str, previous: str | None, service: str | None) -> str | None:
+    """Log a change of `ctx.service` (a warning when the modem lost service) and return the new state."""
+    if service != previous:
+        level = logging.WARNING if service in ("none", "limited") else logging.INFO
+        log.log(level, "%s: service %s (was %s)", source, service, previous)
+    return service

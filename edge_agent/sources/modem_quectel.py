@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.sources.base import Reading, checked, ctx_value
+from edge_agent.sources.base import AtPort, Reading, checked, ctx_value, log_service_change
 
 log = logging.getLogger(__name__)
 
@@ -214,47 +213,14 @@ def parse_servingcell(text: str, module: Module | None = None) -> Reading:
     return reading
 
 
-class QuectelSource:
+class QuectelSource(AtPort):
     name = "modem_quectel"
     COMMAND = b'AT+QENG="servingcell"\r'
 
     def __init__(self, config: dict[str, Any]) -> None:
-        import serial  # lazily: pyserial only when this source is enabled
-
-        self._serial_module = serial
-        self.port_name = config["port"]
-        self.baudrate = int(config["baudrate"])
-        self.timeout = float(config["timeout_s"])
-        self._port: Any = None
+        super().__init__(config)
         self.module: Module | None = None  # identified once per opened port: re-enumeration may swap modules
         self._service: str | None = None
-
-    def _open(self) -> Any:
-        if self._port is None:
-            self._port = self._serial_module.Serial(self.port_name, self.baudrate, timeout=0.2)
-        return self._port
-
-    def query(self, command: bytes = COMMAND) -> str:
-        port = self._open()
-        try:
-            port.reset_input_buffer()  # unsolicited result codes from before are not our answer
-            port.write(command)
-            lines: list[str] = []
-            deadline = time.monotonic() + self.timeout
-            while time.monotonic() < deadline:
-                line = port.readline().decode("ascii", errors="replace").strip()
-                if line:
-                    lines.append(line)
-                if line in ("OK", "ERROR") or line.startswith("+CME ERROR"):
-                    break
-            else:
-                raise TimeoutError(f"{self.port_name}: no final result code within {self.timeout}s")
-        except Exception:
-            self.close()  # reopen next time: the modem may have re-enumerated
-            raise
-        if lines and lines[-1] != "OK":
-            raise RuntimeError(f"{self.port_name}: {lines[-1]}")
-        return "\n".join(lines)
 
     def identify(self) -> Module:
         if self.module is None:
@@ -271,18 +237,10 @@ class QuectelSource:
 
     def read(self) -> Reading:
         module = self.identify()
-        reading = parse_servingcell(self.query(), module)
-        service = reading.ctx.get("service")
-        if service != self._service:
-            level = logging.WARNING if service in ("none", "limited") else logging.INFO
-            log.log(level, "modem_quectel: service %s (was %s)", service, self._service)
-            self._service = service
+        reading = parse_servingcell(self.query(self.COMMAND), module)
+        self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
         return reading
 
     def close(self) -> None:
         self.module = None
-        if self._port is not None:
-            try:
-                self._port.close()
-            finally:
-                self._port = None
+        super().close()

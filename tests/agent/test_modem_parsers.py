@@ -1,4 +1,7 @@
-"""Modem parsers on fixtures in the documented output formats (mmcli key-value, Quectel AT+QENG)."""
+"""Modem parsers on real captures (mmcli key-value, Quectel AT+QENG, Fibocom AT+GTCCINFO?, Huawei AT^HCSQ?).
+
+Every fixture names its source in its header; where that source shows an independent reading of the same
+moment (qmicli, a second AT command), the test asserts against it."""
 
 from __future__ import annotations
 
@@ -8,9 +11,13 @@ import threading
 import tty
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from edge_agent.sources.base import AtPort
+from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_gtccinfo
+from edge_agent.sources.modem_huawei import HuaweiSource, parse_hcsq
 from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal
 from edge_agent.sources.modem_quectel import (
     EC2X,
@@ -152,9 +159,9 @@ def test_ati_identifies_rm5x0n() -> None:
 
 
 @contextlib.contextmanager
-def emulated_modem(answers: dict[bytes, bytes]) -> Iterator[tuple[QuectelSource, list[bytes]]]:
+def emulated_modem(answers: dict[bytes, bytes], cls: type[AtPort] = QuectelSource) -> Iterator[tuple[Any, list[bytes]]]:
     """No modem can run here, so an emulated one answers on a pseudo-terminal (named as such): for each
-    command it reads it writes `answers[command]` (`ERROR` for any other). Yields a QuectelSource on the pty
+    command it reads it writes `answers[command]` (`ERROR` for any other). Yields a `cls` source on the pty
     and the commands it received."""
     master, slave = os.openpty()
     tty.setraw(slave)
@@ -176,7 +183,7 @@ def emulated_modem(answers: dict[bytes, bytes]) -> Iterator[tuple[QuectelSource,
 
     thread = threading.Thread(target=respond, daemon=True)
     thread.start()
-    source = QuectelSource({"port": os.ttyname(slave), "baudrate": 115200, "timeout_s": 3.0})
+    source = cls({"port": os.ttyname(slave), "baudrate": 115200, "timeout_s": 3.0})
     try:
         yield source, received
     finally:
@@ -260,3 +267,108 @@ def test_modemmanager_signal_setup_is_rearmed_after_a_restart(tmp_path: Path) ->
     setups = [line for line in calls.read_text().splitlines() if "--signal-setup" in line]
     assert setups == ["-m 2 --signal-setup=5", "-m 2 --signal-setup=5"]
     assert source.rearms == 1 and rate.read_text().strip() == "5"
+
+
+# ------------------------------------------------------------------------------------------------ Fibocom
+
+
+def gtcainfo_pcc_dbm(text: str, arfcn: float) -> int:
+    """The last field of the +GTCAINFO PCC line of that carrier: the modem's own dBm figure for it."""
+    for line in text.splitlines():
+        if line.startswith("PCC:") and int(line.split(",")[2]) == arfcn:
+            return int(line.rsplit(",", 1)[1])
+    raise AssertionError(f"no PCC line for ARFCN {arfcn}")
+
+
+@pytest.mark.parametrize(
+    ("name", "kpis", "ctx"),
+    [
+        (
+            "fibocom_fm350_lte_3ginfo_lite_pr70.txt",
+            {"rsrp_dbm": -102.0, "rsrq_db": -16.5, "pci": 470, "arfcn": 1802},
+            {"rat": "LTE", "operator": "250-1", "band": "B3", "cell_id": "000123456"},
+        ),
+        (
+            "fibocom_fm350_sa_3ginfo_lite_122.txt",
+            {"rsrp_dbm": -100.0, "rsrq_db": -7.0, "pci": 524, "arfcn": 176190},
+            {"rat": "NR5G-SA", "operator": "460-11", "band": "n5", "cell_id": "5AB620605"},
+        ),
+        (
+            "fibocom_fm350_lte_qmodem_260.txt",
+            {"rsrp_dbm": -108.0, "rsrq_db": -11.5, "pci": 280, "arfcn": 1424},
+            {"rat": "LTE", "operator": "250-2", "band": "B3", "cell_id": "004E31009"},
+        ),
+    ],
+)
+def test_fibocom_serving_cell_agrees_with_gtcainfo_of_the_same_moment(
+    name: str, kpis: dict[str, float], ctx: dict[str, str]
+) -> None:
+    text = fixture(name)
+    reading = parse_gtccinfo(text)
+    assert reading.kpis == kpis  # no sinr_db: the unit of that field is not established (module docstring)
+    assert reading.ctx == ctx
+    # The modem's own dBm figure for the carrier (+GTCAINFO) lies inside the 1 dB step of the RSRP index.
+    assert reading.kpis["rsrp_dbm"] <= gtcainfo_pcc_dbm(text, reading.kpis["arfcn"]) <= reading.kpis["rsrp_dbm"] + 1
+
+
+def test_fibocom_endc_nr_values_only_from_the_nr_line() -> None:
+    text = fixture("fibocom_fm350_endc_3ginfo_lite_pr70.txt")
+    reading = parse_gtccinfo(text)
+    assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -3.5, "pci": 143, "arfcn": 723322}
+    assert reading.ctx == {
+        "rat": "NR5G-NSA",
+        "band": "n79",
+        "operator": "250-1",  # the anchor's network: the NR line of EN-DC carries no PLMN of its own
+        "anchor_band": "B3",
+        "anchor_cell_id": "001234567",
+    }
+    # Without a valid NR measurement the anchor is reported, labelled LTE, and agrees with its PCC figure.
+    no_nr = text.replace("723322,143,5079,500,13,68,68,80", "723322,143,5079,500,13,255,255,255")
+    anchor = parse_gtccinfo(no_nr)
+    assert anchor.ctx["rat"] == "LTE" and anchor.ctx["band"] == "B3" and "anchor_band" not in anchor.ctx
+    assert anchor.kpis["rsrp_dbm"] == -79.0 and anchor.kpis["rsrp_dbm"] <= gtcainfo_pcc_dbm(text, 1721) <= -78
+
+
+def test_fibocom_band_codes_and_no_service() -> None:
+    assert [band_name("LTE", "103"), band_name("LTE", "166"), band_name("NR", "5079"), band_name("NR", "505")] == [
+        "B3", "B66", "n79", "n5",
+    ]  # fmt: skip
+    assert band_name("LTE", "") is None and band_name("NR", "79") is None
+    assert parse_gtccinfo("+GTCCINFO:\n\nOK").ctx == {"service": "none"}  # no serving line: a fact, reported
+
+
+def test_fibocom_source_on_an_emulated_port() -> None:
+    answers = {FibocomSource.COMMAND: at_answer("fibocom_fm350_sa_3ginfo_lite_122.txt")}
+    with emulated_modem(answers, FibocomSource) as (source, received):
+        reading = source.read()
+    assert received == [b"AT+GTCCINFO?\r"]
+    assert reading.ctx["rat"] == "NR5G-SA" and reading.kpis["rsrp_dbm"] == -100.0
+
+
+# ------------------------------------------------------------------------------------------------- Huawei
+
+
+def test_huawei_hcsq_lte_conversions_follow_modemmanager() -> None:
+    blocks = fixture("huawei_hcsq_modemmanager_tests.txt").split("\n\n")
+    # ^HCSQ:"LTE",30,19,66,0: RSRP -141+19, SINR -20.2+66/5, RSRQ -20+0/2 (ModemManager's huawei plugin)
+    assert parse_hcsq(blocks[0]).kpis == {"rsrp_dbm": -122.0, "sinr_db": -7.0, "rsrq_db": -20.0}
+    assert parse_hcsq(blocks[0]).ctx == {"rat": "LTE"}
+    assert parse_hcsq(blocks[1]).kpis == {"rsrp_dbm": -101.0, "sinr_db": 6.8, "rsrq_db": -14.5}  # unquoted LTE
+    assert parse_hcsq(blocks[2]) == parse_hcsq('^HCSQ: "WCDMA",30,30,58')  # 3G: rat only
+    assert parse_hcsq(blocks[2]).kpis == {} and parse_hcsq(blocks[2]).ctx == {"rat": "UMTS"}
+    assert parse_hcsq(blocks[3]).ctx == parse_hcsq(blocks[4]).ctx == {"service": "none"}
+
+
+def test_huawei_out_of_range_indexes_and_nr_are_not_guessed() -> None:
+    reading = parse_hcsq('^HCSQ: "LTE",30,255,255,255')  # 255: not known
+    assert reading.kpis == {} and reading.ctx == {"rat": "LTE"}
+    nr = parse_hcsq('^HCSQ: "NR",60,50,120,30')  # no source states the NR scaling: rat only, no KPI
+    assert nr.kpis == {} and nr.ctx == {"rat": "NR5G"}
+
+
+def test_huawei_source_on_an_emulated_port() -> None:
+    answers = {HuaweiSource.COMMAND: b'\r\n^HCSQ: "LTE",33,40,135,11\r\n\r\nOK\r\n'}
+    with emulated_modem(answers, HuaweiSource) as (source, received):
+        reading = source.read()
+    assert received == [b"AT^HCSQ?\r"]
+    assert reading.kpis == {"rsrp_dbm": -101.0, "sinr_db": 6.8, "rsrq_db": -14.5}
