@@ -81,8 +81,8 @@ def source_class(name: str) -> type:
 def build_sources(sources_config: dict[str, Any], gateway_id: str) -> list[GuardedSource]:
     guarded = []
     for name in SOURCE_CLASSES:
-        section = sources_config[name]
-        if not section["enabled"]:
+        section = sources_config.get(name)
+        if not section or not section["enabled"]:  # a config written before a source existed lacks its table
             continue
 
         def factory(name: str = name, section: dict[str, Any] = section) -> Source:

@@ -7,15 +7,18 @@ lists what was searched), so each field is read only as far as independent publi
   `1,<rat>,<mcc>,<mnc>,<tac>,<cell_id>,<arfcn>,<pci>,<band>,<bandwidth>,<x>,<rxlev>,<rsrp>,<rsrq>`,
   rat 4 = LTE, 9 = NR; band 1xx = LTE band xx, 50xx = NR band xx. Read the same way by QModem
   (FUjr/QModem application/qmodem/files/usr/share/qmodem/vendor/fibocom.sh, `cell_info`), luci-app-3ginfo-lite
-  (4IceG, modem/usb/0e8d7127, FM350-GL) and Fibocom Connect FM350 (converters.psm1).
+  (4IceG, luci-app-3ginfo-lite/root/usr/share/3ginfo-lite/modem/usb/0e8d7127, FM350-GL) and Fibocom Connect
+  (prusa-dev/fibocom-connect-fm350 scripts/main.ps1 + modules/converters.psm1); the last two share an author,
+  QModem is independent of them.
 - `<rsrp>` / `<rsrq>` are the 3GPP measurement-report indexes: LTE RSRP_nn = nn - 141 dBm and
   RSRQ_nn = nn/2 - 20 dB (3GPP TS 36.133 §9.1.4, §9.1.7), NR SS-RSRP_nn = nn - 157 dBm and
   SS-RSRQ_nn = nn/2 - 43.5 dB (TS 38.133 §10.1.6, §10.1.11); the lower edge of each 1 dB / 0.5 dB step is
   reported. All three implementations above use exactly these, and on every capture in the tests the
   RSRP agrees with the dBm figure `AT+GTCAINFO?` printed for the same carrier at the same moment (within the
   index step, except one NR reading 3 dB apart). 255 is "not known".
-- `<x>` (the field before `<rxlev>`) is SINR to all three, but each scales it differently (x/2; x/2 - 23.5;
-  dB as printed): its unit is not established, so no SINR is reported for Fibocom modules.
+- `<x>` (the field before `<rxlev>`) is SINR to all three, but they scale it differently (QModem x/2 - 23.5
+  on LTE and NR; luci-app-3ginfo-lite x/2 on LTE, x/2 - 23.5 on NR; Fibocom Connect x/2 on LTE): its unit is
+  not established, so no SINR is reported for Fibocom modules.
 
 EN-DC: NR-labelled KPIs come only from the NR serving line (`rat` NR5G-NSA when an LTE serving line is
 there too, NR5G-SA when alone); the LTE anchor goes to `anchor_band` / `anchor_cell_id`. With no valid NR
@@ -34,7 +37,7 @@ log = logging.getLogger(__name__)
 NOT_KNOWN = "255"
 INVALID_IDS = {"FFFF", "FFFFFFF", "00FFFFFFF", "FFFFFFFF"}
 RATS = {"4": "LTE", "9": "NR"}
-# rat -> (dBm of RSRP index 0 step, dB of RSRQ index 0 step): value = index * step + offset
+# value = index + RSRP offset (dBm), index / 2 + RSRQ offset (dB); indexes above the maximum are not valid
 _RSRP_OFFSET = {"LTE": -141.0, "NR": -157.0}
 _RSRQ_OFFSET = {"LTE": -20.0, "NR": -43.5}
 _RSRP_MAX_INDEX = {"LTE": 97, "NR": 127}

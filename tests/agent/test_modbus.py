@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import struct
@@ -173,7 +174,8 @@ def hostile_device(answer: bytes) -> tuple[socket.socket, threading.Thread]:
         with conn:
             request = conn.recv(12)
             conn.sendall(request[:2] + answer if answer[:1] != b"!" else answer[1:])
-            conn.recv(1)  # until the client hangs up
+            with contextlib.suppress(OSError):
+                conn.recv(1)  # until the client hangs up (or resets the connection)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
