@@ -130,3 +130,54 @@ def log_service_change(source: str, previous: str | None, service: str | None) -
         level = logging.WARNING if service in ("none", "limited") else logging.INFO
         log.log(level, "%s: service %s (was %s)", source, service, previous)
     return service
+
+
+RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
+
+
+def has_radio_kpis(leg: Reading) -> bool:
+    """Whether a serving-cell record carries a radio measurement (not only identity fields such as pci/arfcn)."""
+    return any(name in leg.kpis for name in RADIO_KPIS)
+
+
+def serving_reading(nr: Reading | None, lte: Reading | None, nr_rat: str) -> Reading:
+    """The reading of a modem's NR and LTE serving-cell records (issue 20's EN-DC rule, for every family).
+
+    NR-labelled KPIs come only from the NR record (`rat` = `nr_rat`); the LTE record beside it is the EN-DC
+    anchor: its band and cell go to `anchor_band` / `anchor_cell_id` (its network fills `operator` when the NR
+    record carries none), never to the NR ones. With no NR measurement, the LTE record is reported as LTE."""
+    reading = Reading()
+    if nr is not None and has_radio_kpis(nr):
+        reading.kpis.update(nr.kpis)
+        reading.ctx.update(nr.ctx)
+        reading.ctx["rat"] = nr_rat
+        if lte is not None:
+            if "operator" in lte.ctx:
+                reading.ctx.setdefault("operator", lte.ctx["operator"])
+            for key, anchor_key in (("band", "anchor_band"), ("cell_id", "anchor_cell_id")):
+                if key in lte.ctx:
+                    reading.ctx[anchor_key] = lte.ctx[key]
+    elif lte is not None and (has_radio_kpis(lte) or lte.ctx):
+        reading.kpis.update(lte.kpis)
+        reading.ctx.update(lte.ctx)
+        reading.ctx["rat"] = "LTE"
+    return reading
+
+
+class AtSignalSource(AtPort):
+    """A modem source that sends one AT command per tick and parses its answer with `parse`."""
+
+    name = "modem_at"
+    COMMAND = b"AT\r"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._service: str | None = None
+
+    def parse(self, text: str) -> Reading:
+        raise NotImplementedError
+
+    def read(self) -> Reading:
+        reading = self.parse(self.query(self.COMMAND))
+        self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
+        return reading

@@ -27,12 +27,7 @@ measurement the LTE line is reported, labelled LTE. No serving line at all: `ctx
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from edge_agent.sources.base import AtPort, Reading, checked, ctx_value, log_service_change
-
-log = logging.getLogger(__name__)
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
 
 NOT_KNOWN = "255"
 INVALID_IDS = {"FFFF", "FFFFFFF", "00FFFFFFF", "FFFFFFFF"}
@@ -100,36 +95,14 @@ def parse_gtccinfo(text: str) -> Reading:
         if parsed is not None and parsed[0] not in legs:
             legs[parsed[0]] = parsed[1]
     nr, lte = legs.get("NR"), legs.get("LTE")
-    reading = Reading()
     if nr is None and lte is None:
-        reading.ctx["service"] = "none"
-        return reading
-    if nr is not None and any(k in nr.kpis for k in ("rsrp_dbm", "rsrq_db")):
-        reading.kpis.update(nr.kpis)
-        reading.ctx.update(nr.ctx)
-        reading.ctx["rat"] = "NR5G-NSA" if lte is not None else "NR5G-SA"
-        if lte is not None:  # the EN-DC anchor: its network, and its band / cell labelled as the anchor's
-            if "operator" in lte.ctx:
-                reading.ctx.setdefault("operator", lte.ctx["operator"])
-            for key, anchor_key in (("band", "anchor_band"), ("cell_id", "anchor_cell_id")):
-                if key in lte.ctx:
-                    reading.ctx[anchor_key] = lte.ctx[key]
-    elif lte is not None:
-        reading.kpis.update(lte.kpis)
-        reading.ctx.update(lte.ctx)
-        reading.ctx["rat"] = "LTE"
-    return reading
+        return Reading(ctx={"service": "none"})
+    return serving_reading(nr, lte, "NR5G-NSA" if lte is not None else "NR5G-SA")
 
 
-class FibocomSource(AtPort):
+class FibocomSource(AtSignalSource):
     name = "modem_fibocom"
     COMMAND = b"AT+GTCCINFO?\r"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__(config)
-        self._service: str | None = None
-
-    def read(self) -> Reading:
-        reading = parse_gtccinfo(self.query(self.COMMAND))
-        self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
-        return reading
+    def parse(self, text: str) -> Reading:
+        return parse_gtccinfo(text)

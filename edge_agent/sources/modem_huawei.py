@@ -17,12 +17,7 @@ mm-broadband-modem-huawei.c, linux-mobile-broadband/ModemManager at 9a2d586):
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from edge_agent.sources.base import AtPort, Reading, checked, log_service_change
-
-log = logging.getLogger(__name__)
+from edge_agent.sources.base import AtSignalSource, Reading, checked
 
 RATS = {"GSM": "GSM", "WCDMA": "UMTS", "LTE": "LTE", "NR": "NR5G"}
 
@@ -60,15 +55,9 @@ def parse_hcsq(text: str) -> Reading:
     return Reading()
 
 
-class HuaweiSource(AtPort):
+class HuaweiSource(AtSignalSource):
     name = "modem_huawei"
     COMMAND = b"AT^HCSQ?\r"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__(config)
-        self._service: str | None = None
-
-    def read(self) -> Reading:
-        reading = parse_hcsq(self.query(self.COMMAND))
-        self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
-        return reading
+    def parse(self, text: str) -> Reading:
+        return parse_hcsq(text)

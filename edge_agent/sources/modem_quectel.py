@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.sources.base import AtPort, Reading, checked, ctx_value, log_service_change
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +166,6 @@ def _leg(fields: list[str], layout: dict[str, int], band_prefix: str, sinr_db: f
     return Reading(kpis, ctx)
 
 
-def _radio_kpis(leg: Reading) -> bool:
-    """Whether a record carries a radio measurement (not only its identity fields pci/arfcn)."""
-    return any(name in leg.kpis for name in ("rsrp_dbm", "rsrq_db", "sinr_db"))
-
-
 def parse_servingcell(text: str, module: Module | None = None) -> Reading:
     """Parse the response to AT+QENG="servingcell" for `module` (None: not identified, so no SINR)."""
     family = module.family if module else UNKNOWN
@@ -195,32 +190,19 @@ def parse_servingcell(text: str, module: Module | None = None) -> Reading:
             lte = _leg(fields[1:], _LTE, "B", family.lte_sinr_db(_number(fields[1:], _LTE["sinr"])))
         elif fields[0] == "NR5G-NSA":
             nr = _leg(fields[1:], _NSA, "n", family.nr_sinr_db(_number(fields[1:], _NSA["sinr"])))
-    reading = Reading()
+    reading = serving_reading(nr, lte, "NR5G-SA" if sa else "NR5G-NSA")
     if state in SERVICE_STATES:
         reading.ctx["service"] = SERVICE_STATES[state]
-    if nr is not None and _radio_kpis(nr):
-        reading.kpis.update(nr.kpis)
-        reading.ctx.update(nr.ctx)
-        reading.ctx["rat"] = "NR5G-SA" if sa else "NR5G-NSA"
-        if lte is not None:  # the EN-DC anchor, labelled as such
-            for key, anchor_key in (("band", "anchor_band"), ("cell_id", "anchor_cell_id")):
-                if key in lte.ctx:
-                    reading.ctx[anchor_key] = lte.ctx[key]
-    elif lte is not None and (_radio_kpis(lte) or lte.ctx):
-        reading.kpis.update(lte.kpis)
-        reading.ctx.update(lte.ctx)
-        reading.ctx["rat"] = "LTE"
     return reading
 
 
-class QuectelSource(AtPort):
+class QuectelSource(AtSignalSource):
     name = "modem_quectel"
     COMMAND = b'AT+QENG="servingcell"\r'
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.module: Module | None = None  # identified once per opened port: re-enumeration may swap modules
-        self._service: str | None = None
 
     def identify(self) -> Module:
         if self.module is None:
@@ -235,11 +217,12 @@ class QuectelSource(AtPort):
                 log.warning("modem_quectel: no SINR for %s: its manual's <SINR> unit is not known here", module.model)
         return self.module
 
+    def parse(self, text: str) -> Reading:
+        return parse_servingcell(text, self.module)
+
     def read(self) -> Reading:
-        module = self.identify()
-        reading = parse_servingcell(self.query(self.COMMAND), module)
-        self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
-        return reading
+        self.identify()
+        return super().read()
 
     def close(self) -> None:
         self.module = None
