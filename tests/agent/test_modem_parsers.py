@@ -1,4 +1,4 @@
-"""Modem parsers on real captures (mmcli key-value, Quectel AT+QENG, Fibocom AT+GTCCINFO?, Huawei AT^HCSQ?).
+"""Modem parsers on real captures (mmcli JSON, Quectel AT+QENG, Fibocom AT+GTCCINFO?, Huawei AT^HCSQ?).
 
 Every fixture names its source in its header; where that source shows an independent reading of the same
 moment (qmicli, a second AT command), the test asserts against it."""
@@ -6,6 +6,7 @@ moment (qmicli, a second AT command), the test asserts against it."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 import tty
@@ -18,7 +19,7 @@ import pytest
 from edge_agent.sources.base import AtPort
 from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_gtccinfo
 from edge_agent.sources.modem_huawei import HuaweiSource, parse_hcsq
-from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal
+from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal, polling_armed
 from edge_agent.sources.modem_quectel import (
     EC2X,
     RM5X0N,
@@ -56,6 +57,21 @@ def test_mmcli_missing_and_out_of_range_values_are_dropped() -> None:
     reading = parse_signal(fixture("mmcli_signal_invalid.txt"))
     assert reading.kpis == {"sinr_db": 12.0}
     assert reading.ctx == {"rat": "NR5G"}
+
+
+def test_mmcli_json_capture_of_a_real_lte_modem() -> None:
+    """openwisp's test data for `mmcli --output-json --signal-get` (the form the source asks for)."""
+    reading = parse_signal(fixture("mmcli_signal_json_lte_openwisp.txt"))
+    assert reading.kpis == {"rsrp_dbm": -92.0, "rsrq_db": -9.0, "sinr_db": 19.2}
+    assert reading.ctx == {"rat": "LTE"}
+
+
+def test_mmcli_json_with_an_empty_5g_section_and_lte_rssi_only_reports_nothing() -> None:
+    """openwisp-monitoring#779: ModemManager's 5g section all "--", LTE with an RSSI only (not a contract KPI):
+    no value is invented and no 5G label is given to an LTE reading."""
+    text = fixture("mmcli_signal_json_5g_empty_openwisp_779.txt")
+    assert parse_signal(text).kpis == {} and parse_signal(text).ctx == {}
+    assert polling_armed(text)  # refresh rate 30: signal polling is on
 
 
 def test_mmcli_unit_suffix_is_tolerated() -> None:
@@ -231,18 +247,18 @@ def test_quectel_source_error_result_is_raised() -> None:
 def emulated_mmcli(tmp_path: Path, fixture_name: str) -> tuple[Path, Path, Path]:
     """ModemManager cannot run without a modem, so an emulated `mmcli` (a shell script, named as such) keeps the
     signal refresh rate as ModemManager does (`--signal-setup` sets it; deleting the file is a ModemManager
-    restart) and prints the fixture's signal lines under that rate. Returns (mmcli, calls log, rate file)."""
+    restart) and answers `--signal-get --output-json` with the JSON capture `fixture_name`, its refresh rate
+    replaced by the current one. Returns (mmcli, calls log, rate file)."""
     calls, rate = tmp_path / "calls.log", tmp_path / "rate"
-    signal_lines = tmp_path / "signal.txt"
-    signal_lines.write_text(
-        "".join(line + "\n" for line in fixture(fixture_name).splitlines() if "refresh" not in line)
-    )
+    capture = json.loads(fixture(fixture_name))
+    capture["modem"]["signal"]["refresh"]["rate"] = "@RATE@"
+    template = tmp_path / "signal.json"
+    template.write_text(json.dumps(capture))
     mmcli = tmp_path / "mmcli"
     mmcli.write_text(
         f'#!/bin/sh\necho "$@" >> {calls}\n'
         f'case "$*" in *--signal-setup=*) echo "${{*##*=}}" > {rate} ;;\n'
-        f'  *--signal-get*) echo "modem.signal.refresh.rate : $(cat {rate} 2>/dev/null || echo 0)"\n'
-        f"    cat {signal_lines} ;;\n"
+        f'  *--signal-get*--output-json*) sed "s/@RATE@/$(cat {rate} 2>/dev/null || echo 0)/" {template} ;;\n'
         "esac\n"
     )
     mmcli.chmod(0o755)
@@ -250,15 +266,15 @@ def emulated_mmcli(tmp_path: Path, fixture_name: str) -> tuple[Path, Path, Path]
 
 
 def test_modemmanager_source_runs_mmcli(tmp_path: Path) -> None:
-    mmcli, calls, _ = emulated_mmcli(tmp_path, "mmcli_signal_5g_lte.txt")
+    mmcli, calls, _ = emulated_mmcli(tmp_path, "mmcli_signal_json_lte_openwisp.txt")
     source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
     reading = source.read()
-    assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -12.0, "sinr_db": 17.5}
-    assert calls.read_text().splitlines() == ["-m 2 --signal-setup=5", "-m 2 --signal-get --output-keyvalue"]
+    assert reading.kpis == {"rsrp_dbm": -92.0, "rsrq_db": -9.0, "sinr_db": 19.2}
+    assert calls.read_text().splitlines() == ["-m 2 --signal-setup=5", "-m 2 --signal-get --output-json"]
 
 
 def test_modemmanager_signal_setup_is_rearmed_after_a_restart(tmp_path: Path) -> None:
-    mmcli, calls, rate = emulated_mmcli(tmp_path, "mmcli_signal_5g_lte.txt")
+    mmcli, calls, rate = emulated_mmcli(tmp_path, "mmcli_signal_json_lte_openwisp.txt")
     source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
     source.read()
     rate.unlink()  # ModemManager restarted (or the modem re-enumerated): polling is off again
