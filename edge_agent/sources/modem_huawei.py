@@ -10,8 +10,8 @@ mm-broadband-modem-huawei.c, linux-mobile-broadband/ModemManager at 9a2d586):
   RSRQ = -20 + v/2 dB (v 0..34). RSRP and RSRQ are the 3GPP TS 36.133 §9.1.4 / §9.1.7 report mappings;
   values outside those index ranges are "not known" and dropped.
 - NR (MH5000 and other 5G modules): neither ModemManager nor any other source found states the scaling of
-  the NR values, so only `rat` = NR5G is reported, no KPI (`AT^MONSC`, which 5G modules also have, was not
-  found documented either).
+  the NR values, so only `rat` = NR5G is reported, no KPI. `AT^MONSC` (5G modules) is read by one
+  implementation only (QModem vendor/huawei.sh, values as printed), with no manual and no capture to test it.
 - NOSERVICE: `ctx.service` = none. GSM / WCDMA: `rat` only (no KPI of the contract applies).
 """
 
