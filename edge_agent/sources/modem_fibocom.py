@@ -40,16 +40,15 @@ _RSRQ_MAX_INDEX = {"LTE": 34, "NR": 127}
 
 
 def _index(value: str, maximum: int) -> int | None:
-    try:
-        index = int(value)
-    except ValueError:
+    if not value.isdigit() or len(value) > 3:  # an index is 0..127 (255: not known)
         return None
+    index = int(value)
     return index if 0 <= index <= maximum and value != NOT_KNOWN else None
 
 
 def band_name(rat: str, code: str) -> str | None:
     """GTCCINFO band code -> B3 / n78 (LTE 1xx, NR 50xx); None when absent or not in that form."""
-    if not code.isdigit():
+    if not code.isdigit() or len(code) > 5:  # 1xx / 50xxx at most; a longer "number" is not a band code
         return None
     if rat == "LTE" and len(code) == 3 and code.startswith("1"):
         return f"B{int(code[1:])}"
@@ -69,12 +68,12 @@ def _serving(fields: list[str]) -> tuple[str, Reading] | None:
         {
             "rsrp_dbm": None if rsrp is None else rsrp + _RSRP_OFFSET[rat],
             "rsrq_db": None if rsrq is None else rsrq / 2 + _RSRQ_OFFSET[rat],
-            "pci": float(fields[7]) if fields[7].isdigit() else None,
-            "arfcn": float(fields[6]) if fields[6].isdigit() else None,
+            "pci": float(fields[7]) if fields[7].isdigit() and len(fields[7]) <= 4 else None,
+            "arfcn": float(fields[6]) if fields[6].isdigit() and len(fields[6]) <= 7 else None,
         }
     )
     ctx: dict[str, str] = {}
-    if fields[2].isdigit() and fields[3].isdigit():
+    if fields[2].isdigit() and fields[3].isdigit() and len(fields[2]) <= 3 and len(fields[3]) <= 3:  # 3GPP MCC/MNC
         ctx["operator"] = f"{fields[2]}-{fields[3]}"
     band = band_name(rat, fields[8])
     if band:

@@ -23,7 +23,7 @@ RATS = {"GSM": "GSM", "WCDMA": "UMTS", "LTE": "LTE", "NR": "NR5G"}
 
 
 def _value(values: list[str], index: int, maximum: int) -> int | None:
-    if index >= len(values) or not values[index].isdigit():
+    if index >= len(values) or not values[index].isdigit() or len(values[index]) > 3:  # indexes are 0..255
         return None
     number = int(values[index])
     return number if number <= maximum else None

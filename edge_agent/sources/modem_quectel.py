@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
+from i5g import contract
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,10 @@ def _leg(fields: list[str], layout: dict[str, int], band_prefix: str, sinr_db: f
     ctx: dict[str, str] = {}
     mcc, mnc = _field(fields, layout["mcc"]), _field(fields, layout["mnc"])
     if mcc and mnc:
-        ctx["operator"] = f"{mcc}-{mnc}"
+        ctx["operator"] = f"{mcc}-{mnc}"[: contract.MAX_CTX_VALUE_CHARS]
     band = _field(fields, layout["band"])
     if band:
-        ctx["band"] = band if band[0].isalpha() else f"{band_prefix}{band}"
+        ctx["band"] = (band if band[0].isalpha() else f"{band_prefix}{band}")[: contract.MAX_CTX_VALUE_CHARS]
     cell_id = ctx_value(_field(fields, layout.get("cell_id")))
     if cell_id:
         ctx["cell_id"] = cell_id

@@ -388,3 +388,26 @@ def test_huawei_source_on_an_emulated_port() -> None:
         reading = source.read()
     assert received == [b"AT^HCSQ?\r"]
     assert reading.kpis == {"rsrp_dbm": -101.0, "sinr_db": 6.8, "rsrq_db": -14.5}
+
+
+# ------------------------------------------------------------------------------------------------ hostile
+
+
+HUGE = "9" * 5000  # past int()'s 4300-digit limit: parsing it naively raises instead of answering
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"+GTCCINFO:\n1,4,{HUGE},{HUGE},{HUGE},{'A' * 5000},{HUGE},{HUGE},{HUGE},100,-4,{HUGE},{HUGE},{HUGE}",
+        f'^HCSQ: "LTE",{HUGE},{HUGE},{HUGE},{HUGE}',
+        f'+QENG: "servingcell","NOCONN","LTE","FDD",{HUGE},{HUGE},{"B" * 5000},1,{HUGE},{"x" * 5000},5,5,1,{HUGE}',
+    ],
+)
+def test_an_absurd_modem_answer_yields_no_values_and_bounded_context(answer: str) -> None:
+    """A modem (or whatever answers on the port) is outside the trust boundary: oversized fields must neither
+    raise nor pass unbounded strings into ctx, whose values the contract limits."""
+    for parse in (parse_gtccinfo, parse_hcsq, lambda text: parse_servingcell(text, RM500Q)):
+        reading = parse(answer)
+        assert all(abs(value) < 1e7 for value in reading.kpis.values())
+        assert all(len(value) <= 64 for value in reading.ctx.values())
