@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import time
 from typing import Any, NamedTuple
 
 from edge_agent.sources.base import Reading, checked
@@ -119,10 +120,16 @@ class ModbusTcpClient:
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return True
 
-    def _receive(self, size: int) -> bytes:
+    def _receive(self, size: int, deadline: float) -> bytes:
+        """Exactly `size` bytes before `deadline` (monotonic): a device that dribbles its answer a byte at a time
+        cannot hold the agent longer than one timeout per request."""
         assert self._sock is not None
         data = b""
         while len(data) < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out waiting for the answer")
+            self._sock.settimeout(remaining)
             chunk = self._sock.recv(size - len(data))
             if not chunk:
                 raise ConnectionError("connection closed by the device")
@@ -140,10 +147,11 @@ class ModbusTcpClient:
             self._sock.sendall(
                 _MBAP.pack(self._transaction, 0, 6, unit) + struct.pack(">BHH", function, address, count)
             )
-            transaction, protocol, length, answer_unit = _MBAP.unpack(self._receive(_MBAP.size))
+            deadline = time.monotonic() + self.timeout
+            transaction, protocol, length, answer_unit = _MBAP.unpack(self._receive(_MBAP.size, deadline))
             if not 2 <= length <= 254:  # unit id + PDU; a PDU is at most 253 bytes
                 raise ModbusError(f"invalid MBAP length {length}")
-            pdu = self._receive(length - 1)
+            pdu = self._receive(length - 1, deadline)
             if (transaction, protocol, answer_unit) != (self._transaction, 0, unit):
                 raise ModbusError(f"answer to another request (transaction {transaction}, unit {answer_unit})")
             if pdu[0] == function | 0x80 and len(pdu) == 2:

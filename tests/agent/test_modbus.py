@@ -7,6 +7,7 @@ import re
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -201,6 +202,33 @@ def test_a_hostile_device_answer_is_refused_and_the_connection_dropped(answer: b
         with pytest.raises((ModbusError, OSError), match=re.escape(error)):
             client.read_registers("holding", 0, 1, 1)
         assert not client.connected  # a stream out of step is never read again
+    finally:
+        client.close()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_device_dribbling_its_answer_is_cut_off_at_one_timeout() -> None:
+    """A valid answer sent a byte every 0.1 s takes 1.1 s; the client gives the whole answer 0.5 s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, contextlib.suppress(OSError):
+            request = conn.recv(12)
+            for byte in request[:2] + bytes.fromhex("00000005010302002a"):
+                conn.sendall(bytes([byte]))
+                time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = ModbusTcpClient("127.0.0.1", listener.getsockname()[1], 0.5)
+    try:
+        assert client.connect()
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            client.read_registers("holding", 0, 1, 1)
+        assert time.monotonic() - started < 0.9
     finally:
         client.close()
         thread.join(5)
