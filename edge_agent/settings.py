@@ -136,10 +136,20 @@ class ModemManagerSource(_Section):
 
 
 class QuectelSource(_Section):
+    """An AT port source (also the base of the Fibocom and Huawei ones): device, speed, answer timeout."""
+
     enabled: bool = False
     port: str = "/dev/ttyUSB2"
     baudrate: int = 115200
     timeout_s: float = Field(2.0, gt=0)
+
+
+class FibocomSource(QuectelSource):
+    pass
+
+
+class HuaweiSource(QuectelSource):
+    pass
 
 
 RegisterType = Literal["int16", "uint16", "int32", "uint32", "float32"]
@@ -284,6 +294,8 @@ class SourcesSettings(_Section):
     probe: ProbeSource = ProbeSource()
     modem_mm: ModemManagerSource = ModemManagerSource()
     modem_quectel: QuectelSource = QuectelSource()
+    modem_fibocom: FibocomSource = FibocomSource()
+    modem_huawei: HuaweiSource = HuaweiSource()
     modbus: ModbusSource = ModbusSource()
     opcua: OpcUaSource = OpcUaSource()
     simulated: SimulatedSource = SimulatedSource()

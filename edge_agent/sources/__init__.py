@@ -21,6 +21,8 @@ SOURCE_CLASSES: dict[str, str] = {
     "probe": "edge_agent.sources.probe:ProbeSource",
     "modem_mm": "edge_agent.sources.modem_mm:ModemManagerSource",
     "modem_quectel": "edge_agent.sources.modem_quectel:QuectelSource",
+    "modem_fibocom": "edge_agent.sources.modem_fibocom:FibocomSource",
+    "modem_huawei": "edge_agent.sources.modem_huawei:HuaweiSource",
     "modbus": "edge_agent.sources.modbus:ModbusSource",
     "opcua": "edge_agent.sources.opcua:OpcUaSource",
 }
@@ -87,8 +89,8 @@ def source_class(name: str) -> type:
 def build_sources(sources_config: dict[str, Any], gateway_id: str) -> list[GuardedSource]:
     guarded = []
     for name in SOURCE_CLASSES:
-        section = sources_config.get(name)  # absent: a config written before the source existed
-        if not section or not section["enabled"]:
+        section = sources_config.get(name)
+        if not section or not section["enabled"]:  # a config written before a source existed lacks its table
             continue
 
         def factory(name: str = name, section: dict[str, Any] = section) -> Source:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -69,3 +70,114 @@ def ctx_value(value: Any) -> str | None:
     if not text or text == "-":
         return None
     return text[: contract.MAX_CTX_VALUE_CHARS]
+
+
+class AtPort:
+    """A modem's AT command port (pyserial, imported when a source opens one): one command, its answer.
+
+    Unsolicited result codes left from before are discarded before each command. Any failure closes the port
+    so the next command reopens it: a modem that re-enumerated has a new device behind the same name.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        import serial  # lazily: pyserial only when a modem source is enabled
+
+        self._serial_module = serial
+        self.port_name = config["port"]
+        self.baudrate = int(config["baudrate"])
+        self.timeout = float(config["timeout_s"])
+        self._port: Any = None
+
+    def _open(self) -> Any:
+        if self._port is None:
+            self._port = self._serial_module.Serial(self.port_name, self.baudrate, timeout=0.2)
+        return self._port
+
+    def query(self, command: bytes) -> str:
+        """Send `command` (with its CR) and return the lines up to and including the final "OK"."""
+        port = self._open()
+        try:
+            port.reset_input_buffer()  # unsolicited result codes from before are not our answer
+            port.write(command)
+            lines: list[str] = []
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                line = port.readline().decode("ascii", errors="replace").strip()
+                if line:
+                    lines.append(line)
+                if line in ("OK", "ERROR") or line.startswith("+CME ERROR"):
+                    break
+            else:
+                raise TimeoutError(f"{self.port_name}: no final result code within {self.timeout}s")
+        except Exception:
+            self.close()  # reopen next time: the modem may have re-enumerated
+            raise
+        if lines and lines[-1] != "OK":
+            raise RuntimeError(f"{self.port_name}: {lines[-1]}")
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            finally:
+                self._port = None
+
+
+def log_service_change(source: str, previous: str | None, service: str | None) -> str | None:
+    """Log a change of `ctx.service` (a warning when the modem lost service) and return the new state."""
+    if service != previous:
+        level = logging.WARNING if service in ("none", "limited") else logging.INFO
+        log.log(level, "%s: service %s (was %s)", source, service, previous)
+    return service
+
+
+RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
+
+
+def has_radio_kpis(leg: Reading) -> bool:
+    """Whether a serving-cell record carries a radio measurement (not only identity fields such as pci/arfcn)."""
+    return any(name in leg.kpis for name in RADIO_KPIS)
+
+
+def serving_reading(nr: Reading | None, lte: Reading | None, nr_rat: str) -> Reading:
+    """The reading of a modem's NR and LTE serving-cell records (issue 20's EN-DC rule, for every family).
+
+    NR-labelled KPIs come only from the NR record (`rat` = `nr_rat`); the LTE record beside it is the EN-DC
+    anchor: its band and cell go to `anchor_band` / `anchor_cell_id` (its network fills `operator` when the NR
+    record carries none), never to the NR ones. With no NR measurement, the LTE record is reported as LTE."""
+    reading = Reading()
+    if nr is not None and has_radio_kpis(nr):
+        reading.kpis.update(nr.kpis)
+        reading.ctx.update(nr.ctx)
+        reading.ctx["rat"] = nr_rat
+        if lte is not None:
+            if "operator" in lte.ctx:
+                reading.ctx.setdefault("operator", lte.ctx["operator"])
+            for key, anchor_key in (("band", "anchor_band"), ("cell_id", "anchor_cell_id")):
+                if key in lte.ctx:
+                    reading.ctx[anchor_key] = lte.ctx[key]
+    elif lte is not None and (has_radio_kpis(lte) or lte.ctx):
+        reading.kpis.update(lte.kpis)
+        reading.ctx.update(lte.ctx)
+        reading.ctx["rat"] = "LTE"
+    return reading
+
+
+class AtSignalSource(AtPort):
+    """A modem source that sends one AT command per tick and parses its answer with `parse`."""
+
+    name = "modem_at"
+    COMMAND = b"AT\r"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._service: str | None = None
+
+    def parse(self, text: str) -> Reading:
+        raise NotImplementedError
+
+    def read(self) -> Reading:
+        reading = self.parse(self.query(self.COMMAND))
+        self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
+        return reading

@@ -1,4 +1,7 @@
-"""5G/LTE signal from ModemManager: `mmcli -m N --signal-get --output-keyvalue`.
+"""5G/LTE signal from ModemManager: `mmcli -m N --signal-get --output-json` (mmcli >= 1.12).
+
+JSON rather than `--output-keyvalue` because that is the form public captures of real modems exist in (the
+tests read them); the key-value form (`modem.signal.lte.rsrp : -92.00`) is accepted too, flattened the same way.
 
 ModemManager reports SNR, not SINR; it goes to sinr_db (the contract's description says so). Both the 5G and
 the LTE sections are read: on EN-DC the 5G section is reported (labelled NR5G) and only its own values - an
@@ -12,6 +15,7 @@ whenever that happens and after any failed mmcli call.
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 from typing import Any
@@ -27,12 +31,24 @@ _TECHNOLOGIES = (("5g", "NR5G"), ("lte", "LTE"))
 
 
 def parse_keyvalue(text: str) -> dict[str, str]:
-    """`key : value` lines as printed by --output-keyvalue (values may themselves contain colons)."""
+    """mmcli output as `modem.signal.<tech>.<key>` -> value: `--output-json` (an object) flattened, or the
+    `key : value` lines of --output-keyvalue (values may themselves contain colons)."""
+    if text.lstrip().startswith("{"):
+        return _flatten(json.loads(text))
     result: dict[str, str] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
         if sep:
             result[key.strip()] = value.strip()
+    return result
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
+    if not isinstance(node, dict):
+        return {prefix: str(node)} if prefix else {}
+    result: dict[str, str] = {}
+    for key, value in node.items():
+        result.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return result
 
 
@@ -88,7 +104,7 @@ class ModemManagerSource:
         try:
             if not self.armed:
                 self._arm()
-            text = self._run("--signal-get", "--output-keyvalue")
+            text = self._run("--signal-get", "--output-json")
         except Exception:
             self.armed = False  # the modem may have re-enumerated: arm again once it answers
             raise

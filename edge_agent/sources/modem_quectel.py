@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.sources.base import Reading, checked, ctx_value
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
+from i5g import contract
 
 log = logging.getLogger(__name__)
 
@@ -157,19 +157,14 @@ def _leg(fields: list[str], layout: dict[str, int], band_prefix: str, sinr_db: f
     ctx: dict[str, str] = {}
     mcc, mnc = _field(fields, layout["mcc"]), _field(fields, layout["mnc"])
     if mcc and mnc:
-        ctx["operator"] = f"{mcc}-{mnc}"
+        ctx["operator"] = f"{mcc}-{mnc}"[: contract.MAX_CTX_VALUE_CHARS]
     band = _field(fields, layout["band"])
     if band:
-        ctx["band"] = band if band[0].isalpha() else f"{band_prefix}{band}"
+        ctx["band"] = (band if band[0].isalpha() else f"{band_prefix}{band}")[: contract.MAX_CTX_VALUE_CHARS]
     cell_id = ctx_value(_field(fields, layout.get("cell_id")))
     if cell_id:
         ctx["cell_id"] = cell_id
     return Reading(kpis, ctx)
-
-
-def _radio_kpis(leg: Reading) -> bool:
-    """Whether a record carries a radio measurement (not only its identity fields pci/arfcn)."""
-    return any(name in leg.kpis for name in ("rsrp_dbm", "rsrq_db", "sinr_db"))
 
 
 def parse_servingcell(text: str, module: Module | None = None) -> Reading:
@@ -196,65 +191,19 @@ def parse_servingcell(text: str, module: Module | None = None) -> Reading:
             lte = _leg(fields[1:], _LTE, "B", family.lte_sinr_db(_number(fields[1:], _LTE["sinr"])))
         elif fields[0] == "NR5G-NSA":
             nr = _leg(fields[1:], _NSA, "n", family.nr_sinr_db(_number(fields[1:], _NSA["sinr"])))
-    reading = Reading()
+    reading = serving_reading(nr, lte, "NR5G-SA" if sa else "NR5G-NSA")
     if state in SERVICE_STATES:
         reading.ctx["service"] = SERVICE_STATES[state]
-    if nr is not None and _radio_kpis(nr):
-        reading.kpis.update(nr.kpis)
-        reading.ctx.update(nr.ctx)
-        reading.ctx["rat"] = "NR5G-SA" if sa else "NR5G-NSA"
-        if lte is not None:  # the EN-DC anchor, labelled as such
-            for key, anchor_key in (("band", "anchor_band"), ("cell_id", "anchor_cell_id")):
-                if key in lte.ctx:
-                    reading.ctx[anchor_key] = lte.ctx[key]
-    elif lte is not None and (_radio_kpis(lte) or lte.ctx):
-        reading.kpis.update(lte.kpis)
-        reading.ctx.update(lte.ctx)
-        reading.ctx["rat"] = "LTE"
     return reading
 
 
-class QuectelSource:
+class QuectelSource(AtSignalSource):
     name = "modem_quectel"
     COMMAND = b'AT+QENG="servingcell"\r'
 
     def __init__(self, config: dict[str, Any]) -> None:
-        import serial  # lazily: pyserial only when this source is enabled
-
-        self._serial_module = serial
-        self.port_name = config["port"]
-        self.baudrate = int(config["baudrate"])
-        self.timeout = float(config["timeout_s"])
-        self._port: Any = None
+        super().__init__(config)
         self.module: Module | None = None  # identified once per opened port: re-enumeration may swap modules
-        self._service: str | None = None
-
-    def _open(self) -> Any:
-        if self._port is None:
-            self._port = self._serial_module.Serial(self.port_name, self.baudrate, timeout=0.2)
-        return self._port
-
-    def query(self, command: bytes = COMMAND) -> str:
-        port = self._open()
-        try:
-            port.reset_input_buffer()  # unsolicited result codes from before are not our answer
-            port.write(command)
-            lines: list[str] = []
-            deadline = time.monotonic() + self.timeout
-            while time.monotonic() < deadline:
-                line = port.readline().decode("ascii", errors="replace").strip()
-                if line:
-                    lines.append(line)
-                if line in ("OK", "ERROR") or line.startswith("+CME ERROR"):
-                    break
-            else:
-                raise TimeoutError(f"{self.port_name}: no final result code within {self.timeout}s")
-        except Exception:
-            self.close()  # reopen next time: the modem may have re-enumerated
-            raise
-        if lines and lines[-1] != "OK":
-            raise RuntimeError(f"{self.port_name}: {lines[-1]}")
-        return "\n".join(lines)
 
     def identify(self) -> Module:
         if self.module is None:
@@ -269,20 +218,13 @@ class QuectelSource:
                 log.warning("modem_quectel: no SINR for %s: its manual's <SINR> unit is not known here", module.model)
         return self.module
 
+    def parse(self, text: str) -> Reading:
+        return parse_servingcell(text, self.module)
+
     def read(self) -> Reading:
-        module = self.identify()
-        reading = parse_servingcell(self.query(), module)
-        service = reading.ctx.get("service")
-        if service != self._service:
-            level = logging.WARNING if service in ("none", "limited") else logging.INFO
-            log.log(level, "modem_quectel: service %s (was %s)", service, self._service)
-            self._service = service
-        return reading
+        self.identify()
+        return super().read()
 
     def close(self) -> None:
         self.module = None
-        if self._port is not None:
-            try:
-                self._port.close()
-            finally:
-                self._port = None
+        super().close()

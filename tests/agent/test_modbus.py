@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+import socket
 import struct
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from devstack.process import free_port
-from edge_agent.sources.modbus import MAX_REGISTERS_PER_READ, ModbusSource, decode_registers, plan_reads
+from edge_agent.sources.modbus import (
+    MAX_REGISTERS_PER_READ,
+    ModbusError,
+    ModbusSource,
+    ModbusTcpClient,
+    decode_registers,
+    plan_reads,
+)
 from tests.agent.modbus_server import ModbusTestServer
 
 
@@ -120,14 +132,13 @@ def test_adjacent_registers_are_read_with_one_request_per_table(modbus_server: M
     source = ModbusSource({"devices": [device(modbus_server.port, REGISTERS)]})
     requests: list[tuple[str, int, int]] = []
     client = source._clients[0]
-    for table, name in (("holding", "read_holding_registers"), ("input", "read_input_registers")):
-        method = getattr(client, name)
+    method = client.read_registers
 
-        def counted(address, *, count, device_id, _method=method, _table=table):
-            requests.append((_table, address, count))
-            return _method(address, count=count, device_id=device_id)
+    def counted(table: str, address: int, count: int, unit: int) -> list[int]:
+        requests.append((table, address, count))
+        return method(table, address, count, unit)
 
-        setattr(client, name, counted)
+    client.read_registers = counted  # type: ignore[method-assign]
     try:
         assert len(source.read().kpis) == len(REGISTERS)
     finally:
@@ -153,3 +164,72 @@ def test_a_span_the_device_does_not_map_is_named_in_the_error(modbus_server: Mod
             source.read()
     finally:
         source.close()
+
+
+def hostile_device(answer: bytes) -> tuple[socket.socket, threading.Thread]:
+    """A TCP peer that reads one request and sends `answer` built from it: a misbehaving or malicious device."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            request = conn.recv(12)
+            conn.sendall(request[:2] + answer if answer[:1] != b"!" else answer[1:])
+            with contextlib.suppress(OSError):
+                conn.recv(1)  # until the client hangs up (or resets the connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (b"!" + bytes.fromhex("beef0000000501030200") + b"\x2a", "another request"),  # wrong transaction id
+        (bytes.fromhex("000000050203020000"), "another request"),  # wrong unit id
+        (bytes.fromhex("0000ffff01") + b"\x03" * 64, "invalid MBAP length 65535"),  # length beyond any PDU
+        (bytes.fromhex("000000050103040000"), "malformed answer"),  # byte count says 2 registers, 1 asked
+        (bytes.fromhex("0000000301" + "8302"), "exception 2 (illegal data address)"),
+        (bytes.fromhex("0000000601030200"), "timed out"),  # promised 5 PDU bytes, sent 3 and went quiet
+    ],
+)
+def test_a_hostile_device_answer_is_refused_and_the_connection_dropped(answer: bytes, error: str) -> None:
+    listener, thread = hostile_device(answer)
+    client = ModbusTcpClient("127.0.0.1", listener.getsockname()[1], 0.3)
+    try:
+        assert client.connect()
+        with pytest.raises((ModbusError, OSError), match=re.escape(error)):
+            client.read_registers("holding", 0, 1, 1)
+        assert not client.connected  # a stream out of step is never read again
+    finally:
+        client.close()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_device_dribbling_its_answer_is_cut_off_at_one_timeout() -> None:
+    """A valid answer sent a byte every 0.1 s takes 1.1 s; the client gives the whole answer 0.5 s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, contextlib.suppress(OSError):
+            request = conn.recv(12)
+            for byte in request[:2] + bytes.fromhex("00000005010302002a"):
+                conn.sendall(bytes([byte]))
+                time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = ModbusTcpClient("127.0.0.1", listener.getsockname()[1], 0.5)
+    try:
+        assert client.connect()
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            client.read_registers("holding", 0, 1, 1)
+        assert time.monotonic() - started < 0.9
+    finally:
+        client.close()
+        thread.join(5)
+        listener.close()

@@ -1,17 +1,25 @@
-"""Modem parsers on fixtures in the documented output formats (mmcli key-value, Quectel AT+QENG)."""
+"""Modem parsers on real captures (mmcli JSON, Quectel AT+QENG, Fibocom AT+GTCCINFO?, Huawei AT^HCSQ?).
+
+Every fixture names its source in its header; where that source shows an independent reading of the same
+moment (qmicli, a second AT command), the test asserts against it."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 import tty
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal
+from edge_agent.sources.base import AtPort
+from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_gtccinfo
+from edge_agent.sources.modem_huawei import HuaweiSource, parse_hcsq
+from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal, polling_armed
 from edge_agent.sources.modem_quectel import (
     EC2X,
     RM5X0N,
@@ -49,6 +57,21 @@ def test_mmcli_missing_and_out_of_range_values_are_dropped() -> None:
     reading = parse_signal(fixture("mmcli_signal_invalid.txt"))
     assert reading.kpis == {"sinr_db": 12.0}
     assert reading.ctx == {"rat": "NR5G"}
+
+
+def test_mmcli_json_capture_of_a_real_lte_modem() -> None:
+    """openwisp's test data for `mmcli --output-json --signal-get` (the form the source asks for)."""
+    reading = parse_signal(fixture("mmcli_signal_json_lte_openwisp.txt"))
+    assert reading.kpis == {"rsrp_dbm": -92.0, "rsrq_db": -9.0, "sinr_db": 19.2}
+    assert reading.ctx == {"rat": "LTE"}
+
+
+def test_mmcli_json_with_an_empty_5g_section_and_lte_rssi_only_reports_nothing() -> None:
+    """openwisp-monitoring#779: ModemManager's 5g section all "--", LTE with an RSSI only (not a contract KPI):
+    no value is invented and no 5G label is given to an LTE reading."""
+    text = fixture("mmcli_signal_json_5g_empty_openwisp_779.txt")
+    assert parse_signal(text).kpis == {} and parse_signal(text).ctx == {}
+    assert polling_armed(text)  # refresh rate 30: signal polling is on
 
 
 def test_mmcli_unit_suffix_is_tolerated() -> None:
@@ -152,9 +175,9 @@ def test_ati_identifies_rm5x0n() -> None:
 
 
 @contextlib.contextmanager
-def emulated_modem(answers: dict[bytes, bytes]) -> Iterator[tuple[QuectelSource, list[bytes]]]:
+def emulated_modem(answers: dict[bytes, bytes], cls: type[AtPort] = QuectelSource) -> Iterator[tuple[Any, list[bytes]]]:
     """No modem can run here, so an emulated one answers on a pseudo-terminal (named as such): for each
-    command it reads it writes `answers[command]` (`ERROR` for any other). Yields a QuectelSource on the pty
+    command it reads it writes `answers[command]` (`ERROR` for any other). Yields a `cls` source on the pty
     and the commands it received."""
     master, slave = os.openpty()
     tty.setraw(slave)
@@ -176,7 +199,7 @@ def emulated_modem(answers: dict[bytes, bytes]) -> Iterator[tuple[QuectelSource,
 
     thread = threading.Thread(target=respond, daemon=True)
     thread.start()
-    source = QuectelSource({"port": os.ttyname(slave), "baudrate": 115200, "timeout_s": 3.0})
+    source = cls({"port": os.ttyname(slave), "baudrate": 115200, "timeout_s": 3.0})
     try:
         yield source, received
     finally:
@@ -224,18 +247,18 @@ def test_quectel_source_error_result_is_raised() -> None:
 def emulated_mmcli(tmp_path: Path, fixture_name: str) -> tuple[Path, Path, Path]:
     """ModemManager cannot run without a modem, so an emulated `mmcli` (a shell script, named as such) keeps the
     signal refresh rate as ModemManager does (`--signal-setup` sets it; deleting the file is a ModemManager
-    restart) and prints the fixture's signal lines under that rate. Returns (mmcli, calls log, rate file)."""
+    restart) and answers `--signal-get --output-json` with the JSON capture `fixture_name`, its refresh rate
+    replaced by the current one. Returns (mmcli, calls log, rate file)."""
     calls, rate = tmp_path / "calls.log", tmp_path / "rate"
-    signal_lines = tmp_path / "signal.txt"
-    signal_lines.write_text(
-        "".join(line + "\n" for line in fixture(fixture_name).splitlines() if "refresh" not in line)
-    )
+    capture = json.loads(fixture(fixture_name))
+    capture["modem"]["signal"]["refresh"]["rate"] = "@RATE@"
+    template = tmp_path / "signal.json"
+    template.write_text(json.dumps(capture))
     mmcli = tmp_path / "mmcli"
     mmcli.write_text(
         f'#!/bin/sh\necho "$@" >> {calls}\n'
         f'case "$*" in *--signal-setup=*) echo "${{*##*=}}" > {rate} ;;\n'
-        f'  *--signal-get*) echo "modem.signal.refresh.rate : $(cat {rate} 2>/dev/null || echo 0)"\n'
-        f"    cat {signal_lines} ;;\n"
+        f'  *--signal-get*--output-json*) sed "s/@RATE@/$(cat {rate} 2>/dev/null || echo 0)/" {template} ;;\n'
         "esac\n"
     )
     mmcli.chmod(0o755)
@@ -243,15 +266,15 @@ def emulated_mmcli(tmp_path: Path, fixture_name: str) -> tuple[Path, Path, Path]
 
 
 def test_modemmanager_source_runs_mmcli(tmp_path: Path) -> None:
-    mmcli, calls, _ = emulated_mmcli(tmp_path, "mmcli_signal_5g_lte.txt")
+    mmcli, calls, _ = emulated_mmcli(tmp_path, "mmcli_signal_json_lte_openwisp.txt")
     source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
     reading = source.read()
-    assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -12.0, "sinr_db": 17.5}
-    assert calls.read_text().splitlines() == ["-m 2 --signal-setup=5", "-m 2 --signal-get --output-keyvalue"]
+    assert reading.kpis == {"rsrp_dbm": -92.0, "rsrq_db": -9.0, "sinr_db": 19.2}
+    assert calls.read_text().splitlines() == ["-m 2 --signal-setup=5", "-m 2 --signal-get --output-json"]
 
 
 def test_modemmanager_signal_setup_is_rearmed_after_a_restart(tmp_path: Path) -> None:
-    mmcli, calls, rate = emulated_mmcli(tmp_path, "mmcli_signal_5g_lte.txt")
+    mmcli, calls, rate = emulated_mmcli(tmp_path, "mmcli_signal_json_lte_openwisp.txt")
     source = ModemManagerSource({"mmcli": str(mmcli), "modem": 2, "signal_rate_s": 5, "timeout_s": 5.0})
     source.read()
     rate.unlink()  # ModemManager restarted (or the modem re-enumerated): polling is off again
@@ -260,3 +283,131 @@ def test_modemmanager_signal_setup_is_rearmed_after_a_restart(tmp_path: Path) ->
     setups = [line for line in calls.read_text().splitlines() if "--signal-setup" in line]
     assert setups == ["-m 2 --signal-setup=5", "-m 2 --signal-setup=5"]
     assert source.rearms == 1 and rate.read_text().strip() == "5"
+
+
+# ------------------------------------------------------------------------------------------------ Fibocom
+
+
+def gtcainfo_pcc_dbm(text: str, arfcn: float) -> int:
+    """The last field of the +GTCAINFO PCC line of that carrier: the modem's own dBm figure for it."""
+    for line in text.splitlines():
+        if line.startswith("PCC:") and int(line.split(",")[2]) == arfcn:
+            return int(line.rsplit(",", 1)[1])
+    raise AssertionError(f"no PCC line for ARFCN {arfcn}")
+
+
+@pytest.mark.parametrize(
+    ("name", "kpis", "ctx"),
+    [
+        (
+            "fibocom_fm350_lte_3ginfo_lite_pr70.txt",
+            {"rsrp_dbm": -102.0, "rsrq_db": -16.5, "pci": 470, "arfcn": 1802},
+            {"rat": "LTE", "operator": "250-1", "band": "B3", "cell_id": "000123456"},
+        ),
+        (
+            "fibocom_fm350_sa_3ginfo_lite_122.txt",
+            {"rsrp_dbm": -100.0, "rsrq_db": -7.0, "pci": 524, "arfcn": 176190},
+            {"rat": "NR5G-SA", "operator": "460-11", "band": "n5", "cell_id": "5AB620605"},
+        ),
+        (
+            "fibocom_fm350_lte_qmodem_260.txt",
+            {"rsrp_dbm": -108.0, "rsrq_db": -11.5, "pci": 280, "arfcn": 1424},
+            {"rat": "LTE", "operator": "250-2", "band": "B3", "cell_id": "004E31009"},
+        ),
+    ],
+)
+def test_fibocom_serving_cell_agrees_with_gtcainfo_of_the_same_moment(
+    name: str, kpis: dict[str, float], ctx: dict[str, str]
+) -> None:
+    text = fixture(name)
+    reading = parse_gtccinfo(text)
+    assert reading.kpis == kpis  # no sinr_db: the unit of that field is not established (module docstring)
+    assert reading.ctx == ctx
+    # The modem's own dBm figure for the carrier (+GTCAINFO) lies inside the 1 dB step of the RSRP index.
+    assert reading.kpis["rsrp_dbm"] <= gtcainfo_pcc_dbm(text, reading.kpis["arfcn"]) <= reading.kpis["rsrp_dbm"] + 1
+
+
+def test_fibocom_endc_nr_values_only_from_the_nr_line() -> None:
+    text = fixture("fibocom_fm350_endc_3ginfo_lite_pr70.txt")
+    reading = parse_gtccinfo(text)
+    assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -3.5, "pci": 143, "arfcn": 723322}
+    assert reading.ctx == {
+        "rat": "NR5G-NSA",
+        "band": "n79",
+        "operator": "250-1",  # the anchor's network: the NR line of EN-DC carries no PLMN of its own
+        "anchor_band": "B3",
+        "anchor_cell_id": "001234567",
+    }
+    # Without a valid NR measurement the anchor is reported, labelled LTE, and agrees with its PCC figure.
+    no_nr = text.replace("723322,143,5079,500,13,68,68,80", "723322,143,5079,500,13,255,255,255")
+    anchor = parse_gtccinfo(no_nr)
+    assert anchor.ctx["rat"] == "LTE" and anchor.ctx["band"] == "B3" and "anchor_band" not in anchor.ctx
+    assert anchor.kpis["rsrp_dbm"] == -79.0 and anchor.kpis["rsrp_dbm"] <= gtcainfo_pcc_dbm(text, 1721) <= -78
+
+
+def test_fibocom_band_codes_and_no_service() -> None:
+    assert [band_name("LTE", "103"), band_name("LTE", "166"), band_name("NR", "5079"), band_name("NR", "505")] == [
+        "B3", "B66", "n79", "n5",
+    ]  # fmt: skip
+    assert band_name("LTE", "") is None and band_name("NR", "79") is None
+    assert parse_gtccinfo("+GTCCINFO:\n\nOK").ctx == {"service": "none"}  # no serving line: a fact, reported
+
+
+def test_fibocom_source_on_an_emulated_port() -> None:
+    answers = {FibocomSource.COMMAND: at_answer("fibocom_fm350_sa_3ginfo_lite_122.txt")}
+    with emulated_modem(answers, FibocomSource) as (source, received):
+        reading = source.read()
+    assert received == [b"AT+GTCCINFO?\r"]
+    assert reading.ctx["rat"] == "NR5G-SA" and reading.kpis["rsrp_dbm"] == -100.0
+
+
+# ------------------------------------------------------------------------------------------------- Huawei
+
+
+def test_huawei_hcsq_lte_conversions_follow_modemmanager() -> None:
+    blocks = fixture("huawei_hcsq_modemmanager_tests.txt").split("\n\n")
+    # ^HCSQ:"LTE",30,19,66,0: RSRP -141+19, SINR -20.2+66/5, RSRQ -20+0/2 (ModemManager's huawei plugin)
+    assert parse_hcsq(blocks[0]).kpis == {"rsrp_dbm": -122.0, "sinr_db": -7.0, "rsrq_db": -20.0}
+    assert parse_hcsq(blocks[0]).ctx == {"rat": "LTE"}
+    assert parse_hcsq(blocks[1]).kpis == {"rsrp_dbm": -101.0, "sinr_db": 6.8, "rsrq_db": -14.5}  # unquoted LTE
+    assert parse_hcsq(blocks[2]) == parse_hcsq('^HCSQ: "WCDMA",30,30,58')  # 3G: rat only
+    assert parse_hcsq(blocks[2]).kpis == {} and parse_hcsq(blocks[2]).ctx == {"rat": "UMTS"}
+    assert parse_hcsq(blocks[3]).ctx == parse_hcsq(blocks[4]).ctx == {"service": "none"}
+
+
+def test_huawei_out_of_range_indexes_and_nr_are_not_guessed() -> None:
+    reading = parse_hcsq('^HCSQ: "LTE",30,255,255,255')  # 255: not known
+    assert reading.kpis == {} and reading.ctx == {"rat": "LTE"}
+    nr = parse_hcsq('^HCSQ: "NR",60,50,120,30')  # no source states the NR scaling: rat only, no KPI
+    assert nr.kpis == {} and nr.ctx == {"rat": "NR5G"}
+
+
+def test_huawei_source_on_an_emulated_port() -> None:
+    answers = {HuaweiSource.COMMAND: b'\r\n^HCSQ: "LTE",33,40,135,11\r\n\r\nOK\r\n'}
+    with emulated_modem(answers, HuaweiSource) as (source, received):
+        reading = source.read()
+    assert received == [b"AT^HCSQ?\r"]
+    assert reading.kpis == {"rsrp_dbm": -101.0, "sinr_db": 6.8, "rsrq_db": -14.5}
+
+
+# ------------------------------------------------------------------------------------------------ hostile
+
+
+HUGE = "9" * 5000  # past int()'s 4300-digit limit: parsing it naively raises instead of answering
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"+GTCCINFO:\n1,4,{HUGE},{HUGE},{HUGE},{'A' * 5000},{HUGE},{HUGE},{HUGE},100,-4,{HUGE},{HUGE},{HUGE}",
+        f'^HCSQ: "LTE",{HUGE},{HUGE},{HUGE},{HUGE}',
+        f'+QENG: "servingcell","NOCONN","LTE","FDD",{HUGE},{HUGE},{"B" * 5000},1,{HUGE},{"x" * 5000},5,5,1,{HUGE}',
+    ],
+)
+def test_an_absurd_modem_answer_yields_no_values_and_bounded_context(answer: str) -> None:
+    """A modem (or whatever answers on the port) is outside the trust boundary: oversized fields must neither
+    raise nor pass unbounded strings into ctx, whose values the contract limits."""
+    for parse in (parse_gtccinfo, parse_hcsq, lambda text: parse_servingcell(text, RM500Q)):
+        reading = parse(answer)
+        assert all(abs(value) < 1e7 for value in reading.kpis.values())
+        assert all(len(value) <= 64 for value in reading.ctx.values())

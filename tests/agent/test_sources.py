@@ -18,11 +18,32 @@ from edge_agent.sources.host import HostSource, find_temperature_inputs, read_mi
 from edge_agent.sources.probe import ProbeSource, icmp_allowed, parse_target, summarize
 
 
-def test_host_source_reads_this_machine() -> None:
+def test_host_source_reads_this_machine_as_psutil_does() -> None:
+    """The host source reads /proc itself; psutil (a dev dependency here) is the independent reading."""
+    import psutil
+
     source = HostSource({"disk_path": "/", "interfaces": []})
     kpis = source.read().kpis
     assert {"cpu_pct", "mem_pct", "disk_pct", "net_rx_mbps", "net_tx_mbps"} <= set(kpis)
-    assert 0 < kpis["mem_pct"] <= 100 and 0 < kpis["disk_pct"] <= 100
+    assert 0 <= kpis["cpu_pct"] <= 100
+    assert kpis["mem_pct"] == pytest.approx(psutil.virtual_memory().percent, abs=2.0)
+    assert kpis["disk_pct"] == pytest.approx(psutil.disk_usage("/").percent, abs=0.1)
+    counters = psutil.net_io_counters(pernic=True)
+    rx, tx = host.net_bytes({"lo"})
+    assert rx >= counters["lo"].bytes_recv and tx >= counters["lo"].bytes_sent  # read after psutil's: not less
+    assert rx - counters["lo"].bytes_recv < 10_000_000
+
+
+def test_temperature_falls_back_to_thermal_zones(tmp_path: Path) -> None:
+    """A board whose SoC sensor has no hwmon driver: /sys/class/thermal/thermal_zoneN/{type,temp}."""
+    for index, (kind, milli) in enumerate((("x86_pkg_temp", "52000"), ("cpu-thermal", "47250"))):
+        zone = tmp_path / "thermal" / f"thermal_zone{index}"
+        zone.mkdir(parents=True)
+        (zone / "type").write_text(kind + "\n")
+        (zone / "temp").write_text(milli + "\n")
+    inputs = find_temperature_inputs(tmp_path / "no-hwmon", tmp_path / "thermal")
+    assert inputs == [tmp_path / "thermal" / "thermal_zone0" / "temp"]  # no preferred name: the first zone
+    assert read_millidegrees(inputs) == 52.0
 
 
 def fake_hwmon(root: Path, sensors: dict[str, dict[str, str]]) -> Path:

@@ -2,7 +2,7 @@
 
 registry (the real app on SQLite: the `registry_server` fixture, serving the gateway directory) -> simulated
 gateways (`i5g agent simulate`, one per scenario, plus one that stops and goes offline) and one real agent
-(`i5g agent run` with the host and simulated sources, so the host panels get real psutil readings) ->
+(`i5g agent run` with the host and simulated sources, so the host panels get real readings of this machine) ->
 Mosquitto -> collector (in process, enriching from the registry) -> InfluxDB 1.6.7. A malformed message and one
 from an unregistered gateway produce dead letters the same way.
 
