@@ -54,7 +54,7 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _check_backoff_and_password(section: MqttSettings | OpcUaSource) -> None:
+def _check_backoff_and_password(section: MqttSettings | OpcUaSettings) -> None:
     if section.reconnect_max_s < section.reconnect_min_s:
         raise ValueError("reconnect_max_s must be >= reconnect_min_s")
     if section.password is not None and section.password_file is not None:
@@ -112,13 +112,13 @@ ShortName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z
 ProbeTarget = Annotated[str, Field(min_length=1, max_length=262, pattern=r"^[A-Za-z0-9_.:\[\]-]+$")]
 
 
-class HostSource(_Section):
+class HostSettings(_Section):
     enabled: bool = False
     disk_path: Annotated[str, AfterValidator(_check_disk_path)] = "/"
     interfaces: list[ShortName] = Field([], max_length=64)  # empty: every interface except loopback
 
 
-class ProbeSource(_Section):
+class ProbeSettings(_Section):
     enabled: bool = False
     # host:port for TCP connect timing; a bare host for ICMP. Empty: the MQTT broker the agent talks to.
     targets: list[ProbeTarget] = Field([], max_length=32)
@@ -127,7 +127,7 @@ class ProbeSource(_Section):
     timeout_s: float = Field(1.0, gt=0, le=30)
 
 
-class ModemManagerSource(_Section):
+class ModemManagerSettings(_Section):
     enabled: bool = False
     modem: int = Field(0, ge=0)  # mmcli -m N
     mmcli: str = "mmcli"
@@ -135,7 +135,7 @@ class ModemManagerSource(_Section):
     timeout_s: float = Field(5.0, gt=0)
 
 
-class QuectelSource(_Section):
+class QuectelSettings(_Section):
     """An AT port source (also the base of the Fibocom and Huawei ones): device, speed, answer timeout."""
 
     enabled: bool = False
@@ -144,11 +144,11 @@ class QuectelSource(_Section):
     timeout_s: float = Field(2.0, gt=0)
 
 
-class FibocomSource(QuectelSource):
+class FibocomSettings(QuectelSettings):
     pass
 
 
-class HuaweiSource(QuectelSource):
+class HuaweiSettings(QuectelSettings):
     pass
 
 
@@ -179,7 +179,7 @@ class ModbusDevice(_Section):
     registers: list[ModbusRegister] = Field(min_length=1)
 
 
-class ModbusSource(_Section):
+class ModbusSettings(_Section):
     enabled: bool = False
     devices: list[ModbusDevice] = []
 
@@ -228,7 +228,7 @@ class OpcUaNode(_Section):
         return self
 
 
-class OpcUaSource(_Section):
+class OpcUaSettings(_Section):
     enabled: bool = False
     endpoint: str = "opc.tcp://127.0.0.1:4840"
     # subscribe: the server sends changes (publishing interval = interval_s); poll: one Read of every node per tick.
@@ -260,7 +260,7 @@ class OpcUaSource(_Section):
         return value
 
     @model_validator(mode="after")
-    def _check(self) -> OpcUaSource:
+    def _check(self) -> OpcUaSettings:
         _check_backoff_and_password(self)
         if (self.password is not None or self.password_file is not None) and not self.username:
             raise ValueError("a password needs a username")
@@ -282,7 +282,7 @@ class OpcUaSource(_Section):
         return self
 
 
-class SimulatedSource(_Section):
+class SimulatedSettings(_Section):
     enabled: bool = False
     scenario: ScenarioKey = "agv"
     seed: int = 1
@@ -290,15 +290,15 @@ class SimulatedSource(_Section):
 
 
 class SourcesSettings(_Section):
-    host: HostSource = HostSource()
-    probe: ProbeSource = ProbeSource()
-    modem_mm: ModemManagerSource = ModemManagerSource()
-    modem_quectel: QuectelSource = QuectelSource()
-    modem_fibocom: FibocomSource = FibocomSource()
-    modem_huawei: HuaweiSource = HuaweiSource()
-    modbus: ModbusSource = ModbusSource()
-    opcua: OpcUaSource = OpcUaSource()
-    simulated: SimulatedSource = SimulatedSource()
+    host: HostSettings = HostSettings()
+    probe: ProbeSettings = ProbeSettings()
+    modem_mm: ModemManagerSettings = ModemManagerSettings()
+    modem_quectel: QuectelSettings = QuectelSettings()
+    modem_fibocom: FibocomSettings = FibocomSettings()
+    modem_huawei: HuaweiSettings = HuaweiSettings()
+    modbus: ModbusSettings = ModbusSettings()
+    opcua: OpcUaSettings = OpcUaSettings()
+    simulated: SimulatedSettings = SimulatedSettings()
 
 
 class RemoteConfig(_Section):

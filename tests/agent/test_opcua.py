@@ -17,10 +17,10 @@ import pytest
 from pydantic import ValidationError
 
 from devstack.mosquitto import MosquittoServer
-from edge_agent.settings import AgentSettings, OpcUaSource
+from edge_agent.settings import AgentSettings, OpcUaSettings
 from edge_agent.sources import MAX_PROBLEM_CHARS, MAX_PROBLEMS, GuardedSource, problems
 from edge_agent.sources.base import Reading
-from edge_agent.sources.opcua import OpcUaSource as OpcUaReader
+from edge_agent.sources.opcua import OpcUaSource
 from tests.agent.conftest import I5G, write_config
 from tests.agent.opcua_server import AXES, COUNTER, INFER_US, NAMESPACE, POS_ERR, STATE, OpcUaTestServer
 from tests.tls import self_signed
@@ -104,11 +104,11 @@ def secure_plc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OpcUa
 
 
 @pytest.fixture
-def readers() -> Iterator[Callable[[dict[str, Any]], OpcUaReader]]:
-    made: list[OpcUaReader] = []
+def readers() -> Iterator[Callable[[dict[str, Any]], OpcUaSource]]:
+    made: list[OpcUaSource] = []
 
-    def make(config: dict[str, Any]) -> OpcUaReader:
-        made.append(OpcUaReader(config))
+    def make(config: dict[str, Any]) -> OpcUaSource:
+        made.append(OpcUaSource(config))
         return made[-1]
 
     yield make
@@ -221,7 +221,7 @@ def test_user_password_over_basic256sha256_with_pinned_server_certificate(
 def test_settings_refuse_a_bad_mapping_at_start_up(change: dict[str, Any], message: str) -> None:
     settings = {"enabled": True, "endpoint": "opc.tcp://127.0.0.1:4840", "nodes": NODES, **change}
     with pytest.raises(ValidationError, match=message.replace("(", r"\(")):
-        OpcUaSource(**settings)
+        OpcUaSettings(**settings)
 
 
 def test_password_file_is_read_and_kept_out_of_the_config_hash(tmp_path: Path) -> None:
