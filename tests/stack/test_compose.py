@@ -30,7 +30,7 @@ def host_mounts(service: dict[str, Any]) -> list[tuple[Path, str]]:
 
 def test_the_stack_has_every_part() -> None:
     services = compose()["services"]
-    for name in ("mosquitto", "influxdb", "postgres", "registry", "collector", "grafana"):
+    for name in ("mosquitto", "influxdb", "postgres", "registry", "collector", "rollup", "alerts", "grafana"):
         assert name in services, name
     assert services["mosquitto"]["image"].startswith("eclipse-mosquitto:2")
     assert re.match(r"influxdb:(1\.11|2\.)", services["influxdb"]["image"])
@@ -80,3 +80,14 @@ def test_secrets_come_from_the_env_file() -> None:
     example = (DEPLOY / "compose.env.example").read_text()
     for variable in set(re.findall(r"\$\{(I5G_[A-Z_]+)", text)):
         assert f"{variable}=" in example, f"{variable} missing from compose.env.example"
+
+
+def test_rollup_and_alerts_run_the_commands_their_units_run() -> None:
+    services = compose()["services"]
+    assert services["rollup"]["command"] == ["evidence", "rollup", "--follow"]
+    assert services["rollup"]["environment"]["I5G_EVIDENCE_USERNAME"] == "i5g-rollup"  # not the admin
+    assert services["alerts"]["command"] == ["alerts", "run"]
+    assert "I5G_DATABASE_URL" in services["alerts"]["environment"]  # the lease lives in the registry database
+    setup = " ".join(services["influxdb-setup"]["command"])
+    assert "CREATE RETENTION POLICY i5g_rollup" in setup
+
