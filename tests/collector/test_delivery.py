@@ -75,7 +75,8 @@ def test_influxdb_stopped_and_restarted_mid_stream_loses_nothing(mosquitto, own_
     # receive maximum.
     assert during["write_retries"] > settled["write_retries"] > 0
     assert during["acked"] == settled["acked"]
-    assert during["received"] - during["acked"] <= receive_maximum
+    # Distinct messages in flight: a redelivery (DUP, after a reconnect on a starved machine) is one counted twice.
+    assert during["received"] - during["redelivered"] - during["acked"] <= receive_maximum, during
     health = collector.health()
     assert health["status"] == "degraded" and not health["influx_ok"] and health["influx_error"]
     server.start()
