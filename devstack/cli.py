@@ -142,7 +142,9 @@ def _fleet(args: argparse.Namespace) -> int:
 def print_banner(stack: Any, *, detached: bool) -> None:
     state = stack.state
     registry, influx = stack.registry_url, stack.influx_url
-    query = "SELECT count(seq) FROM kpi WHERE time > now() - 5m GROUP BY gateway"
+    from i5g.contract import FIELD_SEQ, MEASUREMENT_KPI, TAG_GATEWAY
+
+    query = f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI} WHERE time > now() - 5m GROUP BY {TAG_GATEWAY}"
     unusual = [g for g in stack.fleet if g.behaviour != "steady"]
     lines = [
         "",

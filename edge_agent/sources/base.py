@@ -132,12 +132,9 @@ def log_service_change(source: str, previous: str | None, service: str | None) -
     return service
 
 
-RADIO_KPIS = ("rsrp_dbm", "rsrq_db", "sinr_db")
-
-
 def has_radio_kpis(leg: Reading) -> bool:
     """Whether a serving-cell record carries a radio measurement (not only identity fields such as pci/arfcn)."""
-    return any(name in leg.kpis for name in RADIO_KPIS)
+    return any(name in leg.kpis for name in contract.RADIO_SIGNAL_KPIS)
 
 
 def serving_reading(nr: Reading | None, lte: Reading | None, nr_rat: str) -> Reading:

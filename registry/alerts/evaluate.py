@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from i5g.alert_rules import RuleKind
-from i5g.contract import MEASUREMENT_GATEWAY_STATUS
+from i5g.contract import FIELD_DROPPED, MEASUREMENT_GATEWAY_STATUS, TAG_GATEWAY, TAG_USE_CASE
 from registry.alerts import lifecycle
 from registry.alerts.lifecycle import Observation
 from registry.alerts.models import Alert, AlertRule
@@ -208,13 +208,14 @@ def read_dropped(client: InfluxClient, start: int, end: int, use_cases: list[str
     """Samples each gateway's agent reported dropped from its spool (full or too old) in [start, end)."""
     measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_GATEWAY_STATUS)
     statement = (
-        f'SELECT sum("dropped") AS "dropped" FROM {measurement} WHERE time >= {start}ms AND time < {end}ms'
-        f' AND {any_of("use_case", use_cases)} GROUP BY "gateway"'
+        f'SELECT sum("{FIELD_DROPPED}") AS "{FIELD_DROPPED}" FROM {measurement}'
+        f" WHERE time >= {start}ms AND time < {end}ms"
+        f' AND {any_of(TAG_USE_CASE, use_cases)} GROUP BY "{TAG_GATEWAY}"'
     )
     result: dict[str, int] = {}
     for series in client.query(statement):
         for _, dropped in series.values:
-            result[series.tags.get("gateway", "")] = int(dropped or 0)
+            result[series.tags.get(TAG_GATEWAY, "")] = int(dropped or 0)
     return result
 
 

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 
+from i5g.contract import FIELD_SEQ, MEASUREMENT_KPI
 from registry.evidence.compute import MINUTE_MS, floor_minute
 from registry.evidence.influx import InfluxClient, ident
 from registry.evidence.settings import EvidenceSettings
@@ -52,8 +53,8 @@ def _write(client: InfluxClient, lines: list[str]) -> None:
 
 
 def _earliest_sample(client: InfluxClient) -> int | None:
-    measurement = client.rp(client.settings.raw_retention_policy, "kpi")
-    for series in client.query(f'SELECT first("seq") FROM {measurement}'):
+    measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_KPI)
+    for series in client.query(f'SELECT first("{FIELD_SEQ}") FROM {measurement}'):
         for row in series.values:
             return int(row[0])
     return None

@@ -12,12 +12,18 @@ from functools import cache
 
 from i5g import scenarios
 from i5g.contract import (
+    FIELD_AVAILABLE_MS,
+    FIELD_COUNT,
     FIELD_DEAD_LETTER_SAMPLE_TS,
+    FIELD_ONLINE,
     FIELD_SLA_OK,
     MEASUREMENT_DEAD_LETTER,
     MEASUREMENT_GATEWAY_STATUS,
     MEASUREMENT_KPI,
     MEASUREMENT_KPI_1M,
+    TAG_GATEWAY,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
     sla_flag_field,
 )
 from i5g.lineprotocol import format_field, tag_set
@@ -113,13 +119,13 @@ def read_raw(
     measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_KPI)
     statement = (
         f"SELECT {', '.join(ident(c) for c in columns)} FROM {measurement}"
-        f' WHERE {where} GROUP BY "use_case", "gateway", "scenario"'
+        f' WHERE {where} GROUP BY "{TAG_USE_CASE}", "{TAG_GATEWAY}", "{TAG_SCENARIO}"'
     )
     samples: dict[Key, list[RawSample]] = {}
     scenario_of: dict[Key, str] = {}
     for series in client.query(statement):
-        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
-        scenario_of[key] = series.tags.get("scenario", "")
+        key = (series.tags.get(TAG_USE_CASE, ""), series.tags.get(TAG_GATEWAY, ""))
+        scenario_of[key] = series.tags.get(TAG_SCENARIO, "")
         target = samples.setdefault(key, [])
         index = {name: i for i, name in enumerate(series.columns)}
         for row in series.values:
@@ -138,7 +144,7 @@ def read_raw(
 
 
 def _use_case_filter(use_cases: Sequence[str] | None) -> str:
-    return "" if use_cases is None else " AND " + any_of("use_case", use_cases)
+    return "" if use_cases is None else " AND " + any_of(TAG_USE_CASE, use_cases)
 
 
 def read_status(
@@ -148,13 +154,16 @@ def read_status(
     lookback = start - client.settings.raw_retention_days * 86_400_000
     flt = _use_case_filter(use_cases)
     before = (
-        f'SELECT last("online") AS "online" FROM {measurement} WHERE {_time_range(lookback, start)}{flt}'
-        ' GROUP BY "use_case", "gateway"'
+        f'SELECT last("{FIELD_ONLINE}") AS "{FIELD_ONLINE}" FROM {measurement}'
+        f' WHERE {_time_range(lookback, start)}{flt} GROUP BY "{TAG_USE_CASE}", "{TAG_GATEWAY}"'
     )
-    inside = f'SELECT "online" FROM {measurement} WHERE {_time_range(start, end)}{flt} GROUP BY "use_case", "gateway"'
+    inside = (
+        f'SELECT "{FIELD_ONLINE}" FROM {measurement} WHERE {_time_range(start, end)}{flt}'
+        f' GROUP BY "{TAG_USE_CASE}", "{TAG_GATEWAY}"'
+    )
     events: dict[Key, list[StatusEvent]] = {}
     for series in client.query(f"{before}; {inside}"):
-        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        key = (series.tags.get(TAG_USE_CASE, ""), series.tags.get(TAG_GATEWAY, ""))
         for ts, online in series.values:
             if isinstance(online, bool):
                 events.setdefault(key, []).append(StatusEvent(int(ts), online))
@@ -173,12 +182,12 @@ def read_dead_letters(
     measurement = client.rp(client.settings.raw_retention_policy, MEASUREMENT_DEAD_LETTER)
     # Arrival is never before the measurement (up to clock skew), but may be long after the window's end.
     statement = (
-        f'SELECT "count", "{FIELD_DEAD_LETTER_SAMPLE_TS}" FROM {measurement} WHERE time >= {start}ms'
-        f' AND {any_of("gateway", names)} GROUP BY "gateway"'
+        f'SELECT "{FIELD_COUNT}", "{FIELD_DEAD_LETTER_SAMPLE_TS}" FROM {measurement} WHERE time >= {start}ms'
+        f' AND {any_of(TAG_GATEWAY, names)} GROUP BY "{TAG_GATEWAY}"'
     )
     result: dict[str, list[tuple[int, int]]] = {}
     for series in client.query(statement):
-        gateway = series.tags.get("gateway", "")
+        gateway = series.tags.get(TAG_GATEWAY, "")
         for arrived, count, sample_ts in series.values:
             ts = int(sample_ts) if sample_ts is not None else int(arrived)
             if start <= ts < end:
@@ -231,7 +240,7 @@ def rollup_lines(
 ) -> list[str]:
     """Line protocol for minute aggregates. Counters are always written (a re-roll must be able to lower one
     to zero); histogram buckets only grow with late data, so only non-empty ones are written."""
-    tags = tag_set((("use_case", key[0]), ("gateway", key[1]), ("scenario", scenario)))
+    tags = tag_set(((TAG_USE_CASE, key[0]), (TAG_GATEWAY, key[1]), (TAG_SCENARIO, scenario)))
     lines = []
     for aggregate in aggregates:
         fields: dict[str, int] = {name: getattr(aggregate, name) for name in COUNTERS}
@@ -304,7 +313,7 @@ def checkpoint_line(checkpoint: Checkpoint, now_ms: int) -> str:
 
 def _sums(client: InfluxClient, measurement: str, start: int, end: int, bucket_ms: int) -> str:
     """Every field summed per gateway and bucket of `bucket_ms` (the rollup job's coarser levels)."""
-    grouping = f'GROUP BY time({bucket_ms}ms), "use_case", "gateway" fill(none)'
+    grouping = f'GROUP BY time({bucket_ms}ms), "{TAG_USE_CASE}", "{TAG_GATEWAY}" fill(none)'
     source = client.rp(client.settings.rollup_retention_policy, measurement)
     return f"SELECT sum(*) FROM {source} WHERE {_time_range(start, end)} {grouping}"
 
@@ -318,7 +327,8 @@ def _overview_statements(
     source = client.rp(client.settings.rollup_retention_policy, measurement)
     calls = [f"sum({ident(name)}) AS {ident('sum_' + name)}" for name in OVERVIEW_COUNTERS]
     calls.append('max("last_ts") AS "last_ts"')
-    return [f'SELECT {call} FROM {source} WHERE {where} GROUP BY "use_case", "gateway"' for call in calls]
+    group_by = f'GROUP BY "{TAG_USE_CASE}", "{TAG_GATEWAY}"'
+    return [f"SELECT {call} FROM {source} WHERE {where} {group_by}" for call in calls]
 
 
 def level_parts(start: int, end: int, bucket_ms: int) -> list[tuple[str, int, int]]:
@@ -367,17 +377,17 @@ def rollup_buckets(
             statements += _overview_statements(client, measurement, a, b, use_cases)
             continue
         source = client.rp(client.settings.rollup_retention_policy, measurement)
-        statements.append(f'SELECT * FROM {source} WHERE {where} GROUP BY "use_case", "gateway"')
+        statements.append(f'SELECT * FROM {source} WHERE {where} GROUP BY "{TAG_USE_CASE}", "{TAG_GATEWAY}"')
         if measurement == DAILY_MEASUREMENT:  # the hours with unavailable time (one field of the hourly rows)
             hourly = client.rp(client.settings.rollup_retention_policy, HOURLY_MEASUREMENT)
             statements.append(
                 f'SELECT "unavail_ms" AS "hour_unavail_ms" FROM {hourly} WHERE {where} AND "unavail_ms" > 0'
-                ' GROUP BY "gateway"'
+                f' GROUP BY "{TAG_GATEWAY}"'
             )
     unavailable_hours: list[tuple[str, int, int]] = []
     for series in client.query_each(statements):
         if series.columns == ["time", "hour_unavail_ms"]:
-            gateway = series.tags.get("gateway", "")
+            gateway = series.tags.get(TAG_GATEWAY, "")
             unavailable_hours += [(gateway, int(t), int(v)) for t, v in series.values]
         elif counters_only:
             _take_sums(series, into, origin)
@@ -394,21 +404,21 @@ def _unavailable_minutes(
     source = client.rp(client.settings.rollup_retention_policy, ROLLUP_MEASUREMENT)
     where = _time_range(start, end) + _use_case_filter(use_cases)
     if gateway is not None:
-        where += " AND " + any_of("gateway", [gateway])
+        where += " AND " + any_of(TAG_GATEWAY, [gateway])
     bad_fields = ", ".join(ident(f"{kpi}_bad") for kpi in bounded_kpis())
     return (
         f'SELECT "unavail_ms", "unavail_start", "unavail_end", {bad_fields} FROM {source}'
-        f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "use_case", "gateway"'
+        f' WHERE {where} AND "unavail_ms" > 0 GROUP BY "{TAG_USE_CASE}", "{TAG_GATEWAY}"'
     )
 
 
 # What an overview reads (each field costs InfluxDB one iterator per series): availability and the last sample.
-OVERVIEW_COUNTERS = ("avail_ms", "unavail_ms")
+OVERVIEW_COUNTERS = (FIELD_AVAILABLE_MS, "unavail_ms")
 _NOT_SUMMED = ("last_ts", "unavail_start", "unavail_end")  # per-row instants: sums of them mean nothing
 
 
 def _key(series: Series) -> Key:
-    return series.tags.get("use_case", ""), series.tags.get("gateway", "")
+    return series.tags.get(TAG_USE_CASE, ""), series.tags.get(TAG_GATEWAY, "")
 
 
 def _take_sums(series: Series, into: Collected, bucket: int) -> None:
@@ -521,12 +531,12 @@ def level_lines(client: InfluxClient, measurement: str, start: int, end: int) ->
     sums = _sums(client, finer, first, last, size)
     last_ts = (
         f'SELECT max("last_ts") AS "hour_last_ts" FROM {source} WHERE {_time_range(first, last)}'
-        f' GROUP BY time({size}ms), "use_case", "gateway" fill(none)'
+        f' GROUP BY time({size}ms), "{TAG_USE_CASE}", "{TAG_GATEWAY}" fill(none)'
     )
     latest: dict[tuple[Key, int], int] = {}
     rows: dict[Key, list[MinuteAggregate]] = {}
     for series in client.query(f"{sums}; {last_ts}"):
-        key = (series.tags.get("use_case", ""), series.tags.get("gateway", ""))
+        key = (series.tags.get(TAG_USE_CASE, ""), series.tags.get(TAG_GATEWAY, ""))
         if series.columns == ["time", "hour_last_ts"]:
             latest.update({(key, int(t)): int(v or 0) for t, v in series.values})
             continue

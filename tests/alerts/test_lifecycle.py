@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from collector.writer import dead_letter_line, gateway_status_line, tag_set
 from i5g.alert_rules import RuleKind
+from i5g.contract import TAG_GATEWAY, TAG_SCENARIO, TAG_USE_CASE
 from registry.alerts import delivery
 from registry.alerts.evaluate import run_round
 from registry.alerts.models import Alert, AlertState
@@ -108,7 +109,7 @@ def test_offline_silent_dead_letters_spool_and_availability(alert_env, influxdb)
     now = int(time.time() * 1000) // 60_000 * 60_000 + 30_000
 
     def status(gateway: str, use_case: int, ts: int, online: bool, dropped: int = 0) -> str:
-        tags = tag_set((("gateway", gateway), ("use_case", str(use_case)), ("scenario", "video_surveillance")))
+        tags = tag_set(((TAG_GATEWAY, gateway), (TAG_USE_CASE, str(use_case)), (TAG_SCENARIO, "video_surveillance")))
         return gateway_status_line(tags, ts, online, dropped, "0.2.0")
 
     lines = [

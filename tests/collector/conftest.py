@@ -19,7 +19,7 @@ import pytest
 from collector.app import Collector
 from collector.settings import CollectorSettings
 from devstack.process import free_port
-from i5g.contract import encode_telemetry, telemetry_topic
+from i5g.contract import FIELD_SEQ, MEASUREMENT_KPI, encode_telemetry, telemetry_topic
 
 GATEWAYS = [
     {
@@ -162,7 +162,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: floa
 
 
 def count_points(
-    query_fn: Callable[[str], list[list]], measurement: str = "kpi", field: str = "seq", where: str = ""
+    query_fn: Callable[[str], list[list]], measurement: str = MEASUREMENT_KPI, field: str = FIELD_SEQ, where: str = ""
 ) -> int:
     rows = query_fn(f"SELECT count({field}) FROM {measurement} {where}")
     return int(rows[0][1]) if rows else 0

@@ -6,7 +6,18 @@ import time
 import urllib.request
 
 from collector.validate import Reason
-from i5g.contract import encode_telemetry, telemetry_topic
+from i5g.contract import (
+    FIELD_COUNT,
+    FIELD_DEAD_LETTER_SAMPLE_TS,
+    FIELD_DETAIL,
+    FIELD_SEQ,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_KPI,
+    TAG_GATEWAY,
+    TAG_REASON,
+    encode_telemetry,
+    telemetry_topic,
+)
 from tests.collector.conftest import count_points, settings_for, wait_for, write_directory_cache
 
 
@@ -33,10 +44,14 @@ def test_bad_messages_dead_lettered_good_ones_flow(mosquitto, influxdb, tmp_path
     infos += publisher.publish_samples("gw-vision-2", 50)
     publisher.wait_all(infos)
 
-    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count") == 6, what="6 dead letters")
+    wait_for(
+        lambda: count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT) == 6, what="6 dead letters"
+    )
     # 50 + 2 of gw-agv-1's mixed message + gw-off-3's: a disabled gateway's sample is stored, not dead-lettered.
     wait_for(lambda: count_points(influxdb.series_values) == 53, what="53 good points")
-    rows = influxdb.series_values("SELECT reason, gateway, count, detail FROM dead_letter")
+    rows = influxdb.series_values(
+        f"SELECT {TAG_REASON}, {TAG_GATEWAY}, {FIELD_COUNT}, {FIELD_DETAIL} FROM {MEASUREMENT_DEAD_LETTER}"
+    )
     assert sorted((r[1], r[2], r[3]) for r in rows) == sorted(
         [
             (Reason.JSON, "gw-agv-1", 1),
@@ -48,7 +63,10 @@ def test_bad_messages_dead_lettered_good_ones_flow(mosquitto, influxdb, tmp_path
         ]
     )
     assert all(r[4] for r in rows), "every dead letter says why"
-    assert [r[1] for r in influxdb.series_values("SELECT seq FROM kpi WHERE gateway = 'gw-agv-1'")] == [1, 3]
+    assert [
+        r[1]
+        for r in influxdb.series_values(f"SELECT {FIELD_SEQ} FROM {MEASUREMENT_KPI} WHERE {TAG_GATEWAY} = 'gw-agv-1'")
+    ] == [1, 3]
     assert "dead letter: gateway=gw-nobody reason=unknown_gateway" in caplog.text
     wait_for(lambda: collector.metrics.snapshot()["acked"] == len(infos), what="every message acked")
     assert collector.metrics.snapshot()["dead_lettered"] == 6
@@ -71,8 +89,8 @@ def test_lines_influxdb_refuses_are_isolated_and_dead_lettered(
     publisher.publish_raw(telemetry_topic("gw-agv-1"), encode_telemetry("gw-agv-1", samples)).wait_for_publish(5)
 
     wait_for(lambda: count_points(influxdb.series_values, where="WHERE gateway = 'gw-agv-1'") == 8, what="8 stored")
-    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count") == 2, what="2 refused")
-    rows = influxdb.series_values("SELECT count, reason, detail FROM dead_letter")
+    wait_for(lambda: count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT) == 2, what="2 refused")
+    rows = influxdb.series_values(f"SELECT {FIELD_COUNT}, {TAG_REASON}, {FIELD_DETAIL} FROM {MEASUREMENT_DEAD_LETTER}")
     assert {row[2] for row in rows} == {Reason.REFUSED} and all("conflict" in row[3] for row in rows)
     wait_for(lambda: collector.metrics.snapshot()["acked"] == 1, what="the message acked")
 
@@ -101,7 +119,10 @@ def test_a_redelivered_message_rewrites_its_dead_letters_where_the_data_gives_a_
         publisher.wait_all([publisher.publish_raw(topic, payload) for topic, payload in messages])
     wait_for(lambda: collector.metrics.snapshot()["acked"] == 6, what="both rounds stored and acked")
 
-    rows = influxdb.series_values("SELECT reason, gateway, count, sample_ts FROM dead_letter")
+    rows = influxdb.series_values(
+        f"SELECT {TAG_REASON}, {TAG_GATEWAY}, {FIELD_COUNT}, {FIELD_DEAD_LETTER_SAMPLE_TS}"
+        f" FROM {MEASUREMENT_DEAD_LETTER}"
+    )
     by_reason: dict[str, int] = {}
     for _, reason, _, _, _ in rows:
         by_reason[reason] = by_reason.get(reason, 0) + 1
@@ -128,8 +149,13 @@ def test_dead_letter_recorded_when_it_arrived_and_once_under_redelivery(
     before_ms = int(time.time() * 1000)
     publisher.wait_all([publisher.publish_raw(topic, payload)])
     recent = "WHERE time > now() - 10m"
-    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count", recent) == 1, what="dead letter")
-    rows = influxdb.series_values(f"SELECT count, sample_ts, reason FROM dead_letter {recent}")
+    wait_for(
+        lambda: count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT, recent) == 1,
+        what="dead letter",
+    )
+    rows = influxdb.series_values(
+        f"SELECT {FIELD_COUNT}, {FIELD_DEAD_LETTER_SAMPLE_TS}, {TAG_REASON} FROM {MEASUREMENT_DEAD_LETTER} {recent}"
+    )
     assert [row[1:] for row in rows] == [[1, 5_000, Reason.TOO_OLD]]
     first_time = rows[0][0]
     assert first_time >= before_ms
@@ -140,7 +166,9 @@ def test_dead_letter_recorded_when_it_arrived_and_once_under_redelivery(
     restarted = start_collector(settings)
     publisher.wait_all([publisher.publish_raw(topic, payload)])  # redelivered after a restart
     wait_for(lambda: restarted.metrics.snapshot()["acked"] == 1, what="redelivery acked")
-    rows = influxdb.series_values(f"SELECT count, sample_ts FROM dead_letter {recent}")
+    rows = influxdb.series_values(
+        f"SELECT {FIELD_COUNT}, {FIELD_DEAD_LETTER_SAMPLE_TS} FROM {MEASUREMENT_DEAD_LETTER} {recent}"
+    )
     assert [row[1:] for row in rows] == [[1, 5_000]], "counted once"
     assert rows[0][0] == first_time
-    assert count_points(influxdb.series_values, "dead_letter", "count", "WHERE time < now() - 1d") == 0
+    assert count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT, "WHERE time < now() - 1d") == 0

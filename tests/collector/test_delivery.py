@@ -14,6 +14,7 @@ from pathlib import Path
 
 from devstack.influxdb import InfluxDBServer
 from devstack.process import free_port
+from i5g.contract import FIELD_DETAIL, MEASUREMENT_DEAD_LETTER, TAG_REASON
 from tests.collector.conftest import (
     Publisher,
     collector_env,
@@ -182,7 +183,7 @@ def test_sparkplug_node_survives_a_sigkill_of_the_collector_without_loss(mosquit
         wait_for(lambda: count_points(influxdb.series_values, where=rsrp) == expected, timeout=30, what="all points")
         time.sleep(0.3)
         assert count_points(influxdb.series_values, where=rsrp) == expected
-        assert influxdb.series_values("SELECT reason, detail FROM dead_letter") == []
+        assert influxdb.series_values(f"SELECT {TAG_REASON}, {FIELD_DETAIL} FROM {MEASUREMENT_DEAD_LETTER}") == []
     finally:
         node.close()
         process.terminate()

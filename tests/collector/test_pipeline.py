@@ -6,7 +6,30 @@ import json
 import time
 import urllib.request
 
-from i5g.contract import encode_status, encode_telemetry, status_topic, telemetry_topic
+from i5g.contract import (
+    FIELD_AGENT_VERSION,
+    FIELD_DROPPED,
+    FIELD_LAT,
+    FIELD_LON,
+    FIELD_ONLINE,
+    FIELD_SEQ,
+    FIELD_SLA_OK,
+    FIELD_SLA_VIOLATIONS,
+    MEASUREMENT_COLLECTOR,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    TAG_CITY,
+    TAG_ENTERPRISE,
+    TAG_GATEWAY,
+    TAG_INDUSTRY,
+    TAG_REPLICA,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+    encode_status,
+    encode_telemetry,
+    status_topic,
+    telemetry_topic,
+)
 from tests.collector.conftest import count_points, settings_for, wait_for, write_directory_cache
 
 
@@ -18,17 +41,18 @@ def test_n_published_become_n_points_with_registry_tags(mosquitto, influxdb, tmp
 
     wait_for(lambda: count_points(influxdb.series_values) == 800, what="800 kpi points")
     rows = influxdb.series_values(
-        "SELECT count(seq) FROM kpi GROUP BY gateway, use_case, scenario, enterprise, city, industry"
+        f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI}"
+        f" GROUP BY {TAG_GATEWAY}, {TAG_USE_CASE}, {TAG_SCENARIO}, {TAG_ENTERPRISE}, {TAG_CITY}, {TAG_INDUSTRY}"
     )
     assert [row[1] for row in rows] == [300, 500]
-    series = influxdb.query("SHOW SERIES FROM kpi")["results"][0]["series"][0]["values"]
+    series = influxdb.query(f"SHOW SERIES FROM {MEASUREMENT_KPI}")["results"][0]["series"][0]["values"]
     keys = sorted(value[0] for value in series)
     assert keys == [
         r"kpi,city=宁波,enterprise=Acme\ Motors\,\ Ltd,gateway=gw-agv-1,industry=automotive,scenario=agv,use_case=11",
         r"kpi,city=杭州,enterprise=Beta\ Steel,gateway=gw-vision-2,industry=steel,scenario=machine_vision,use_case=12",
     ]
     # Field types follow the contract: float KPIs stay float even when sent as JSON integers, pci is integer.
-    field_types = dict(influxdb.series_values("SHOW FIELD KEYS FROM kpi"))
+    field_types = dict(influxdb.series_values(f"SHOW FIELD KEYS FROM {MEASUREMENT_KPI}"))
     assert field_types["ul_mbps"] == "float" and field_types["pci"] == "integer" and field_types["seq"] == "integer"
     assert field_types["sla_ok"] == "boolean" and field_types["sla_violations"] == "integer"
     assert field_types["rtt_ms_ok"] == "boolean" and field_types["rat"] == "string"
@@ -45,7 +69,11 @@ def test_sla_fields_follow_the_scenario_bounds(mosquitto, influxdb, tmp_path, st
     bad = {"ts": now - 1000, "seq": 2, "kpis": {"rtt_ms": rtt_bound.value * 3, "cpu_pct": 10}}
     publisher.publish_raw(telemetry_topic("gw-agv-1"), encode_telemetry("gw-agv-1", [good, bad])).wait_for_publish(5)
 
-    rows = wait_for(lambda: influxdb.series_values("SELECT sla_ok, sla_violations, rtt_ms_ok, seq FROM kpi"))
+    rows = wait_for(
+        lambda: influxdb.series_values(
+            f"SELECT {FIELD_SLA_OK}, {FIELD_SLA_VIOLATIONS}, rtt_ms_ok, {FIELD_SEQ} FROM {MEASUREMENT_KPI}"
+        )
+    )
     assert rows == [[now - 2000, True, 0, True, 1], [now - 1000, False, 1, False, 2]]
 
 
@@ -70,7 +98,10 @@ def test_status_goes_to_gateway_status_with_coordinates(mosquitto, influxdb, tmp
     )
     publisher.publish_raw(status_topic("gw-agv-1"), body, retain=True).wait_for_publish(5)
     rows = wait_for(
-        lambda: influxdb.series_values("SELECT online, dropped, agent_version, lat, lon, city FROM gateway_status")
+        lambda: influxdb.series_values(
+            f"SELECT {FIELD_ONLINE}, {FIELD_DROPPED}, {FIELD_AGENT_VERSION}, {FIELD_LAT}, {FIELD_LON}, {TAG_CITY}"
+            f" FROM {MEASUREMENT_GATEWAY_STATUS}"
+        )
     )
     assert rows == [[ts, True, 4, "1.2.3", 29.87, 121.54, "宁波"]]
     state = collector.status.state("gw-agv-1")
@@ -95,7 +126,8 @@ def test_healthz_and_prometheus_metrics(mosquitto, influxdb, tmp_path, start_col
     # ... and the same counters land in the `collector` measurement.
     wait_for(
         lambda: (
-            influxdb.series_values("SELECT last(written) FROM collector WHERE replica = 't1'") == [[0, 20]]
+            influxdb.series_values(f"SELECT last(written) FROM {MEASUREMENT_COLLECTOR} WHERE {TAG_REPLICA} = 't1'")
+            == [[0, 20]]
             or _last_written(influxdb) == 20
         ),
         what="collector measurement",
@@ -109,5 +141,5 @@ def _metrics_with_acked(base: str, n: int) -> str | None:
 
 
 def _last_written(influxdb) -> int | None:
-    rows = influxdb.series_values("SELECT last(written) FROM collector WHERE replica = 't1'")
+    rows = influxdb.series_values(f"SELECT last(written) FROM {MEASUREMENT_COLLECTOR} WHERE {TAG_REPLICA} = 't1'")
     return rows[0][1] if rows else None

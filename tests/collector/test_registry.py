@@ -6,7 +6,25 @@ import json
 import time
 
 from collector.validate import Reason
-from i5g.contract import encode_status, status_topic
+from i5g.contract import (
+    FIELD_COUNT,
+    FIELD_LAT,
+    FIELD_LON,
+    FIELD_ONLINE,
+    FIELD_SEQ,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    TAG_CITY,
+    TAG_ENTERPRISE,
+    TAG_GATEWAY,
+    TAG_INDUSTRY,
+    TAG_REASON,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+    encode_status,
+    status_topic,
+)
 from tests.collector.conftest import count_points, settings_for, wait_for
 
 
@@ -37,10 +55,13 @@ def test_samples_carry_the_registry_tags(mosquitto, influxdb, registry_server, t
     publisher.wait_all(publisher.publish_samples("gw-reg-1", 10))
     wait_for(lambda: count_points(influxdb.series_values) == 10, what="10 points")
     rows = influxdb.series_values(
-        "SELECT count(seq) FROM kpi GROUP BY gateway, use_case, scenario, enterprise, city, industry"
+        f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI}"
+        f" GROUP BY {TAG_GATEWAY}, {TAG_USE_CASE}, {TAG_SCENARIO}, {TAG_ENTERPRISE}, {TAG_CITY}, {TAG_INDUSTRY}"
     )
     assert rows == [[0, 10]]
-    tags = influxdb.query("SELECT count(seq) FROM kpi GROUP BY *")["results"][0]["series"][0]["tags"]
+    tags = influxdb.query(f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI} GROUP BY *")["results"][0]["series"][0][
+        "tags"
+    ]
     assert tags == {
         "gateway": "gw-reg-1",
         "use_case": str(use_case["id"]),
@@ -69,8 +90,12 @@ def test_gateway_registered_after_start_works_at_once(
     collector = start_collector(settings)
     wait_for(lambda: len(collector.directory) == 1, what="first directory")
     publisher.wait_all(publisher.publish_samples("gw-reg-new", 2))  # not registered yet: dead letters
-    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", "count") == 2, what="2 dead letters")
-    assert {r[2] for r in influxdb.series_values("SELECT count, reason FROM dead_letter")} == {Reason.UNKNOWN_GATEWAY}
+    wait_for(
+        lambda: count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT) == 2, what="2 dead letters"
+    )
+    assert {
+        r[2] for r in influxdb.series_values(f"SELECT {FIELD_COUNT}, {TAG_REASON} FROM {MEASUREMENT_DEAD_LETTER}")
+    } == {Reason.UNKNOWN_GATEWAY}
 
     _registered_gateway(registry_server, "gw-reg-new")
     publisher.wait_all(publisher.publish_samples("gw-reg-new", 5))
@@ -87,7 +112,7 @@ def test_samples_of_a_disabled_gateway_are_stored(
     start_collector(_settings(mosquitto, influxdb, registry_server, tmp_path / "state"))
     publisher.wait_all(publisher.publish_samples("gw-reg-pending", 3))
     wait_for(lambda: count_points(influxdb.series_values) == 3, what="3 points of the disabled gateway")
-    assert count_points(influxdb.series_values, "dead_letter", "count") == 0
+    assert count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT) == 0
 
 
 def test_registry_down_at_restart_the_cached_directory_serves(
@@ -137,7 +162,11 @@ def test_site_coordinates_from_the_registry_reach_gateway_status(
     start_collector(_settings(mosquitto, influxdb, registry_server, tmp_path / "state"))
     ts = int(time.time() * 1000)
     publisher.publish_raw(status_topic("gw-reg-geo"), encode_status("gw-reg-geo", True, ts=ts)).wait_for_publish(5)
-    rows = wait_for(lambda: influxdb.series_values("SELECT online, lat, lon, city FROM gateway_status"))
+    rows = wait_for(
+        lambda: influxdb.series_values(
+            f"SELECT {FIELD_ONLINE}, {FIELD_LAT}, {FIELD_LON}, {TAG_CITY} FROM {MEASUREMENT_GATEWAY_STATUS}"
+        )
+    )
     assert rows == [[ts, True, 31.81, 119.97, "常州"]]
 
 
@@ -152,11 +181,11 @@ def test_without_any_directory_telemetry_is_held_not_dead_lettered(
     time.sleep(0.5)
     assert blind.metrics.snapshot()["acked"] == 0 and not blind.health()["directory_ready"]
     assert count_points(influxdb.series_values) == 0
-    assert count_points(influxdb.series_values, "dead_letter", "count") == 0
+    assert count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT) == 0
     blind.stop(drain_timeout_s=0.5)
 
     # With the registry reachable the broker's unacknowledged messages come back and are written.
     collector = start_collector(_settings(mosquitto, influxdb, registry_server, tmp_path / "state"))
     wait_for(lambda: count_points(influxdb.series_values) == 5, what="the 5 held samples written")
     wait_for(lambda: collector.metrics.snapshot()["acked"] == 5, what="and acknowledged")
-    assert count_points(influxdb.series_values, "dead_letter", "count") == 0
+    assert count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, FIELD_COUNT) == 0

@@ -20,7 +20,22 @@ from collector.sparkplug_proto import sparkplug_b_pb2 as pb
 from collector.validate import Reason
 from devstack.influxdb import InfluxDBServer
 from devstack.mosquitto import MosquittoServer
-from i5g.contract import SPARKPLUG_REBIRTH_METRIC, parse_sparkplug_topic, sparkplug_node_topic
+from i5g.contract import (
+    FIELD_DETAIL,
+    FIELD_ONLINE,
+    FIELD_SLA_OK,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    SPARKPLUG_REBIRTH_METRIC,
+    TAG_GATEWAY,
+    TAG_REASON,
+    TAG_SCENARIO,
+    TAG_USE_CASE,
+    UNKNOWN_GATEWAY,
+    parse_sparkplug_topic,
+    sparkplug_node_topic,
+)
 from i5g.influx.v2proxy import InfluxV2Proxy
 from tests.collector.conftest import GATEWAYS, count_points, settings_for, wait_for, write_directory_cache
 from tests.collector.sparkplug_node import (
@@ -102,7 +117,9 @@ def node_for(servers: Servers, gateway: str) -> EdgeNode:
 
 
 def dead_letters(servers: Servers, gateway: str) -> list[tuple[str, str]]:
-    rows = servers.rows(f"SELECT reason, detail FROM dead_letter WHERE gateway = '{gateway}'")
+    rows = servers.rows(
+        f"SELECT {TAG_REASON}, {FIELD_DETAIL} FROM {MEASUREMENT_DEAD_LETTER} WHERE {TAG_GATEWAY} = '{gateway}'"
+    )
     return [(row[1], row[2]) for row in rows]
 
 
@@ -121,7 +138,10 @@ def test_birth_alias_data_device_and_death(servers: Servers, collector: Collecto
     node.data([M("output/Device Metric2", pb.Int16, 18)], ts=t0 + 3, device=DEVICE)
     where = f"WHERE gateway = '{gw}'"
     wait_for(lambda: count_points(servers.rows, field="seq", where=where) == 4, what="4 kpi points")
-    rows = servers.rows(f"SELECT temp_c, rsrp_dbm, rtt_ms, agv_speed_mps, use_case, scenario, sla_ok FROM kpi {where}")
+    rows = servers.rows(
+        f"SELECT temp_c, rsrp_dbm, rtt_ms, agv_speed_mps, {TAG_USE_CASE}, {TAG_SCENARIO}, {FIELD_SLA_OK}"
+        f" FROM {MEASUREMENT_KPI} {where}"
+    )
     values = [row[1:5] for row in rows]
     assert values[0] == [13.0, -95.0, pytest.approx(12.0, rel=1e-5), None]  # the NBIRTH's own values
     assert values[1] == [None, None, None, 8.0]  # DBIRTH: 16 * 0.5
@@ -129,7 +149,7 @@ def test_birth_alias_data_device_and_death(servers: Servers, collector: Collecto
     assert values[3] == [None, None, None, 9.0]
     assert {(row[5], row[6]) for row in rows} == {("11", "agv")}, "tagged from the registry like our own samples"
     assert all(row[7] is not None for row in rows), "SLA-checked against the agv profile"
-    status = lambda: servers.rows(f"SELECT online FROM gateway_status {where}")  # noqa: E731
+    status = lambda: servers.rows(f"SELECT {FIELD_ONLINE} FROM {MEASUREMENT_GATEWAY_STATUS} {where}")  # noqa: E731
     wait_for(lambda: [r[1] for r in status()] == [True], what="online after NBIRTH")
     node.death().wait_for_publish(5)
     wait_for(lambda: [r[1] for r in status()][-1:] == [False], what="offline after NDEATH")
@@ -155,7 +175,7 @@ def test_seq_gap_unknown_alias_and_data_before_birth_ask_for_rebirth(servers: Se
     assert "seq 5 after 1 (expected 2)" in reasons[Reason.SPARKPLUG_SEQ]
     assert "alias 9" in reasons[Reason.SPARKPLUG_ALIAS]
     wait_for(lambda: len(rebirths(node)) == 3, what="rebirth requested for the gap and the unknown alias")
-    rsrp = [row[1] for row in servers.rows(f"SELECT rsrp_dbm FROM kpi WHERE gateway = '{gw}'")]
+    rsrp = [row[1] for row in servers.rows(f"SELECT rsrp_dbm FROM {MEASUREMENT_KPI} WHERE {TAG_GATEWAY} = '{gw}'")]
     assert rsrp == [-95.0, -91.0, -93.0]  # birth, seq 1, seq 6: the gap's message and the bad alias are out
     # The node answers the request as Tahu's example does: a new birth, and its data is accepted again.
     node.birth(BIRTH, ts=t0 + 6)
@@ -174,14 +194,19 @@ def test_malformed_protobuf_and_undeclared_node_are_dead_lettered(servers: Serve
     node.data([M("", pb.Int32, -80, alias=1)], seq=1).wait_for_publish(5)  # a bad payload has no seq to count
     wait_for(lambda: dead_letters(servers, gw), what="the malformed payload's dead letter")
     assert [reason for reason, _ in dead_letters(servers, gw)] == [Reason.PROTOBUF]
-    unknown = lambda: servers.rows("SELECT reason, detail FROM dead_letter WHERE gateway = 'unknown'")  # noqa: E731
+    unknown = lambda: servers.rows(  # noqa: E731
+        f"SELECT {TAG_REASON}, {FIELD_DETAIL} FROM {MEASUREMENT_DEAD_LETTER} WHERE {TAG_GATEWAY} = '{UNKNOWN_GATEWAY}'"
+    )
     wait_for(lambda: any("Nobody Declared" in row[2] for row in unknown()), what="the undeclared node's dead letter")
     assert {row[1] for row in unknown()} == {Reason.UNKNOWN_GATEWAY}
     assert collector.pipeline.alive
     wait_for(lambda: count_points(servers.rows, field="rsrp_dbm", where=f"WHERE gateway = '{gw}'") == 2, what="2")
     # The connection drops without a DISCONNECT: the broker publishes the NDEATH last will, whose payload
     # timestamp is from before the birth; the gateway still ends offline.
-    status = lambda: [r[1] for r in servers.rows(f"SELECT online FROM gateway_status WHERE gateway = '{gw}'")]  # noqa: E731
+    status = lambda: [  # noqa: E731
+        r[1]
+        for r in servers.rows(f"SELECT {FIELD_ONLINE} FROM {MEASUREMENT_GATEWAY_STATUS} WHERE {TAG_GATEWAY} = '{gw}'")
+    ]
     assert status() == [True]
     node.client.socket().close()
     wait_for(lambda: status() == [True, False], what="offline after the last will")
@@ -308,7 +333,9 @@ def test_declared_through_the_registry_and_online_in_it(
     node = EdgeNode(mosquitto.port, GROUP, "Live Node")
     node.birth(BIRTH).wait_for_publish(5)
     node.data([M("", pb.Float, 0.02, alias=2)]).wait_for_publish(5)
-    rows = lambda: influxdb.series_values("SELECT rtt_ms, use_case FROM kpi WHERE gateway = 'sp-live'")  # noqa: E731
+    rows = lambda: influxdb.series_values(  # noqa: E731
+        f"SELECT rtt_ms, {TAG_USE_CASE} FROM {MEASUREMENT_KPI} WHERE {TAG_GATEWAY} = 'sp-live'"
+    )
     wait_for(lambda: len(rows()) == 2, what="the birth's and the data's rtt")
     assert [(round(r[1], 3), r[2]) for r in rows()] == [(12.0, str(use_case["id"])), (20.0, str(use_case["id"]))]
     online = lambda: registry_server.request("GET", "/api/v1/gateways/sp-live").json()["online"]  # noqa: E731

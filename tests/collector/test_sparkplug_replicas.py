@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from collector.sparkplug_proto import sparkplug_b_pb2 as pb
+from i5g.contract import MEASUREMENT_DEAD_LETTER, TAG_REASON
 from tests.collector.conftest import count_points, settings_for, wait_for, write_directory_cache
 from tests.collector.sparkplug_node import EdgeNode, M, now_ms
 from tests.collector.test_sparkplug import BIRTH, GROUP, declared
@@ -33,5 +34,5 @@ def test_two_replicas_both_know_the_births(mosquitto, influxdb, tmp_path: Path, 
     wait_for(lambda: count_points(influxdb.series_values, field="rsrp_dbm") == 201, what="birth + 200 NDATA")
     received = [c.metrics.snapshot()["received"] for c in collectors]
     assert min(received) > 30, f"the data was not shared: {received}"
-    assert influxdb.series_values("SELECT reason FROM dead_letter") == []
+    assert influxdb.series_values(f"SELECT {TAG_REASON} FROM {MEASUREMENT_DEAD_LETTER}") == []
     node.close()

@@ -24,7 +24,15 @@ from collector.writer import (
 )
 from edge_agent.sources import simulated
 from i5g import contract
-from i5g.contract import KPI_TAGS, KPIS, Sample, declared_schema
+from i5g.contract import (
+    FIELD_ONLINE,
+    KPI_TAGS,
+    KPIS,
+    MEASUREMENT_GATEWAY_STATUS,
+    TAG_GATEWAY,
+    Sample,
+    declared_schema,
+)
 from i5g.lineprotocol import tag_set
 from i5g.scenarios import SCENARIOS
 
@@ -68,7 +76,7 @@ def test_status_dead_letter_and_collector_points_are_declared() -> None:
 
 def test_the_checker_catches_an_undeclared_name() -> None:
     with pytest.raises(AssertionError, match="undeclared fields"):
-        _assert_declared("gateway_status,gateway=g online=true,onlien=true 1")
+        _assert_declared(f"{MEASUREMENT_GATEWAY_STATUS},{TAG_GATEWAY}=g {FIELD_ONLINE}=true,onlien=true 1")
 
 
 def test_every_scenario_has_its_kpi_list_of_contract_kpis() -> None:

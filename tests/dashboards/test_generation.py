@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from dashboards import build
 from dashboards.verify import panels
+from i5g.contract import FIELD_SLA_VIOLATIONS, RADIO_SIGNAL_KPIS, TAG_SCENARIO
 from i5g.grafana import DATASOURCE_UID, DRILLDOWN_UID, FLEET_UID, scenario_uid
 from i5g.scenarios import SCENARIOS
 
@@ -134,9 +135,9 @@ def test_scenario_dashboards_have_compliance_radio_and_breakdowns(generated: dic
         board = generated[f"scenario-{key}.json"]
         queries = " ".join(t["query"] for p in panels(board) for t in p.get("targets", []))
         titles = {p.get("title") for p in panels(board)}
-        assert f"\"scenario\" = '{key}'" in queries
-        assert "sla_violations" in queries
-        for field in ("rsrp_dbm", "rsrq_db", "sinr_db"):
+        assert f"\"{TAG_SCENARIO}\" = '{key}'" in queries
+        assert FIELD_SLA_VIOLATIONS in queries
+        for field in RADIO_SIGNAL_KPIS:
             assert f'"{field}"' in queries, (key, field)
         assert {"SLA compliance", "By use case", "By gateway"} <= titles
 

@@ -29,7 +29,19 @@ from collector.app import Collector
 from collector.settings import CollectorSettings
 from dashboards import build, verify
 from devstack.mosquitto import MosquittoServer
-from i5g.contract import telemetry_topic
+from i5g.contract import (
+    FIELD_COUNT,
+    FIELD_ONLINE,
+    FIELD_SEQ,
+    MEASUREMENT_COLLECTOR,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    TAG_GATEWAY,
+    TAG_REASON,
+    TAG_SCENARIO,
+    telemetry_topic,
+)
 from i5g.scenarios import SCENARIOS
 from tests.conftest import InfluxHandle
 from tests.registry.support import RegistryServer
@@ -131,17 +143,36 @@ def _publish_bad_messages(port: int) -> None:
 
 def _ready(influxdb: InfluxHandle) -> dict[str, Any]:
     """What the dashboards need before they can all show something, as far as it has arrived."""
-    scenarios = {row[1] for row in influxdb.series_values('SHOW TAG VALUES FROM "kpi" WITH KEY = "scenario"')}
-    status = influxdb.query('SELECT last("online") FROM "gateway_status" GROUP BY "gateway"')["results"][0]
+    scenarios = {
+        row[1]
+        for row in influxdb.series_values(f'SHOW TAG VALUES FROM "{MEASUREMENT_KPI}" WITH KEY = "{TAG_SCENARIO}"')
+    }
+    status = influxdb.query(
+        f'SELECT last("{FIELD_ONLINE}") FROM "{MEASUREMENT_GATEWAY_STATUS}" GROUP BY "{TAG_GATEWAY}"'
+    )["results"][0]
     online = {s["tags"]["gateway"]: s["values"][0][1] for s in status.get("series", [])}
     return {
         "scenarios": scenarios >= set(SCENARIOS),
         "offline": online.get(OFFLINE_GATEWAY) is False,
         "online": online.get(_gateway_id(sorted(SCENARIOS)[0])) is True,
-        "host": bool(influxdb.series_values(f'SELECT count("cpu_pct") FROM "kpi" WHERE gateway = \'{HOST_GATEWAY}\'')),
-        "dead_letters": len(influxdb.series_values('SELECT sum("count") FROM "dead_letter" GROUP BY "reason"')) >= 2,
-        "collector": len(influxdb.series_values('SELECT "written" FROM "collector"')) >= 3,
-        "samples": sum(r[1] for r in influxdb.series_values('SELECT count("seq") FROM "kpi" GROUP BY "gateway"'))
+        "host": bool(
+            influxdb.series_values(
+                f'SELECT count("cpu_pct") FROM "{MEASUREMENT_KPI}" WHERE {TAG_GATEWAY} = \'{HOST_GATEWAY}\''
+            )
+        ),
+        "dead_letters": len(
+            influxdb.series_values(
+                f'SELECT sum("{FIELD_COUNT}") FROM "{MEASUREMENT_DEAD_LETTER}" GROUP BY "{TAG_REASON}"'
+            )
+        )
+        >= 2,
+        "collector": len(influxdb.series_values(f'SELECT "written" FROM "{MEASUREMENT_COLLECTOR}"')) >= 3,
+        "samples": sum(
+            r[1]
+            for r in influxdb.series_values(
+                f'SELECT count("{FIELD_SEQ}") FROM "{MEASUREMENT_KPI}" GROUP BY "{TAG_GATEWAY}"'
+            )
+        )
         >= 20 * len(SCENARIOS),
     }
 

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from dashboards import build, verify
+from i5g.contract import FIELD_LAT, FIELD_LON, FIELD_ONLINE
 from tests.conftest import InfluxHandle
 from tests.dashboards import contract_data
 
@@ -77,7 +78,7 @@ def test_geomap_gets_coordinates_and_compliance_is_a_percentage(
     board = build.generate()["drilldown.json"]
     outcomes = {o.panel: o for o in verify.run_dashboard(board, run, time_range)}
     geomap = outcomes["Gateway sites"]
-    assert {"lat", "lon", "online"} <= set(geomap.columns)
+    assert {FIELD_LAT, FIELD_LON, FIELD_ONLINE} <= set(geomap.columns)
     rows = [row for result in run(geomap.query)["results"] for s in result["series"] for row in s["values"]]
     with_coordinates = [row for row in rows if row[1] is not None]
     assert 0 < len(with_coordinates) < len(rows)  # sites without registered coordinates stay off the map

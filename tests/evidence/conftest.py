@@ -78,9 +78,10 @@ def sample_lines(
     """`kpi` points exactly as the collector writes them (its own line builders and SLA flags)."""
     from collector.sla import sla_fields
     from collector.writer import kpi_line
+    from i5g.contract import TAG_GATEWAY, TAG_SCENARIO, TAG_USE_CASE
     from i5g.lineprotocol import tag_set
 
-    tags = tag_set((("gateway", gateway), ("use_case", str(use_case)), ("scenario", scenario)))
+    tags = tag_set(((TAG_GATEWAY, gateway), (TAG_USE_CASE, str(use_case)), (TAG_SCENARIO, scenario)))
     return [kpi_line(tags, ts, seq, kpis, {}, sla_fields(scenario, kpis)) for seq, (ts, kpis) in enumerate(points)]
 
 

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from i5g.contract import encode_status, encode_telemetry, status_topic, telemetry_topic
+from i5g.contract import (
+    FIELD_COUNT,
+    FIELD_ONLINE,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    encode_status,
+    encode_telemetry,
+    status_topic,
+    telemetry_topic,
+)
 from registry.evidence import rollup
 from tests.collector.conftest import (
     Publisher,
@@ -91,8 +100,14 @@ def test_evidence_through_the_pipeline_raw_and_rollups(
     finally:
         publisher.close()
     wait_for(lambda: count_points(influxdb.series_values) == 541 + 300, what="all samples stored")
-    wait_for(lambda: count_points(influxdb.series_values, "gateway_status", "online") == 2, what="status stored")
-    wait_for(lambda: count_points(influxdb.series_values, "dead_letter", '"count"') == 1, what="dead letter")
+    wait_for(
+        lambda: count_points(influxdb.series_values, MEASUREMENT_GATEWAY_STATUS, FIELD_ONLINE) == 2,
+        what="status stored",
+    )
+    wait_for(
+        lambda: count_points(influxdb.series_values, MEASUREMENT_DEAD_LETTER, f'"{FIELD_COUNT}"') == 1,
+        what="dead letter",
+    )
 
     evidence_api.use(evidence_settings(influxdb.url, influxdb.database))
     path = f"/api/v1/usecases/{agv_use_case['id']}/evidence"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from i5g.contract import MEASUREMENT_KPI_1M
 from registry.evidence import compute, rollup, store
 from registry.evidence.influx import InfluxClient
 from registry.evidence.settings import EvidenceSettings
@@ -145,7 +146,7 @@ def test_daily_rows_equal_raw_figures(influxdb) -> None:
     )
     rollup.run_once(settings)
     start, end = day - 97 * 60_000, day + store.DAY_MS
-    assert [m for m, _, _ in store.level_parts(start, end, store.DAY_MS)] == ["kpi_1m", "kpi_1h", "kpi_1d"]
+    assert [m for m, _, _ in store.level_parts(start, end, store.DAY_MS)] == [MEASUREMENT_KPI_1M, "kpi_1h", "kpi_1d"]
     rolled, sources = _figures(settings, start, end, store.DAY_MS)
     raw, raw_sources = _figures(_raw_settings(settings), start, end, store.DAY_MS)
     assert sources == {"rollup"} and raw_sources == {"raw"}

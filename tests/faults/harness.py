@@ -27,6 +27,7 @@ from typing import Any
 
 from devstack.influxdb import query
 from devstack.process import free_port
+from i5g.contract import FIELD_SEQ, MEASUREMENT_KPI, TAG_GATEWAY
 from tests.collector.conftest import collector_env, wait_for, write_directory_cache
 
 I5G = str(Path(sys.executable).with_name("i5g"))
@@ -91,7 +92,9 @@ class Ledger:
 
 def stored_seqs(influx_url: str, database: str, where: str = "") -> dict[str, list[int]]:
     """Every stored seq of the `kpi` measurement, per gateway (one entry per point)."""
-    result = query(influx_url, f"SELECT seq FROM kpi {where} GROUP BY gateway", database)["results"][0]
+    result = query(influx_url, f"SELECT {FIELD_SEQ} FROM {MEASUREMENT_KPI} {where} GROUP BY {TAG_GATEWAY}", database)[
+        "results"
+    ][0]
     if "error" in result:
         raise AssertionError(f"InfluxQL error: {result['error']}")
     return {s["tags"]["gateway"]: [row[1] for row in s["values"]] for s in result.get("series", [])}
@@ -111,7 +114,7 @@ def ledger(influx_url: str, database: str, generated: dict[str, int]) -> Ledger:
 
 
 def count_points(influx_url: str, database: str) -> int:
-    result = query(influx_url, "SELECT count(seq) FROM kpi", database)["results"][0]
+    result = query(influx_url, f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI}", database)["results"][0]
     series = result.get("series") or []
     return int(series[0]["values"][0][1]) if series else 0
 

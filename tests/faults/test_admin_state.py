@@ -14,6 +14,7 @@ from pathlib import Path
 
 from devstack.influxdb import query
 from devstack.mosquitto import MosquittoServer
+from i5g.contract import FIELD_COUNT, MEASUREMENT_DEAD_LETTER, TAG_REASON
 from registry.broker.dynsec import DynsecClient
 from registry.broker.service import ensure_collector
 from registry.broker.settings import BrokerSettings
@@ -86,6 +87,8 @@ def test_disable_then_enable_loses_nothing_and_revocation_ends_online(
     assert state.queued == 0 and state.dropped == 0
 
     book = wait_complete(influxdb.url, influxdb.database, {GATEWAY: state.next_seq})
-    dead = query(influxdb.url, "SELECT count, reason FROM dead_letter", influxdb.database)["results"][0]
+    dead = query(influxdb.url, f"SELECT {FIELD_COUNT}, {TAG_REASON} FROM {MEASUREMENT_DEAD_LETTER}", influxdb.database)[
+        "results"
+    ][0]
     assert book.complete and not dead.get("series"), f"{book.summary()}; dead letters: {dead.get('series')}"
     print(f"disable/re-enable: {book.summary()}")

@@ -13,7 +13,14 @@ import threading
 import time
 
 from collector.validate import Reason
-from i5g.contract import MAX_PAYLOAD_BYTES, status_topic, telemetry_topic
+from i5g.contract import (
+    FIELD_COUNT,
+    MAX_PAYLOAD_BYTES,
+    MEASUREMENT_DEAD_LETTER,
+    TAG_REASON,
+    status_topic,
+    telemetry_topic,
+)
 from tests.collector.conftest import Publisher, wait_for
 from tests.faults.harness import count_points, stop_and_account, wait_complete
 
@@ -82,7 +89,9 @@ def test_garbage_through_the_broker_leaves_good_traffic_untouched(mosquitto, inf
     assert book.complete, book.summary()
 
     def dead_letters() -> dict[str, int]:
-        result = influxdb.query("SELECT count(count) FROM dead_letter GROUP BY reason")["results"][0]
+        result = influxdb.query(f"SELECT count({FIELD_COUNT}) FROM {MEASUREMENT_DEAD_LETTER} GROUP BY {TAG_REASON}")[
+            "results"
+        ][0]
         return {s["tags"]["reason"]: int(s["values"][0][1]) for s in result.get("series", [])}
 
     wait_for(lambda: dead_letters() == sent, timeout=20, what=f"dead letters {sent}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from i5g.contract import FIELD_SEQ, MEASUREMENT_KPI, TAG_ENTERPRISE, TAG_SCENARIO
 from tests.collector.conftest import wait_for
 from tests.faults.harness import count_points, outage, stop_and_account, wait_complete
 
@@ -151,6 +152,8 @@ def test_registry_unreachable_collector_keeps_enriching_from_its_cache(
     book = account(fleet, influxdb.url, influxdb.database)
     # Every point carries the registry's tags, also those enriched while the registry was down.
     name = enterprise["name"].replace("'", "\\'")
-    tagged = influxdb.series_values(f"SELECT count(seq) FROM kpi WHERE enterprise = '{name}' AND scenario = 'agv'")
+    tagged = influxdb.series_values(
+        f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI} WHERE {TAG_ENTERPRISE} = '{name}' AND {TAG_SCENARIO} = 'agv'"
+    )
     assert tagged and tagged[0][1] == book.stored, (tagged, book.stored)
     print(f"registry unreachable: {book.summary()}")

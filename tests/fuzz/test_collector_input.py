@@ -39,6 +39,10 @@ from i5g.contract import (
     MAX_FUTURE_SKEW_MS,
     MAX_PAYLOAD_BYTES,
     MAX_SAMPLE_AGE_MS,
+    MEASUREMENT_DEAD_LETTER,
+    MEASUREMENT_GATEWAY_STATUS,
+    MEASUREMENT_KPI,
+    TAG_REASON,
     encode_telemetry,
     status_topic,
     telemetry_topic,
@@ -48,7 +52,7 @@ from tests.faults.harness import LONG, directory_entries
 NOW = 1_800_000_000_000
 GATEWAY, DISABLED = "gw-fuzz-1", "gw-fuzz-off"
 REASONS = {value for name, value in vars(Reason).items() if name.isupper()} - {Reason.INTERNAL}
-MEASUREMENTS = {"kpi", "dead_letter", "gateway_status"}
+MEASUREMENTS = {MEASUREMENT_KPI, MEASUREMENT_DEAD_LETTER, MEASUREMENT_GATEWAY_STATUS}
 
 
 def _no_registry() -> dict:
@@ -159,7 +163,7 @@ topics = st.sampled_from(
     + ["i5g/v1/GW!/telemetry", "i5g/v1/gw-fuzz-1/telemetry/x", "i5g/v1//telemetry", "i5g/v2/gw-fuzz-1/telemetry", ""]
 ) | st.text(max_size=60)
 
-_REASON_TAG = re.compile(r",reason=([^, ]+)")
+_REASON_TAG = re.compile(rf",{TAG_REASON}=([^, ]+)")
 
 
 def _strict_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -207,7 +211,7 @@ def check_message(pipeline: Pipeline, topic: str, payload: bytes) -> None:
         line.encode("utf-8")  # raises on a lone surrogate
         assert "\n" not in line and "\r" not in line
         assert line.split(",", 1)[0] in MEASUREMENTS, line[:80]
-        if line.startswith("dead_letter,"):
+        if line.startswith(f"{MEASUREMENT_DEAD_LETTER},"):
             reason = _REASON_TAG.search(line)
             assert reason and reason.group(1) in REASONS, line[:200]
     sent = _samples_sent(payload) if topic == telemetry_topic(GATEWAY) else None

@@ -45,6 +45,7 @@ from devstack.influxdb import Credentials, query
 from devstack.postgres import SERVICE_USER, PostgresServer, _current_user
 from devstack.process import free_port, port_is_open, require_binary
 from devstack.tls import make_pki
+from i5g.contract import FIELD_SEQ, MEASUREMENT_DEAD_LETTER, MEASUREMENT_KPI, TAG_GATEWAY, TAG_USE_CASE
 from tests.faults.harness import read_spool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -233,7 +234,10 @@ class Installed:
 
     def stored_seqs(self) -> list[int]:
         return [
-            int(row[1]) for row in self.influx_rows(f'SELECT "seq" FROM "kpi" WHERE "gateway" = \'{self.gateway_id}\'')
+            int(row[1])
+            for row in self.influx_rows(
+                f'SELECT "{FIELD_SEQ}" FROM "{MEASUREMENT_KPI}" WHERE "{TAG_GATEWAY}" = \'{self.gateway_id}\''
+            )
         ]
 
     def online(self) -> bool:
@@ -464,12 +468,17 @@ def _install(server: Host, gateway: Host, postgres: PostgresServer, tmp_path: Pa
 
 def test_a_sample_reaches_influxdb_as_the_writer(installed: Installed) -> None:
     # Written by the collector with its InfluxDB account (auth is on), enriched from the PostgreSQL registry.
-    rows = installed.influx_rows(f'SELECT "seq", "use_case" FROM "kpi" WHERE "gateway" = \'{installed.gateway_id}\'')
+    rows = installed.influx_rows(
+        f'SELECT "{FIELD_SEQ}", "{TAG_USE_CASE}" FROM "{MEASUREMENT_KPI}"'
+        f" WHERE \"{TAG_GATEWAY}\" = '{installed.gateway_id}'"
+    )
     assert rows and rows[0][2] == str(installed.use_case["id"]), rows
     # Least privilege: the collector's account writes but cannot read; nothing is written without an account.
     writer = _env_file(installed.server.etc / "collector.env")["I5G_COLLECTOR_INFLUX_TOKEN"].split(":", 1)
     with pytest.raises(urllib.error.HTTPError) as refused:
-        query(installed.influx_url, 'SELECT * FROM "kpi" LIMIT 1', "i5g", credentials=Credentials(*writer))
+        query(
+            installed.influx_url, f'SELECT * FROM "{MEASUREMENT_KPI}" LIMIT 1', "i5g", credentials=Credentials(*writer)
+        )
     assert refused.value.code == 403  # "not authorized to execute statement"
     anonymous = httpx.post(
         f"http://127.0.0.1:{installed.ports['proxy']}/api/v2/write?bucket=i5g&precision=ms", content=b"kpi x=1 1"
@@ -505,7 +514,7 @@ def test_disable_and_reenable_loses_nothing(installed: Installed) -> None:
 
     wait_for(complete, "every generated sample in InfluxDB", timeout=30, logs=(installed.collector_log,))
     assert not missing, missing
-    assert installed.influx_rows('SELECT * FROM "dead_letter"') == []
+    assert installed.influx_rows(f'SELECT * FROM "{MEASUREMENT_DEAD_LETTER}"') == []
     wait_for(installed.online, "online again once it published after re-enabling", timeout=30)
     print(f"\ndisable/re-enable: {generated} samples generated, all stored, 0 dead letters")
 
@@ -665,7 +674,9 @@ def test_evidence_reads_the_samples_as_the_reader(installed: Installed) -> None:
     wait_for(counted, "evidence counting the gateway's samples", timeout=70)
     body = answers[-1]
     gateway = next(row for row in body["gateways"] if row["gateway_id"] == installed.gateway_id)
-    stored = installed.influx_rows(f'SELECT count("seq") FROM "kpi" WHERE "gateway" = \'{installed.gateway_id}\'')[0][1]
+    stored = installed.influx_rows(
+        f'SELECT count("{FIELD_SEQ}") FROM "{MEASUREMENT_KPI}" WHERE "{TAG_GATEWAY}" = \'{installed.gateway_id}\''
+    )[0][1]
     assert 0 < gateway["samples"] <= stored and gateway["dead_letters"] == 0 and body["source"] == "raw", body
 
     # The rollup job, once, with the unit's command and evidence.env (its own account; influxdb.sh made the

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.settings import AgentSettings
+from i5g.contract import RADIO_SIGNAL_KPIS
 from i5g.scenarios import SCENARIOS, bounds_for
 from registry.gateways.agent_config import BrokerEndpoint, agent_config_toml, install_commands, sources_for
 
@@ -30,7 +31,7 @@ def test_every_scenario_gets_a_configuration_the_agent_accepts(scenario: str, tm
     assert resolved["sources"]["probe"]["targets"] == ["mqtt.plant.example:8883"]
     assert resolved["mqtt"]["tls"]["enabled"] and resolved["mqtt"]["tls"]["ca_file"] == "/etc/i5g/ca.pem"
     kpis = {r.kpi for r in bounds_for(scenario) if r.kpi}
-    if kpis & {"rsrp_dbm", "rsrq_db", "sinr_db"}:
+    if kpis & set(RADIO_SIGNAL_KPIS):
         assert "modem_mm" in enabled
     _, plant = sources_for(scenario)
     for name in plant:

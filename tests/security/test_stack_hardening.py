@@ -25,12 +25,12 @@ import pytest
 from devstack.influxdb import Credentials, count_field
 from devstack.stack import influx_auth
 from devstack.state import StackState
-from i5g.contract import DATABASE_DEFAULT
+from i5g.contract import DATABASE_DEFAULT, MEASUREMENT_KPI, TAG_GATEWAY
 from registry.broker.dynsec import DynsecClient
 from tests.security.conftest import wait_for
 from tests.stack.test_stack_up import READY_LINE, i5g, run, stack_env  # noqa: F401  (fixture)
 
-FORGED = b"kpi,gateway=someone-else rtt_ms=1 1700000000000000000"
+FORGED = f"{MEASUREMENT_KPI},{TAG_GATEWAY}=someone-else rtt_ms=1 1700000000000000000".encode()
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_stack_files_influx_auth_and_health(stack: tuple[dict[str, str], StackSt
     assert post(f"{influx}/query", b"q=SHOW+DATABASES") == 401
     assert post(proxy_write, FORGED, f"Token {auth.reader.token}") == 403  # the reader may not write
     assert count_field(influx, DATABASE_DEFAULT, "kpi", "rtt_ms", credentials=auth.reader) > 0  # but read
-    forged = "SELECT count(rtt_ms) FROM kpi WHERE gateway = 'someone-else'"
+    forged = f"SELECT count(rtt_ms) FROM {MEASUREMENT_KPI} WHERE {TAG_GATEWAY} = 'someone-else'"
     assert not _rows(influx, forged, auth.admin), "an unauthenticated write was stored"
     # The evidence rollup job's account reads and writes the database, but runs no admin statement.
     assert auth.rollup is not None and count_field(influx, DATABASE_DEFAULT, "kpi", "rtt_ms", credentials=auth.rollup)

@@ -28,7 +28,7 @@ from devstack.process import free_port, port_is_open
 from devstack.settings import StackSettings
 from devstack.stack import SUPERVISOR, influx_auth
 from devstack.state import StackState
-from i5g.contract import DATABASE_DEFAULT
+from i5g.contract import DATABASE_DEFAULT, FIELD_SEQ, MEASUREMENT_KPI, TAG_GATEWAY
 from i5g.settings import SettingsError
 from tests.security.conftest import wait_for
 
@@ -118,7 +118,7 @@ def get_json(url: str) -> dict:
 def samples_by_gateway(env: dict[str, str], since_ms: int = 0) -> dict[str, int]:
     url = f"http://127.0.0.1:{env['I5G_STACK_INFLUX_PORT']}"
     reader = influx_auth(StackState(Path(env["I5G_STACK_STATE_DIR"])).secrets()).reader  # InfluxDB runs with auth
-    q = f"SELECT count(seq) FROM kpi WHERE time >= {since_ms}ms GROUP BY gateway"
+    q = f"SELECT count({FIELD_SEQ}) FROM {MEASUREMENT_KPI} WHERE time >= {since_ms}ms GROUP BY {TAG_GATEWAY}"
     result = query(url, q, DATABASE_DEFAULT, credentials=reader)
     series = result["results"][0].get("series", [])
     return {item["tags"]["gateway"]: item["values"][0][1] for item in series}
