@@ -90,4 +90,3 @@ def test_rollup_and_alerts_run_the_commands_their_units_run() -> None:
     assert "I5G_DATABASE_URL" in services["alerts"]["environment"]  # the lease lives in the registry database
     setup = " ".join(services["influxdb-setup"]["command"])
     assert "CREATE RETENTION POLICY i5g_rollup" in setup
-
