@@ -331,8 +331,10 @@ def test_declared_through_the_registry_and_online_in_it(
     }
     assert registry_server.request("PUT", "/api/v1/gateways/sp-live/sparkplug", json=body).status_code == 200
     node = EdgeNode(mosquitto.port, GROUP, "Live Node")
-    node.birth(BIRTH).wait_for_publish(5)
-    node.data([M("", pb.Float, 0.02, alias=2)]).wait_for_publish(5)
+    # Two distinct timestamps: a birth and data stamped in the same millisecond are one InfluxDB point.
+    born = now_ms()
+    node.birth(BIRTH, ts=born).wait_for_publish(5)
+    node.data([M("", pb.Float, 0.02, alias=2)], ts=born + 1).wait_for_publish(5)
     rows = lambda: influxdb.series_values(  # noqa: E731
         f"SELECT rtt_ms, {TAG_USE_CASE} FROM {MEASUREMENT_KPI} WHERE {TAG_GATEWAY} = 'sp-live'"
     )
