@@ -8,7 +8,6 @@ scope is a 404, like something missing.
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -28,11 +27,10 @@ from registry.alerts.schemas import (
     SilenceBody,
 )
 from registry.audit.service import Actor
+from registry.auth.browser import browser_user
 from registry.auth.deps import OptionalPrincipal
-from registry.db_session import READ_ONLY_METHODS, SessionDep
-from registry.errors import FieldInvalid, Forbidden, Unauthorized
-from registry.gateways.managers import CSRF_HEADER
-from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
+from registry.db_session import SessionDep
+from registry.errors import FieldInvalid, Forbidden
 
 router = APIRouter(tags=["alerts"])
 
@@ -48,15 +46,7 @@ def alert_caller(request: Request, session: SessionDep, principal: OptionalPrinc
         if not principal.is_staff:
             raise Forbidden(f"token {principal.name!r} may not use alerts")
         return Caller(service.Scope(True, None), Actor("token", principal.name))
-    from registry.web.deps import load_user
-
-    user = load_user(request, session)
-    if user is None:
-        raise Unauthorized("needs a staff API token, or a signed-in enterprise or staff session")
-    if request.method not in READ_ONLY_METHODS:
-        expected = request.session.get(CSRF_SESSION_KEY)
-        if not expected or not hmac.compare_digest(str(expected), request.headers.get(CSRF_HEADER, "")):
-            raise Forbidden(f"the {CSRF_HEADER} header is missing or does not match the session's CSRF token")
+    user = browser_user(request, session, needs="a staff API token")
     return Caller(service.Scope(user.is_staff, user.enterprise_id), Actor("user", user.email))
 
 

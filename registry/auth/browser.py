@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from registry.db_session import READ_ONLY_METHODS
 from registry.errors import Forbidden, Unauthorized
 from registry.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 
@@ -20,14 +21,14 @@ CSRF_HEADER = "X-CSRF-Token"
 
 
 def browser_user(request: Request, session: Session, *, needs: str) -> CurrentUser:
-    """The signed-in user of this call, checked against the CSRF header (except for a read: GET or HEAD);
+    """The signed-in user of this call, checked against the CSRF header (except for a read: READ_ONLY_METHODS);
     `needs` words the 401."""
     from registry.web.deps import load_user
 
     user = load_user(request, session)
     if user is None:
-        raise Unauthorized(f"needs {needs}, or the owner's signed-in session and the {CSRF_HEADER} header")
-    if request.method in ("GET", "HEAD"):
+        raise Unauthorized(f"needs {needs}, or a signed-in session (and the {CSRF_HEADER} header to change anything)")
+    if request.method in READ_ONLY_METHODS:
         return user
     expected = request.session.get(CSRF_SESSION_KEY)
     submitted = request.headers.get(CSRF_HEADER, "")

@@ -11,7 +11,6 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from registry.audit.service import Actor
-from registry.auth.browser import CSRF_HEADER as CSRF_HEADER  # re-exported: other rooms import it from here
 from registry.auth.browser import browser_user
 from registry.auth.deps import OptionalPrincipal, Principal
 from registry.db_session import SessionDep
