@@ -69,6 +69,7 @@ class ScenarioStream:
     ) -> None:
         self.scenario = scenario
         self.bounds: dict[str, Requirement] = {r.kpi: r for r in bounds_for(scenario) if r.kpi}
+        self.own_kpis = _scenario_kpis(scenario)  # once: every reading walks them
         self.rng = random.Random(seed)
         self.degradation_rate = degradation_rate
         self.episode = episode
@@ -100,7 +101,7 @@ class ScenarioStream:
             self.degraded_left -= 1
         values: dict[str, float | None] = {
             kpi: self._normal(kpi, point, noise)
-            for kpi, point, noise, *_ in (*_NETWORK_KPIS, *_scenario_kpis(self.scenario))
+            for kpi, point, noise, *_ in (*_NETWORK_KPIS, *self.own_kpis)
         }
         values.update(
             rsrp_dbm=self._around("rsrp", -88.0, 0.02),
@@ -120,7 +121,7 @@ class ScenarioStream:
             if kpi in values:
                 factor = rng.uniform(1.3, 3.0) if bound.direction == "max" else rng.uniform(0.1, 0.7)
                 values[kpi] = bound.value * factor
-        for kpi, _, _, factor in _scenario_kpis(self.scenario):
+        for kpi, _, _, factor in self.own_kpis:
             if kpi not in self.bounds:
                 values[kpi] = values[kpi] * factor * rng.uniform(0.8, 1.2)
         values["rsrp_dbm"] = rng.uniform(-120.0, -110.0)
