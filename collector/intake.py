@@ -53,7 +53,7 @@ class MqttIntake:
         self.last_error: str | None = None
         self.client = self._build_client()
 
-    def _build_client(self) -> mqtt.Client:
+    def _build_client(self) -> IntakeClient:
         s = self._settings
         client = IntakeClient(
             mqtt.CallbackAPIVersion.VERSION2,
@@ -147,7 +147,7 @@ class MqttIntake:
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         """paho's path: QoS 0 (and anything the client's QoS 1 fast path hands back to paho)."""
-        topic = message_topic(message, isinstance(client, IntakeClient) and client.fast)
+        topic = message_topic(message, self.client.fast)
         self._deliver(topic, message.payload, message.mid, message.qos, bool(message.dup))
 
     def _on_qos1_publish(self, topic: bytes, payload: bytes, mid: int, dup: bool) -> None:
