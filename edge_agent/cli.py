@@ -69,6 +69,10 @@ def _resolved(config: Path | None) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from edge_agent.deferred import UNUSED_WHILE_VALIDATING, defer
+
+    for name in UNUSED_WHILE_VALIDATING:  # loaded on first use still (an in-process OPC UA source uses asyncio)
+        defer(name)
     resolved = _resolved(args.config)
     if args.in_process:
         from edge_agent import agent

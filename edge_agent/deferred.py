@@ -24,9 +24,12 @@ import threading
 import types
 from typing import Any
 
-__all__ = ["UNUSED_ON_GATEWAYS", "defer", "is_deferred"]
+__all__ = ["UNUSED_ON_GATEWAYS", "UNUSED_WHILE_VALIDATING", "defer", "is_deferred"]
 
 UNUSED_ON_GATEWAYS = ("urllib.request", "uuid")
+# pydantic-settings imports asyncio at import time for `CliApp.run` only; `i5g agent run` validates and then
+# execs the lean runtime, so asyncio would be 3.1 MB of its start-up peak for nothing (docs/benchmarks.md).
+UNUSED_WHILE_VALIDATING = ("asyncio",)
 
 _lock = threading.RLock()
 

@@ -100,8 +100,7 @@ class ScenarioStream:
         if degraded:
             self.degraded_left -= 1
         values: dict[str, float | None] = {
-            kpi: self._normal(kpi, point, noise)
-            for kpi, point, noise, *_ in (*_NETWORK_KPIS, *self.own_kpis)
+            kpi: self._normal(kpi, point, noise) for kpi, point, noise, *_ in (*_NETWORK_KPIS, *self.own_kpis)
         }
         values.update(
             rsrp_dbm=self._around("rsrp", -88.0, 0.02),

@@ -77,3 +77,22 @@ def test_a_module_that_fails_to_import_stays_deferred_and_raises_on_each_use() -
         """
     )
     assert out == ["raised", "True", "raised", "True"]
+
+
+def test_validating_a_config_as_agent_run_does_leaves_asyncio_unloaded() -> None:
+    """`i5g agent run` defers what pydantic-settings imports but validation never calls (the start-up peak)."""
+    out = run(
+        """
+        import os, sys
+        from edge_agent.deferred import UNUSED_WHILE_VALIDATING, defer, is_deferred
+        for name in UNUSED_WHILE_VALIDATING:
+            assert defer(name)
+        os.environ["I5G_AGENT_GATEWAY_ID"] = "gw-validate-1"
+        from edge_agent.cli import _resolved
+        resolved = _resolved(None)
+        print(resolved["gateway_id"], is_deferred("asyncio"), "asyncio.base_events" in sys.modules)
+        import asyncio
+        print(asyncio.run(asyncio.sleep(0, result="ran")), is_deferred("asyncio"))
+        """
+    )
+    assert out == ["gw-validate-1", "True", "False", "ran", "False"]
