@@ -28,9 +28,10 @@ independent implementations establish it:
   module (FM150 and FM190 included: no capture found) and an unidentified one: no ARFCN, no PCI.
 - `<x>`, the field before `<rxlev>`, is SINR (`<rssnr_value>` on LTE, `<ss_sinr>` on NR in the manuals'
   naming the secondary sources quote), but its scale is not established: fm350-usb and fm160d read LTE as
-  x/2 dB, QModem reads LTE as x as printed (x/2 under EN-DC) and NR as x/2 - 23.5 except on MediaTek, where
-  it takes x as printed; the FM350 captures' NR values (6 and 13 beside RSRQ -7 and -3.5 dB) do not fit the
-  3GPP SS-SINR index that the Qualcomm readers use. No SINR is reported for Fibocom modules.
+  x/2 dB, 3ginfo-lite's FM150 script as x/4 + 5, QModem (at 2fd7105) as x as printed (x/2 under EN-DC) and
+  NR as x/2 - 23.5 except on MediaTek, where it takes x as printed; the FM350 captures' NR values (6 and 13
+  beside RSRQ -7 and -3.5 dB) do not fit the 3GPP SS-SINR index that the Qualcomm readers use. No SINR is
+  reported for Fibocom modules.
 
 The module is identified once per opened port with `AT+CGMM` (3GPP TS 27.007 §5.2): FM160-CN answers a bare
 `FM160-CN`, FM350-GL `+CGMM: "FM350-GL"` (captured as the answer to `AT+CGMM?`); both shapes are read (the
