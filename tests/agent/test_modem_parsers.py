@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from edge_agent.sources.base import AtPort
-from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_gtccinfo
+from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_cgmm, parse_gtccinfo
+from edge_agent.sources.modem_fibocom import Module as FibocomModule
 from edge_agent.sources.modem_huawei import HuaweiSource, parse_hcsq
 from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal, polling_armed
 from edge_agent.sources.modem_quectel import (
@@ -287,6 +288,9 @@ def test_modemmanager_signal_setup_is_rearmed_after_a_restart(tmp_path: Path) ->
 
 # ------------------------------------------------------------------------------------------------ Fibocom
 
+FM350 = parse_cgmm(fixture("fibocom_cgmm_fm350_3ginfo_lite_pr70.txt"))
+FM160 = parse_cgmm(fixture("fibocom_cgmm_fm160_openwrt_fm160_probe.txt"))
+
 
 def gtcainfo_pcc_dbm(text: str, arfcn: float) -> int:
     """The last field of the +GTCAINFO PCC line of that carrier: the modem's own dBm figure for it."""
@@ -294,6 +298,15 @@ def gtcainfo_pcc_dbm(text: str, arfcn: float) -> int:
         if line.startswith("PCC:") and int(line.split(",")[2]) == arfcn:
             return int(line.rsplit(",", 1)[1])
     raise AssertionError(f"no PCC line for ARFCN {arfcn}")
+
+
+def test_fibocom_models_from_captured_cgmm_answers() -> None:
+    assert (FM350.model, FM350.radix) == ("FM350-GL", 10)  # `+CGMM: "FM350-GL"`: prefix and quotes dropped
+    assert (FM160.model, FM160.radix) == ("FM160-CN", 16)  # a bare `FM160-CN`
+    # No capture establishes how these print <arfcn> / <pci>: not guessed from their siblings.
+    assert FibocomModule("FM150-AE").radix is FibocomModule("FM190W-GL").radix is FibocomModule(None).radix is None
+    assert parse_cgmm("AT+CGMM\n\nOK") == parse_cgmm("") == FibocomModule(None)
+    assert len(parse_cgmm("A" * 5000).model or "") <= 64
 
 
 @pytest.mark.parametrize(
@@ -320,16 +333,34 @@ def test_fibocom_serving_cell_agrees_with_gtcainfo_of_the_same_moment(
     name: str, kpis: dict[str, float], ctx: dict[str, str]
 ) -> None:
     text = fixture(name)
-    reading = parse_gtccinfo(text)
-    assert reading.kpis == kpis  # no sinr_db: the unit of that field is not established (module docstring)
+    reading = parse_gtccinfo(text, FM350)
+    assert reading.kpis == kpis  # no sinr_db: the scale of that field is not established (module docstring)
     assert reading.ctx == ctx
-    # The modem's own dBm figure for the carrier (+GTCAINFO) lies inside the 1 dB step of the RSRP index.
+    # The modem's own dBm figure for the carrier (+GTCAINFO) lies inside the 1 dB step of the RSRP index, and
+    # the PCC line names the same carrier by the same decimal ARFCN and PCI.
     assert reading.kpis["rsrp_dbm"] <= gtcainfo_pcc_dbm(text, reading.kpis["arfcn"]) <= reading.kpis["rsrp_dbm"] + 1
+    assert f",{int(kpis['pci'])},{int(kpis['arfcn'])}," in text.split("+GTCAINFO:")[1]
+    # An unidentified module: the same measurement, but no ARFCN / PCI (their radix is not known then).
+    assert parse_gtccinfo(text).kpis == {"rsrp_dbm": kpis["rsrp_dbm"], "rsrq_db": kpis["rsrq_db"]}
+
+
+def test_fibocom_fm160_prints_channel_and_pci_in_hex_and_agrees_with_cesq_of_the_session() -> None:
+    text = fixture("fibocom_fm160_lte_openwrt_fm160_probe.txt")
+    reading = parse_gtccinfo(text, FM160)
+    assert reading.kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0, "pci": 484, "arfcn": 1650}
+    assert reading.ctx == {"rat": "LTE", "operator": "460-01", "band": "B3", "cell_id": "52BF337"}
+    assert 1200 <= reading.kpis["arfcn"] <= 1949  # a B3 EARFCN (TS 36.101 Table 5.7.3-1), as its band 103 says
+    # +CESQ of the same session (TS 27.007: <rsrq> n = -20 + n/2 dB, <rsrp> n = -141 + n dBm, lower edges).
+    cesq = [int(value) for value in text.split("+CESQ:")[1].split(",")]
+    assert abs(cesq[5] - 141 - reading.kpis["rsrp_dbm"]) <= 1 and abs(cesq[4] / 2 - 20 - reading.kpis["rsrq_db"]) <= 1
+    # Read as decimal, 672 would be a B2 channel and `1E4` no PCI: an unidentified module reports neither.
+    assert parse_gtccinfo(text).kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0}
+    assert parse_gtccinfo(text, FibocomModule("FM150-AE")).kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0}
 
 
 def test_fibocom_endc_nr_values_only_from_the_nr_line() -> None:
     text = fixture("fibocom_fm350_endc_3ginfo_lite_pr70.txt")
-    reading = parse_gtccinfo(text)
+    reading = parse_gtccinfo(text, FM350)
     assert reading.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -3.5, "pci": 143, "arfcn": 723322}
     assert reading.ctx == {
         "rat": "NR5G-NSA",
@@ -340,7 +371,7 @@ def test_fibocom_endc_nr_values_only_from_the_nr_line() -> None:
     }
     # Without a valid NR measurement the anchor is reported, labelled LTE, and agrees with its PCC figure.
     no_nr = text.replace("723322,143,5079,500,13,68,68,80", "723322,143,5079,500,13,255,255,255")
-    anchor = parse_gtccinfo(no_nr)
+    anchor = parse_gtccinfo(no_nr, FM350)
     assert anchor.ctx["rat"] == "LTE" and anchor.ctx["band"] == "B3" and "anchor_band" not in anchor.ctx
     assert anchor.kpis["rsrp_dbm"] == -79.0 and anchor.kpis["rsrp_dbm"] <= gtcainfo_pcc_dbm(text, 1721) <= -78
 
@@ -351,14 +382,28 @@ def test_fibocom_band_codes_and_no_service() -> None:
     ]  # fmt: skip
     assert band_name("LTE", "") is None and band_name("NR", "79") is None
     assert parse_gtccinfo("+GTCCINFO:\n\nOK").ctx == {"service": "none"}  # no serving line: a fact, reported
+    # The FM160 prints only label lines when it has no serving cell: that is no service too.
+    assert parse_gtccinfo("+GTCCINFO:\nLTE service cell:\nLTE neighbor cell:\n", FM160).ctx == {"service": "none"}
 
 
-def test_fibocom_source_on_an_emulated_port() -> None:
-    answers = {FibocomSource.COMMAND: at_answer("fibocom_fm350_sa_3ginfo_lite_122.txt")}
+def test_fibocom_source_identifies_once_per_port() -> None:
+    answers = {
+        FibocomSource.IDENTIFY: at_answer("fibocom_cgmm_fm350_3ginfo_lite_pr70.txt"),
+        FibocomSource.COMMAND: at_answer("fibocom_fm350_sa_3ginfo_lite_122.txt"),
+    }
+    with emulated_modem(answers, FibocomSource) as (source, received):
+        first, second = source.read(), source.read()
+    assert received == [b"AT+CGMM\r", b"AT+GTCCINFO?\r", b"AT+GTCCINFO?\r"]
+    assert first == second and first.ctx["rat"] == "NR5G-SA"
+    assert first.kpis == {"rsrp_dbm": -100.0, "rsrq_db": -7.0, "pci": 524, "arfcn": 176190}
+
+
+def test_fibocom_source_with_a_module_that_will_not_say_its_model() -> None:
+    answers = {FibocomSource.COMMAND: at_answer("fibocom_fm160_lte_openwrt_fm160_probe.txt")}  # AT+CGMM: ERROR
     with emulated_modem(answers, FibocomSource) as (source, received):
         reading = source.read()
-    assert received == [b"AT+GTCCINFO?\r"]
-    assert reading.ctx["rat"] == "NR5G-SA" and reading.kpis["rsrp_dbm"] == -100.0
+    assert received == [b"AT+CGMM\r", b"AT+GTCCINFO?\r"]
+    assert reading.kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0} and reading.ctx["band"] == "B3"
 
 
 # ------------------------------------------------------------------------------------------------- Huawei
@@ -400,6 +445,8 @@ HUGE = "9" * 5000  # past int()'s 4300-digit limit: parsing it naively raises in
     "answer",
     [
         f"+GTCCINFO:\n1,4,{HUGE},{HUGE},{HUGE},{'A' * 5000},{HUGE},{HUGE},{HUGE},100,-4,{HUGE},{HUGE},{HUGE}",
+        f"+GTCCINFO:\nLTE service cell:\n1,4,460,01,{'F' * 5000},{'F' * 5000},{'F' * 5000},1G4,103,1,44,63,-6,x\n1,9,,",
+        "+GTCCINFO:\n1,4,2²0,1,1234,000123456,1802,470,10²,100,-4,39,3²,7\n1,9,,,,,,,50²9,,,,1²,",  # int() refuses ²
         f'^HCSQ: "LTE",{HUGE},{HUGE},{HUGE},{HUGE}',
         f'+QENG: "servingcell","NOCONN","LTE","FDD",{HUGE},{HUGE},{"B" * 5000},1,{HUGE},{"x" * 5000},5,5,1,{HUGE}',
     ],
@@ -407,7 +454,8 @@ HUGE = "9" * 5000  # past int()'s 4300-digit limit: parsing it naively raises in
 def test_an_absurd_modem_answer_yields_no_values_and_bounded_context(answer: str) -> None:
     """A modem (or whatever answers on the port) is outside the trust boundary: oversized fields must neither
     raise nor pass unbounded strings into ctx, whose values the contract limits."""
-    for parse in (parse_gtccinfo, parse_hcsq, lambda text: parse_servingcell(text, RM500Q)):
+    parsers = (parse_gtccinfo, lambda text: parse_gtccinfo(text, FM160), parse_hcsq)
+    for parse in (*parsers, lambda text: parse_servingcell(text, RM500Q)):
         reading = parse(answer)
         assert all(abs(value) < 1e7 for value in reading.kpis.values())
         assert all(len(value) <= 64 for value in reading.ctx.values())
