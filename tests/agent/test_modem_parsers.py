@@ -204,6 +204,8 @@ def test_ec2x_manual_examples_negative_sinr_no_cell_and_gsm() -> None:
         ("RG500Q-EA", RM5XXQ),  # luci-app-3ginfo-lite#56 usb/devices
         ("RM520N-GL", RM5X0N),  # sionna-rk#18
         ("EP06-E", UNKNOWN),  # luci-app-3ginfo-lite#108: EP06/EG06/EM06 manual not found
+        ("EG06-E", UNKNOWN),  # obsy/modemdata#12
+        ("EG915N", UNKNOWN),  # ECx00x&EG800K&EG810M&EG91xN&EG950A manual family, not EG9x
         ("RM500U-CNV", UNKNOWN),  # luci-app-modemband#18 ATI: another platform, another manual
         ("EC200T", UNKNOWN),  # luci-app-3ginfo-lite#43: EC200x is not EC2x
         ("EC200A", UNKNOWN),  # luci-app-3ginfo-lite#135
