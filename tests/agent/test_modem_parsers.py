@@ -11,12 +11,13 @@ import os
 import threading
 import tty
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from edge_agent.sources.base import AtPort
+from edge_agent.sources.base import AtPort, Reading
 from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_cgmm, parse_gtccinfo
 from edge_agent.sources.modem_fibocom import Module as FibocomModule
 from edge_agent.sources.modem_huawei import HuaweiSource, parse_hcsq
@@ -28,6 +29,7 @@ from edge_agent.sources.modem_quectel import (
     UNKNOWN,
     Module,
     QuectelSource,
+    nr_sinr_off_scale,
     parse_ati,
     parse_servingcell,
 )
@@ -155,18 +157,139 @@ def test_unidentified_module_reports_no_sinr_and_qcainfo_agrees() -> None:
     }
 
 
+EG25G = parse_ati(fixture("ati_eg25g.txt"))  # an EG25-G's own ATI (lukejenkins/cellular)
+
+
+def field_of(text: str, prefix: str, index: int) -> str:
+    """Field `index` (0 = the `+XXX:` token) of the first line of `text` starting with `prefix`."""
+    return next(line for line in text.splitlines() if line.startswith(prefix)).split(",")[index].strip('"')
+
+
+def test_ec2x_sinr_is_db_and_the_neighbour_entry_of_the_same_cell_agrees() -> None:
+    """openqti's EG25-G capture: <SINR> 11 is 11 dB ("Unit: dB", EC2x manual V2.0 §6.17). The next command's
+    intra-frequency entry is the serving cell itself (EARFCN 6300, PCI 188): its RSRP lies within 1 dB and its
+    <srxlev> is the same 23."""
+    assert EG25G.family is EC2X
+    text = fixture("quectel_eg25g_lte_openqti.txt")
+    reading = parse_servingcell(text, EG25G)
+    assert reading.kpis == {"rsrp_dbm": -104.0, "rsrq_db": -9.0, "sinr_db": 11.0, "pci": 188, "arfcn": 6300}
+    assert reading.ctx == {
+        "rat": "LTE",
+        "band": "B20",
+        "operator": "214-01",
+        "cell_id": "7676A09",
+        "service": "idle",
+    }
+    intra = '+QENG: "neighbourcell intra"'
+    assert (int(field_of(text, intra, 2)), int(field_of(text, intra, 3))) == (6300, 188)
+    assert abs(int(field_of(text, intra, 5)) - reading.kpis["rsrp_dbm"]) <= 1
+    assert field_of(text, intra, 8) == field_of(text, '+QENG: "servingcell"', 17) == "23"
+
+
+def test_ec2x_manual_examples_negative_sinr_no_cell_and_gsm() -> None:
+    blocks = fixture("quectel_ec2x_manual_v2.0_examples.txt").split("\n\n")
+    lte = parse_servingcell(blocks[0], EG25G)
+    # -4 can only be dB: the 1/5-dB (0..250) and the RM5xxQ (2X - 20) codings are never negative.
+    assert lte.kpis == {"rsrp_dbm": -93.0, "rsrq_db": -13.0, "sinr_db": -4.0, "pci": 87, "arfcn": 38400}
+    assert lte.ctx["band"] == "B39" and lte.ctx["operator"] == "460-00"
+    assert "sinr_db" not in parse_servingcell(blocks[0], RM500Q).kpis  # 2 x -4 - 20: the family decides
+    assert parse_servingcell(blocks[1], EG25G) == Reading({}, {"service": "none"})
+    assert parse_servingcell(blocks[2], EG25G) == Reading({}, {"service": "limited"})  # GSM: no contract KPI
+
+
 @pytest.mark.parametrize(
-    ("module", "family"),
+    ("model", "family"),
     [
-        (Module("EP06-E", "EP06ELAR04A22M4G"), UNKNOWN),  # luci-app-3ginfo-lite#108
-        (parse_ati(fixture("ati_eg25g.txt")), EC2X),  # lukejenkins/cellular EG25-G output
+        ("EG25", EC2X),  # lukejenkins/cellular ATI
+        ("RM500Q-GL", RM5XXQ),  # luci-app-modemband#13 ATI
+        ("RG500Q-EA", RM5XXQ),  # luci-app-3ginfo-lite#56 usb/devices
+        ("RM520N-GL", RM5X0N),  # sionna-rk#18
+        ("EP06-E", UNKNOWN),  # luci-app-3ginfo-lite#108: EP06/EG06/EM06 manual not found
+        ("EG06-E", UNKNOWN),  # obsy/modemdata#12
+        ("EG915N", UNKNOWN),  # ECx00x&EG800K&EG810M&EG91xN&EG950A manual family, not EG9x
+        ("RM500U-CNV", UNKNOWN),  # luci-app-modemband#18 ATI: another platform, another manual
+        ("EC200T", UNKNOWN),  # luci-app-3ginfo-lite#43: EC200x is not EC2x
+        ("EC200A", UNKNOWN),  # luci-app-3ginfo-lite#135
     ],
 )
-def test_families_whose_manual_unit_is_not_known_report_no_sinr(module: Module, family: object) -> None:
-    assert module.family is family
-    reading = parse_servingcell(fixture("quectel_ep06_lte_3ginfo_lite_108.txt"), module)
+def test_module_families(model: str, family: object) -> None:
+    assert Module(model, None).family is family
+
+
+def test_ep06_reports_no_sinr_and_its_carrier_agrees_with_qcainfo() -> None:
+    """luci-app-3ginfo-lite#108 and #111 (EP06/EG06/EM06 family: no manual read, so no SINR). #111's LTE record
+    ends in "-"; the PCC line of AT+QCAINFO in the same trace names the same carrier with the same RSRP."""
+    ep06 = Module("EP06-E", "EP06ELAR04A22M4G")
+    reading = parse_servingcell(fixture("quectel_ep06_lte_3ginfo_lite_108.txt"), ep06)
     assert reading.kpis == {"rsrp_dbm": -84.0, "rsrq_db": -9.0, "pci": 28, "arfcn": 1500}
     assert reading.ctx["rat"] == "LTE" and reading.ctx["band"] == "B3"
+    text = fixture("quectel_ep06_lte_3ginfo_lite_111.txt")
+    reading = parse_servingcell(text, ep06)
+    assert reading.kpis == {"rsrp_dbm": -86.0, "rsrq_db": -13.0, "pci": 20, "arfcn": 3350}
+    assert reading.ctx == {"rat": "LTE", "band": "B7", "operator": "222-88", "cell_id": "243800E", "service": "idle"}
+    pcc = '+QCAINFO: "pcc"'
+    assert [float(field_of(text, pcc, i)) for i in (1, 5, 6)] == [3350, 20, -86]  # EARFCN, PCI, RSRP
+
+
+def test_unidentified_module_with_invalid_trailing_fields_agrees_with_qcainfo() -> None:
+    """pastebin 2a9WR5hT (MikroTik log): <CQI>, <tx_power>, <srxlev> all "-"; AT+QCAINFO three seconds before
+    reports the same carrier (EARFCN 476, PCI 189) with the same RSRP and RSRQ."""
+    text = fixture("quectel_lte_mikrotik_pastebin.txt")
+    reading = parse_servingcell(text, None)
+    assert reading.kpis == {"rsrp_dbm": -104.0, "rsrq_db": -9.0, "pci": 189, "arfcn": 476}
+    assert reading.ctx == {"rat": "LTE", "band": "B1", "operator": "216-70", "cell_id": "127328", "service": "idle"}
+    pcc = '+QCAINFO: "pcc"'
+    assert [float(field_of(text, pcc, i)) for i in (1, 5, 6, 7)] == [476, 189, -104, -9]
+
+
+def test_rg500q_endc_agrees_with_qnwinfo_and_qcainfo() -> None:
+    """luci-app-3ginfo-lite#56 (RG500Q-EA, EN-DC): the NR leg is what AT+QNWINFO names in the same answer
+    (ARFCN 528030, band 41); its <SINR> 21 is dB. The anchor alone is reported as LTE with <SINR> 16 = 2 x 16 - 20
+    = 12 dB (RM5xxQ §5.20) and agrees with AT+QCAINFO's PCC line (EARFCN 150, PCI 1, RSRP -89)."""
+    text = fixture("quectel_rg500q_nsa_3ginfo_lite_56.txt")
+    rg500q = Module("RG500Q-EA", None)
+    reading = parse_servingcell(text, rg500q)
+    assert reading.kpis == {"rsrp_dbm": -76.0, "rsrq_db": -11.0, "sinr_db": 21.0, "pci": 832, "arfcn": 528030}
+    assert reading.ctx == {
+        "rat": "NR5G-NSA",
+        "band": "n41",
+        "operator": "515-03",
+        "service": "idle",
+        "anchor_band": "B1",
+        "anchor_cell_id": "3359966",
+    }
+    nr_info = text.splitlines()[1]
+    assert nr_info.endswith('"NR5G BAND 41",528030') and nr_info.startswith('+QNWINFO: "TDD NR5G"')
+    anchor = parse_servingcell(text.replace("NR5G-NSA", "removed"), rg500q)
+    assert anchor.kpis == {"rsrp_dbm": -89.0, "rsrq_db": -13.0, "sinr_db": 12.0, "pci": 1, "arfcn": 150}
+    pcc = '+QCAINFO: "PCC"'
+    assert [float(field_of(text, pcc, i)) for i in (1, 5, 6)] == [150, 1, -89]
+
+
+def test_rm5xxq_manual_v111_example_prints_nr_sinr_on_another_scale() -> None:
+    """The V1.1.1 manual's own EN-DC example prints NR <SINR> 160 (range "-20 to 30 dB"): dropped, and it marks
+    the scale as not dB; its LTE record stops right after <SINR>."""
+    text = fixture("quectel_manual_v1.1.1_endc.txt")
+    reading = parse_servingcell(text, RM500Q)
+    assert reading.kpis == {"rsrp_dbm": -81.0, "rsrq_db": -11.0, "pci": 274, "arfcn": 627264}
+    assert reading.ctx["rat"] == "NR5G-NSA" and reading.ctx["band"] == "n78" and reading.ctx["anchor_band"] == "B3"
+    assert nr_sinr_off_scale(text, RM500Q)
+    assert not nr_sinr_off_scale(fixture("quectel_manual_v1.2_endc.txt"), RM500Q)
+    assert not nr_sinr_off_scale(text, None)  # unidentified: its NR <SINR> is not read anyway
+    anchor = parse_servingcell(text.replace("NR5G-NSA", "removed"), RM500Q)
+    assert anchor.kpis["sinr_db"] == 12.0 and anchor.ctx["rat"] == "LTE"
+
+
+def test_rm5x0n_manual_sa_example() -> None:
+    reading = parse_servingcell(fixture("quectel_manual_rm5x0n_sa.txt"), parse_ati(fixture("ati_rg520n_manual.txt")))
+    assert reading.kpis == {"rsrp_dbm": -107.0, "rsrq_db": -13.0, "sinr_db": 2.0, "pci": 299, "arfcn": 633984}
+    assert reading.ctx == {
+        "rat": "NR5G-SA",
+        "band": "n78",
+        "operator": "460-01",
+        "cell_id": "9013B004",
+        "service": "idle",
+    }
 
 
 def test_ati_identifies_rm5x0n() -> None:
@@ -223,6 +346,22 @@ def test_quectel_source_identifies_once_and_converts_per_family() -> None:
     assert received == [b"ATI\r", QENG, QENG]  # ATI once, cached while the port stays open
     assert first.kpis["sinr_db"] == second.kpis["sinr_db"] == 2.0  # 2 x 11 - 20 (RM5xxQ manual §5.20)
     assert source.module is None  # closed: a re-enumerated port may carry another module
+
+
+def test_quectel_source_stops_reading_nr_sinr_once_its_firmware_showed_another_scale() -> None:
+    """After an NR <SINR> no dB value can have (160, V1.1.1 manual example), an in-range one from the same port
+    (13, V1.2 example) is not trusted either; closing the port (a module may re-enumerate) resets it."""
+    answers = {b"ATI\r": at_answer("ati_rg500q_manual.txt"), QENG: at_answer("quectel_manual_v1.1.1_endc.txt")}
+    with emulated_modem(answers) as (source, received):
+        first = source.read()
+        answers[QENG] = at_answer("quectel_manual_v1.2_endc.txt")
+        second = source.read()
+        source.close()
+        third = source.read()
+    assert "sinr_db" not in first.kpis and "sinr_db" not in second.kpis
+    assert second.kpis["rsrp_dbm"] == third.kpis["rsrp_dbm"] == -71.0  # the rest of the NR leg is still read
+    assert third.kpis["sinr_db"] == 13.0
+    assert received == [b"ATI\r", QENG, QENG, b"ATI\r", QENG]
 
 
 def test_quectel_source_asks_gmr_when_ati_has_no_revision() -> None:
@@ -455,7 +594,7 @@ def test_an_absurd_modem_answer_yields_no_values_and_bounded_context(answer: str
     """A modem (or whatever answers on the port) is outside the trust boundary: oversized fields must neither
     raise nor pass unbounded strings into ctx, whose values the contract limits."""
     parsers = (parse_gtccinfo, lambda text: parse_gtccinfo(text, FM160), parse_hcsq)
-    for parse in (*parsers, lambda text: parse_servingcell(text, RM500Q)):
+    for parse in (*parsers, *(partial(parse_servingcell, module=m) for m in (RM500Q, EG25G))):
         reading = parse(answer)
         assert all(abs(value) < 1e7 for value in reading.kpis.values())
         assert all(len(value) <= 64 for value in reading.ctx.values())
