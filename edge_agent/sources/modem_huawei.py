@@ -1,63 +1,209 @@
-"""Huawei-derived modules (HiSilicon LTE modules, MH5000) over the AT port: `AT^HCSQ?`.
+"""Huawei-derived modules (HiSilicon Balong: ME909s / ME906s LTE, MH5000 and TD Tech MT5700M 5G) over the AT
+port: `AT^HCSQ?` for the signal, `AT^MONSC` for the serving cell (and where ^HCSQ lacks a value).
 
-`^HCSQ: <sysmode>[,<value1>[,<value2>[,<value3>[,<value4>]]]]`, sysmode "NOSERVICE", "GSM", "WCDMA", "LTE"
-(and "NR" on 5G modules). No Huawei AT manual could be read for this source (docs/telemetry.md "Fibocom and
-Huawei-derived modules"); the secondary source is ModemManager's Huawei plugin, which parses ^HCSQ
-(`mm_huawei_parse_hcsq_response`, src/plugins/huawei/mm-modem-helpers-huawei.c) and converts the LTE values
-(`huawei_hcsq_changed` with get_rsrp_dbm / get_sinr_db / get_rsrq_db, src/plugins/huawei/
-mm-broadband-modem-huawei.c, linux-mobile-broadband/ModemManager at 9a2d586):
-- LTE: value2 RSRP = -141 + v dBm (v 0..97), value3 SINR = -20.2 + v/5 dB (v 0..251), value4
-  RSRQ = -20 + v/2 dB (v 0..34). RSRP and RSRQ are the 3GPP TS 36.133 §9.1.4 / §9.1.7 report mappings;
-  values outside those index ranges are "not known" and dropped.
-- NR (MH5000 and other 5G modules): neither ModemManager nor any other source found states the scaling of
-  the NR values, so only `rat` = NR5G is reported, no KPI. `AT^MONSC` (5G modules) is read by one
-  implementation only (QModem vendor/huawei.sh, values as printed), with no manual and no capture to test it.
-- NOSERVICE: `ctx.service` = none. GSM / WCDMA: `rat` only (no KPI of the contract applies).
+Sources (docs/telemetry.md "Fibocom and Huawei-derived modules" has the full list):
+- [ME909s] HUAWEI ME909s Series LTE Module AT Command Interface Specification (V100R001, issue 03,
+  2019-03-13), "AT^HCSQ-Query and Report Signal Strength" and "AT^MONSC-Query Serving Cell Information
+  Through Network Monitor". The PDF itself could not be read here; its parameter text is quoted from the
+  transcription in kaisen768/mobile src/ATChannel/ME909s/me909s_command_signal.h and me909s_command_monsc.h
+  (commit 05fa8b3).
+- [Balong] Huawei's GPL release of the Kirin 990 5G modem AT layer (Balong 5000, the chipset of MH5000 and
+  MT5700M), Impalabs/resources ELS-AN00_02_HM_opensource/drivers/hisi/modem/tafnew/common/at/ (commit
+  87d16c9): the command tables carry Huawei's AT specification text ([参数] blocks) and the result code is
+  the firmware that prints it. Files: custom/src/at_custom_mm_rslt_proc.c (AT_FormatHcsqResult,
+  AT_SinrConvert), general/src/at_general_mm_rslt_proc.c (AT_ConvertCerssiRsrp / AT_ConvertCerssiRsrq),
+  general/src/at_general_mm_cmd_tbl.c (^CERSSI), custom/src/at_custom_as_cmd_tbl.c (^MONSC),
+  custom/src/at_custom_as_rslt_proc.c (AT_NetMonFmtNrSCellData / AT_NetMonFmtEutranSCellData). ^HCSQ is in
+  its FEATURE_MBB_CUST code (Huawei's mobile-broadband products, the module line).
+- Captures: TD Tech MT5700M-CN (Balong 5000) answers published by woshinibabao1/MT5700-Console and
+  LianXia233/luci-app-mt5700 (fixture headers); no public MH5000 capture was found.
+
+`^HCSQ: <sysmode>[,<value1>...]`. In EN-DC the firmware prints the master node's line and then, only when
+`mrdcFlag` is set, the secondary node's (AT_FormatHcsqQryResult): `"LTE",...` then `"NR",...`.
+- LTE `<lte_rssi>,<lte_rsrp>,<lte_sinr>,<lte_rsrq>` [ME909s]: rsrp "0 rsrp < -140 dBm, 1 -140 dBm <= rsrp <
+  -139 dBm ... 97 -44 dBm <= rsrp"; sinr "0 sinr < -20 dB, 1 -20 dB <= sinr < -19.8 dB ... 251 30 dB <=
+  sinr"; rsrq "0 rsrq < -19.5 dB, 1 -19.5 dB <= rsrq < -19 dB ... 34 -3 dB <= rsrq"; "255 unknown or
+  undetectable". Reported as the lower edge of each step: -141 + v dBm, -20.2 + v/5 dB, -20 + v/2 dB (index 0
+  included: one step below the first edge, as ModemManager's huawei plugin converts it).
+- NR `<5g_rsrp>,<5g_sinr>,<5g_rsrq>` [Balong, AT_Format5GHcsqResult]: rsrp = AT_ConvertCerssiRsrp (index =
+  dBm + 141, 0..97, the LTE table), sinr = AT_SinrConvert ("(realSinr - (-20)) * 5 + 1", 0..251, the LTE
+  table), rsrq = AT_ConvertCerssiRsrq: "0 sCerssiRsrq < -39dB, 1 -39dB <= sCerssiRsrq < -38dB ... 34 -6 dB <=
+  sCerssiRsrq", i.e. -40 + v dB in 1 dB steps (the ^CERSSI table gives <5GRSRQ> "范围：(-40, -6)"). So NR RSRQ
+  is NOT the LTE half-dB table: on the MT5700M capture in the tests, index 31 is -9 dB (^MONSC printed -9),
+  where the LTE reading would say -4.5. Index 0 is dropped on NR: the NR ranges reach far below the clamp
+  (RSRP to -156 dBm), so "below the first edge" is no value.
+- GSM / WCDMA: `rat` only. NOSERVICE: `ctx.service` = none.
+
+`^MONSC: <RAT>,<cell_paras>` [Balong ^MONSC table; ME909s for LTE]; values are printed in their units:
+- NR: `<MCC>,<MNC>,<ARFCN-NR>,<SCS>,<Cell_ID>,<PCI>,<TAC>,<RSRP>,<RSRQ>,<SINR>`; "<PCI>: 物理小区ID，十六进制" (hex),
+  "<RSRP>: ... 取值范围：-156~-31，无效值：-1256(-157*8)，单位：dBm", "<RSRQ>: ... -43~20，无效值：-348 ...，单位：dB",
+  "<SINR>: ... -23~40，无效值：-188(-23.5*8)，单位：dBm". "dBm" for SINR is a copy-paste slip in that table (its
+  text is RXLEV's "Receiving signal strength in dbm"): the range is TS 38.133's SS-SINR range in dB, and on
+  the capture in the tests ^NRSSBID printed the same SINR at the same moment. Read as dB.
+- LTE: `<MCC>,<MNC>,<ARFCN>,<Cell_ID>,<PCI>,<TAC>,<RSRP>,<RSRQ>,<RSSI>`, "<RSRP> Reference Signal Received Power
+  in dBm", "<RSRQ> Reference Signal Received Quality in dB" [ME909s; the same in Balong]. No SINR there. Its
+  <PCI> is "a decimal number" in ME909s but "十六进制" (hex) in Balong, so the LTE PCI is not reported.
+- Empty fields ("暂时未获取到的参数留空") and the invalid markers give no value. In EN-DC ^MONSC reports the LTE
+  PCell only (the NR cells are ^MONSSC's), so it never feeds the NR leg; a RAT that ^HCSQ did not report in
+  the same tick is ignored (the modem moved between the two commands).
+
+EN-DC: NR-labelled KPIs come only from the `"NR"` ^HCSQ line; the LTE line is the anchor (base.serving_reading).
 """
 
 from __future__ import annotations
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked
+from typing import Any
 
-RATS = {"GSM": "GSM", "WCDMA": "UMTS", "LTE": "LTE", "NR": "NR5G"}
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
+
+NOT_KNOWN = 255
+OTHER_RATS = {"GSM": "GSM", "WCDMA": "UMTS"}
 
 
-def _value(values: list[str], index: int, maximum: int) -> int | None:
-    if index >= len(values) or not values[index].isdigit() or len(values[index]) > 3:  # indexes are 0..255
+def _int(value: str, digits: int = 4) -> int | None:
+    """A decimal integer field (optionally negative) of at most `digits` digits, else None."""
+    body = value[1:] if value.startswith("-") else value
+    return int(value) if body.isdigit() and len(body) <= digits else None
+
+
+def _hex(value: str, digits: int) -> int | None:
+    if not value or len(value) > digits or any(char not in "0123456789abcdefABCDEF" for char in value):
         return None
-    number = int(values[index])
-    return number if number <= maximum else None
+    return int(value, 16)
 
 
-def parse_hcsq(text: str) -> Reading:
+def _index(values: list[str], position: int, lowest: int, highest: int) -> int | None:
+    """The ^HCSQ index at `position` if it lies in lowest..highest (255, "not known", never does)."""
+    number = _int(values[position], 3) if position < len(values) else None
+    return number if number is not None and lowest <= number <= highest and number != NOT_KNOWN else None
+
+
+def _scaled(index: int | None, step: float, offset: float) -> float | None:
+    return None if index is None else index * step + offset
+
+
+def _hcsq_leg(sysmode: str, values: list[str]) -> Reading:
+    if sysmode == "LTE":  # <lte_rssi>,<lte_rsrp>,<lte_sinr>,<lte_rsrq>
+        rsrp, sinr, rsrq = _index(values, 1, 0, 97), _index(values, 2, 0, 251), _index(values, 3, 0, 34)
+        return Reading(
+            checked(
+                {
+                    "rsrp_dbm": _scaled(rsrp, 1, -141),
+                    "sinr_db": _scaled(sinr, 0.2, -20.2),
+                    "rsrq_db": _scaled(rsrq, 0.5, -20),
+                }
+            )
+        )
+    # NR: <5g_rsrp>,<5g_sinr>,<5g_rsrq>; index 0 is below the clamp, not a value
+    rsrp, sinr, rsrq = _index(values, 0, 1, 97), _index(values, 1, 1, 251), _index(values, 2, 1, 34)
+    return Reading(
+        checked(
+            {
+                "rsrp_dbm": _scaled(rsrp, 1, -141),
+                "sinr_db": _scaled(sinr, 0.2, -20.2),
+                "rsrq_db": _scaled(rsrq, 1, -40),
+            }
+        )
+    )
+
+
+def _fields(line: str) -> list[str]:
+    return [field.strip().strip('"') for field in line.partition(":")[2].split(",")]
+
+
+def hcsq_legs(text: str) -> dict[str, Reading]:
+    """Each `^HCSQ:` line by sysmode ("LTE", "NR", "GSM", "WCDMA", "NOSERVICE"); the first line of a sysmode wins."""
+    legs: dict[str, Reading] = {}
     for raw in text.splitlines():
         line = raw.strip()
         if not line.upper().startswith("^HCSQ:"):
             continue
-        fields = [field.strip().strip('"') for field in line.partition(":")[2].split(",")]
+        fields = _fields(line)
         sysmode = fields[0].upper()
-        if sysmode == "NOSERVICE":
-            return Reading(ctx={"service": "none"})
-        if sysmode not in RATS:
+        if sysmode in ("LTE", "NR"):
+            legs.setdefault(sysmode, _hcsq_leg(sysmode, fields[1:]))
+        elif sysmode in OTHER_RATS or sysmode == "NOSERVICE":
+            legs.setdefault(sysmode, Reading())
+    return legs
+
+
+def _cell_ctx(mcc: str, mnc: str, cell_id: str) -> dict[str, str]:
+    ctx: dict[str, str] = {}
+    if mcc.isdigit() and mnc.isdigit() and len(mcc) == 3 and len(mnc) <= 3:
+        ctx["operator"] = f"{mcc}-{mnc}"
+    cell = ctx_value(cell_id.upper()) if _hex(cell_id, 16) is not None else None
+    if cell:
+        ctx["cell_id"] = cell
+    return ctx
+
+
+def monsc_legs(text: str) -> dict[str, Reading]:
+    """`^MONSC:` -> {"NR" or "LTE": reading}; any other RAT, NONE or a short line gives nothing."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line.upper().startswith("^MONSC:"):
             continue
-        reading = Reading(ctx={"rat": RATS[sysmode]})
-        if sysmode == "LTE":
-            values = fields[1:]
-            rsrp, sinr, rsrq = _value(values, 1, 97), _value(values, 2, 251), _value(values, 3, 34)
-            reading.kpis = checked(
-                {
-                    "rsrp_dbm": None if rsrp is None else -141.0 + rsrp,
-                    "sinr_db": None if sinr is None else -20.2 + sinr / 5,
-                    "rsrq_db": None if rsrq is None else -20.0 + rsrq / 2,
-                }
-            )
+        fields = _fields(line)
+        rat = fields[0].upper()
+        if rat == "NR" and len(fields) >= 11:  # NR,MCC,MNC,ARFCN,SCS,Cell_ID,PCI(hex),TAC,RSRP,RSRQ,SINR
+            arfcn, pci = _int(fields[3], 7), _hex(fields[6], 3)
+            values = {"rsrp_dbm": _int(fields[8]), "rsrq_db": _int(fields[9]), "sinr_db": _int(fields[10])}
+            kpis = checked({**values, "pci": pci, "arfcn": arfcn})
+            return {"NR": Reading(kpis, _cell_ctx(fields[1], fields[2], fields[5]))}
+        if rat == "LTE" and len(fields) >= 10:  # LTE,MCC,MNC,ARFCN,Cell_ID,PCI,TAC,RSRP,RSRQ,RSSI
+            values = {"rsrp_dbm": _int(fields[7]), "rsrq_db": _int(fields[8]), "arfcn": _int(fields[3], 6)}
+            return {"LTE": Reading(checked(values), _cell_ctx(fields[1], fields[2], fields[4]))}
+        return {}
+    return {}
+
+
+def _filled(leg: Reading, cell: Reading | None) -> Reading:
+    """`leg` (^HCSQ) with what only ^MONSC has: cell identity, and a KPI ^HCSQ did not report."""
+    if cell is None:
+        return leg
+    return Reading({**cell.kpis, **leg.kpis}, {**cell.ctx, **leg.ctx})
+
+
+def parse_signal(hcsq_text: str, monsc_text: str = "") -> Reading:
+    """The reading of one tick's `AT^HCSQ?` answer and (when the module gave one) its `AT^MONSC` answer."""
+    legs = hcsq_legs(hcsq_text)
+    cells = monsc_legs(monsc_text)
+    nr, lte = legs.get("NR"), legs.get("LTE")
+    if nr is not None or lte is not None:
+        nr = None if nr is None else _filled(nr, cells.get("NR"))
+        lte = None if lte is None else _filled(lte, cells.get("LTE"))
+        nr_rat = "NR5G-NSA" if lte is not None else "NR5G-SA"  # an "NR" line beside an "LTE" one: EN-DC
+        reading = serving_reading(nr, lte, nr_rat)
+        if not reading.ctx:  # the line was there but every value "not known": still say which RAT
+            reading.ctx["rat"] = "LTE" if nr is None else nr_rat
         return reading
+    for sysmode, rat in OTHER_RATS.items():
+        if sysmode in legs:
+            return Reading(ctx={"rat": rat})
+    if "NOSERVICE" in legs:
+        return Reading(ctx={"service": "none"})
     return Reading()
+
+
+def parse_hcsq(text: str) -> Reading:
+    return parse_signal(text)
 
 
 class HuaweiSource(AtSignalSource):
     name = "modem_huawei"
     COMMAND = b"AT^HCSQ?\r"
+    CELL_COMMAND = b"AT^MONSC\r"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self._cell_text = ""
+
+    def read(self) -> Reading:
+        try:
+            self._cell_text = self.query(self.CELL_COMMAND)
+        except RuntimeError:  # ERROR: no service, or a module without ^MONSC; ^HCSQ still reads
+            self._cell_text = ""
+        return super().read()
 
     def parse(self, text: str) -> Reading:
-        return parse_hcsq(text)
+        return parse_signal(text, self._cell_text)

@@ -1,4 +1,4 @@
-"""Modem parsers on real captures (mmcli JSON, Quectel AT+QENG, Fibocom AT+GTCCINFO?, Huawei AT^HCSQ?).
+"""Modem parsers on real captures (mmcli JSON, Quectel AT+QENG, Fibocom AT+GTCCINFO?, Huawei AT^HCSQ? / AT^MONSC).
 
 Every fixture names its source in its header; where that source shows an independent reading of the same
 moment (qmicli, a second AT command), the test asserts against it."""
@@ -20,7 +20,8 @@ import pytest
 from edge_agent.sources.base import AtPort, Reading
 from edge_agent.sources.modem_fibocom import FibocomSource, band_name, parse_cgmm, parse_gtccinfo
 from edge_agent.sources.modem_fibocom import Module as FibocomModule
-from edge_agent.sources.modem_huawei import HuaweiSource, parse_hcsq
+from edge_agent.sources.modem_huawei import HuaweiSource, monsc_legs, parse_hcsq
+from edge_agent.sources.modem_huawei import parse_signal as parse_huawei
 from edge_agent.sources.modem_mm import ModemManagerSource, parse_signal, polling_armed
 from edge_agent.sources.modem_quectel import (
     EC2X,
@@ -559,19 +560,106 @@ def test_huawei_hcsq_lte_conversions_follow_modemmanager() -> None:
     assert parse_hcsq(blocks[3]).ctx == parse_hcsq(blocks[4]).ctx == {"service": "none"}
 
 
-def test_huawei_out_of_range_indexes_and_nr_are_not_guessed() -> None:
+def test_huawei_out_of_range_indexes_are_not_guessed() -> None:
     reading = parse_hcsq('^HCSQ: "LTE",30,255,255,255')  # 255: not known
     assert reading.kpis == {} and reading.ctx == {"rat": "LTE"}
-    nr = parse_hcsq('^HCSQ: "NR",60,50,120,30')  # no source states the NR scaling: rat only, no KPI
-    assert nr.kpis == {} and nr.ctx == {"rat": "NR5G"}
+    # NR index 0 is "below the clamp" (the NR ranges reach far lower): no value, where LTE index 0 is one
+    assert parse_hcsq('^HCSQ: "NR",0,0,0').kpis == {} and parse_hcsq('^HCSQ: "NR",0,0,0').ctx == {"rat": "NR5G-SA"}
+    assert parse_hcsq('^HCSQ: "NR",255,255,255') == parse_hcsq('^HCSQ: "NR",0,0,0')
+
+
+def capture_records(name: str) -> dict[str, list[str]]:
+    """`AT_CMD: <command>` / `  respN: <answer with literal \\r\\n>` records -> {command: [answers]}."""
+    records: dict[str, list[str]] = {}
+    command = ""
+    for line in fixture(name).splitlines():
+        if line.startswith("AT_CMD: "):
+            command = line.removeprefix("AT_CMD: ")
+        elif line.strip().startswith("resp"):
+            records.setdefault(command, []).append(line.partition(": ")[2].replace("\\r\\n", "\n"))
+    return records
+
+
+def nrssbid_serving(text: str) -> tuple[int, int, float, float]:
+    """^NRSSBID's serving-cell part: arfcn, pci (decimal), rsrp, sinr (Balong AT_FmtNrSsbIdData)."""
+    fields = text.splitlines()[0].partition(":")[2].split(",")
+    return int(fields[0]), int(fields[2]), float(fields[3]), float(fields[4])
+
+
+def test_huawei_nr_hcsq_scaling_against_nrssbid_of_the_same_capture() -> None:
+    records = capture_records("huawei_mt5700m_real_samples.txt")
+    arfcn, pci, rsrp, sinr = nrssbid_serving(records["AT^NRSSBID?"][0])
+    reading = parse_huawei(records["AT^HCSQ?"][0], records["AT^MONSC"][0])
+    # ^HCSQ: "NR",68,211,31 -> RSRP 68 - 141, SINR (211 - 1) / 5 - 20, RSRQ 31 - 40 (Balong AT_Format5GHcsqResult)
+    assert {key: reading.kpis[key] for key in ("rsrp_dbm", "sinr_db", "rsrq_db")} == {
+        "rsrp_dbm": -73.0,
+        "sinr_db": 22.0,
+        "rsrq_db": -9.0,
+    }
+    assert abs(reading.kpis["rsrp_dbm"] - rsrp) <= 1 and abs(reading.kpis["sinr_db"] - sinr) <= 1  # ^NRSSBID
+    # NR RSRQ is not the LTE half-dB table (that would say -4.5): both ^MONSC answers printed -9 dB
+    assert all(monsc_legs(answer)["NR"].kpis["rsrq_db"] == reading.kpis["rsrq_db"] for answer in records["AT^MONSC"])
+    # the cell identity comes from ^MONSC (PCI in hex: 0x114) and matches ^NRSSBID's
+    assert (reading.kpis["pci"], reading.kpis["arfcn"]) == (pci, arfcn) == (276, 524910)
+    assert reading.ctx == {"rat": "NR5G-SA", "operator": "460-00", "cell_id": "C027F5065"}
+    assert records["AT^MONSSC"][0].startswith("^MONSSC: NONE")  # no secondary cell: SA, as labelled
+
+
+def test_huawei_monsc_nr_values_are_dbm_and_db_like_nrssbid() -> None:
+    monsc, nrssbid = fixture("huawei_mt5700m_monsc_nrssbid.txt").strip().split("\n\n")
+    arfcn, pci, rsrp, sinr = nrssbid_serving(nrssbid)
+    cell = monsc_legs(monsc)["NR"]
+    # the Balong table says "单位：dBm" for <SINR>; the same moment's ^NRSSBID shows it is the dB SINR
+    assert cell.kpis == {"rsrp_dbm": rsrp, "rsrq_db": -9, "sinr_db": sinr, "pci": pci, "arfcn": arfcn}
+    assert cell.kpis["sinr_db"] == 17 and cell.kpis["pci"] == 276
+
+
+def test_huawei_monsc_layouts_per_rat() -> None:
+    lte_example, nr_example, lte_capture = fixture("huawei_monsc_examples.txt").strip().split("\n\n")
+    # LTE: no SINR field (the last one is RSSI, -72) and no PCI (decimal in ME909s, hex in Balong)
+    assert monsc_legs(lte_example) == {
+        "LTE": Reading({"rsrp_dbm": -98, "rsrq_db": -5, "arfcn": 1650}, {"operator": "460-01", "cell_id": "A5C933"})
+    }
+    assert monsc_legs(nr_example)["NR"].kpis == {
+        "rsrp_dbm": -80,
+        "rsrq_db": -10,
+        "sinr_db": 32,
+        "pci": 0x1F3,
+        "arfcn": 1650,
+    }
+    assert monsc_legs(lte_capture)["LTE"].kpis == {"rsrp_dbm": -85, "rsrq_db": -10, "arfcn": 38400}
+    assert monsc_legs("^MONSC: NONE") == monsc_legs("^MONSC: NR,460,00") == {}
+    # "暂时未获取到的参数留空" (fields not yet known are left empty): no value, no error
+    assert monsc_legs("^MONSC: NR,460,00,,1,,,,,,") == {"NR": Reading({}, {"operator": "460-00"})}
+
+
+def test_huawei_monsc_only_adds_to_the_rat_hcsq_reported() -> None:
+    lte_capture = fixture("huawei_monsc_examples.txt").strip().split("\n\n")[2]
+    records = capture_records("huawei_mt5700m_real_samples.txt")
+    # the modem moved to LTE between the two commands: ^HCSQ's NR reading stands alone, nothing of LTE in it
+    assert parse_huawei(records["AT^HCSQ?"][0], lte_capture) == parse_huawei(records["AT^HCSQ?"][0])
+    # without ^MONSC (ERROR: no service or not supported) ^HCSQ still reads
+    assert parse_huawei(records["AT^HCSQ?"][0], "").kpis == {"rsrp_dbm": -73.0, "sinr_db": 22.0, "rsrq_db": -9.0}
 
 
 def test_huawei_source_on_an_emulated_port() -> None:
-    answers = {HuaweiSource.COMMAND: b'\r\n^HCSQ: "LTE",33,40,135,11\r\n\r\nOK\r\n'}
+    answers = {HuaweiSource.COMMAND: b'\r\n^HCSQ: "LTE",33,40,135,11\r\n\r\nOK\r\n'}  # ^MONSC: ERROR
     with emulated_modem(answers, HuaweiSource) as (source, received):
         reading = source.read()
-    assert received == [b"AT^HCSQ?\r"]
+    assert received == [b"AT^MONSC\r", b"AT^HCSQ?\r"]
     assert reading.kpis == {"rsrp_dbm": -101.0, "sinr_db": 6.8, "rsrq_db": -14.5}
+
+
+def test_huawei_source_reads_monsc_beside_hcsq() -> None:
+    records = capture_records("huawei_mt5700m_real_samples.txt")
+    answers = {
+        HuaweiSource.COMMAND: ("\r\n" + records["AT^HCSQ?"][0].replace("\n", "\r\n") + "\r\n").encode(),
+        HuaweiSource.CELL_COMMAND: ("\r\n" + records["AT^MONSC"][0].replace("\n", "\r\n") + "\r\n").encode(),
+    }
+    with emulated_modem(answers, HuaweiSource) as (source, received):
+        reading = source.read()
+    assert received == [b"AT^MONSC\r", b"AT^HCSQ?\r"]
+    assert reading.kpis["pci"] == 276 and reading.kpis["rsrq_db"] == -9.0 and reading.ctx["rat"] == "NR5G-SA"
 
 
 # ------------------------------------------------------------------------------------------------ hostile
@@ -588,13 +676,16 @@ HUGE = "9" * 5000  # past int()'s 4300-digit limit: parsing it naively raises in
         "+GTCCINFO:\n1,4,2²0,1,1234,000123456,1802,470,10²,100,-4,39,3²,7\n1,9,,,,,,,50²9,,,,1²,",  # int() refuses ²
         f'^HCSQ: "LTE",{HUGE},{HUGE},{HUGE},{HUGE}',
         f'+QENG: "servingcell","NOCONN","LTE","FDD",{HUGE},{HUGE},{"B" * 5000},1,{HUGE},{"x" * 5000},5,5,1,{HUGE}',
+        f"^MONSC: NR,{HUGE},{HUGE},{HUGE},{HUGE},{'F' * 5000},{'F' * 5000},{HUGE},-{HUGE},{HUGE},{'x' * 5000}",
+        f"^MONSC: LTE,460,{HUGE},{HUGE},{'C' * 5000},{HUGE},{HUGE},-{HUGE},-{HUGE},{HUGE}",
     ],
 )
 def test_an_absurd_modem_answer_yields_no_values_and_bounded_context(answer: str) -> None:
     """A modem (or whatever answers on the port) is outside the trust boundary: oversized fields must neither
     raise nor pass unbounded strings into ctx, whose values the contract limits."""
     parsers = (parse_gtccinfo, lambda text: parse_gtccinfo(text, FM160), parse_hcsq)
-    for parse in (*parsers, *(partial(parse_servingcell, module=m) for m in (RM500Q, EG25G))):
+    huawei = (lambda text: parse_huawei('^HCSQ: "NR",1,1,1', text), lambda text: parse_huawei('^HCSQ: "LTE",1', text))
+    for parse in (*parsers, *huawei, *(partial(parse_servingcell, module=m) for m in (RM500Q, EG25G))):
         reading = parse(answer)
         assert all(abs(value) < 1e7 for value in reading.kpis.values())
         assert all(len(value) <= 64 for value in reading.ctx.values())
