@@ -62,6 +62,18 @@ def checked(values: dict[str, float | None]) -> dict[str, float]:
     return result
 
 
+_RADIX_DIGITS = {10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
+
+
+def modem_int(value: str, max_digits: int, radix: int = 10, signed: bool = False) -> int | None:
+    """An integer field of a modem's answer, else None: only ASCII digits of `radix` (str.isdigit() also
+    accepts "²", which int() then refuses), at most `max_digits` of them, and a leading "-" only if `signed`."""
+    body = value[1:] if signed and value.startswith("-") else value
+    if not body or len(body) > max_digits or not set(body) <= _RADIX_DIGITS[radix]:
+        return None
+    return int(value, radix)
+
+
 def ctx_value(value: Any) -> str | None:
     """A radio-context string as the contract allows it (non-empty, at most MAX_CTX_VALUE_CHARS)."""
     if value is None:

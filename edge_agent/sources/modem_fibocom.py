@@ -47,7 +47,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, serving_reading
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ _RSRP_OFFSET = {"LTE": -141.0, "NR": -157.0}
 _RSRQ_OFFSET = {"LTE": -20.0, "NR": -43.5}
 _RSRP_MAX_INDEX = {"LTE": 97, "NR": 127}
 _RSRQ_MAX_INDEX = {"LTE": 34, "NR": 127}
-_DIGITS = {10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
 # Model name prefix (as AT+CGMM prints it) -> radix of <arfcn> / <pci> (module docstring: how each is known).
 _RADIX_BY_MODEL = (("FM350", 10), ("FM160", 16))
 
@@ -90,28 +89,20 @@ def parse_cgmm(text: str) -> Module:
     return UNIDENTIFIED
 
 
-def _digits(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts "²", which int() then refuses."""
-    return value.isascii() and value.isdigit()
-
-
 def _index(value: str, maximum: int) -> int | None:
-    if not _digits(value) or len(value) > 3:  # an index is 0..127 (255: not known)
-        return None
-    index = int(value)
-    return index if 0 <= index <= maximum and value != NOT_KNOWN else None
+    index = modem_int(value, 3)  # an index is 0..127 (255: not known)
+    return index if index is not None and index <= maximum and value != NOT_KNOWN else None
 
 
 def _number(value: str, radix: int | None, max_chars: int) -> float | None:
     """A channel number or PCI in the module's radix; None when that radix is not known or it is not one."""
-    if radix is None or not value or len(value) > max_chars or not set(value) <= _DIGITS[radix]:
-        return None
-    return float(int(value, radix))
+    number = None if radix is None else modem_int(value, max_chars, radix)
+    return None if number is None else float(number)
 
 
 def band_name(rat: str, code: str) -> str | None:
     """GTCCINFO band code -> B3 / n78 (LTE 1xx, NR 50xx); None when absent or not in that form."""
-    if not _digits(code) or len(code) > 5:  # 1xx / 50xxx at most; a longer "number" is not a band code
+    if modem_int(code, 5) is None:  # 1xx / 50xxx at most; a longer "number" is not a band code
         return None
     if rat == "LTE" and len(code) == 3 and code.startswith("1"):
         return f"B{int(code[1:])}"
@@ -136,7 +127,7 @@ def _serving(fields: list[str], radix: int | None) -> tuple[str, Reading] | None
         }
     )
     ctx: dict[str, str] = {}
-    if _digits(fields[2]) and _digits(fields[3]) and len(fields[2]) <= 3 and len(fields[3]) <= 3:  # 3GPP MCC/MNC
+    if modem_int(fields[2], 3) is not None and modem_int(fields[3], 3) is not None:  # 3GPP MCC / MNC
         ctx["operator"] = f"{fields[2]}-{fields[3]}"
     band = band_name(rat, fields[8])
     if band:

@@ -54,22 +54,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, serving_reading
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, serving_reading
 
 NOT_KNOWN = 255
 OTHER_RATS = {"GSM": "GSM", "WCDMA": "UMTS"}
 
 
 def _int(value: str, digits: int = 4) -> int | None:
-    """A decimal integer field (optionally negative) of at most `digits` digits, else None."""
-    body = value[1:] if value.startswith("-") else value
-    return int(value) if body.isdigit() and len(body) <= digits else None
+    return modem_int(value, digits, signed=True)
 
 
 def _hex(value: str, digits: int) -> int | None:
-    if not value or len(value) > digits or any(char not in "0123456789abcdefABCDEF" for char in value):
-        return None
-    return int(value, 16)
+    return modem_int(value, digits, radix=16)
 
 
 def _index(values: list[str], position: int, lowest: int, highest: int) -> int | None:
@@ -82,29 +78,22 @@ def _scaled(index: int | None, step: float, offset: float) -> float | None:
     return None if index is None else index * step + offset
 
 
+# sysmode -> (position after the sysmode, lowest valid index, highest, KPI, dB per step, value of index 0) per
+# value (module docstring: LTE from the ME909s tables, NR from the Balong firmware). On NR index 0 is below the
+# clamp, not a value, hence its lowest valid index 1; NR RSRQ has 1 dB steps, not the LTE table's 0.5 dB.
+_HCSQ_SCALES: dict[str, tuple[tuple[int, int, int, str, float, float], ...]] = {
+    "LTE": ((1, 0, 97, "rsrp_dbm", 1, -141), (2, 0, 251, "sinr_db", 0.2, -20.2), (3, 0, 34, "rsrq_db", 0.5, -20)),
+    "NR": ((0, 1, 97, "rsrp_dbm", 1, -141), (1, 1, 251, "sinr_db", 0.2, -20.2), (2, 1, 34, "rsrq_db", 1, -40)),
+}
+
+
 def _hcsq_leg(sysmode: str, values: list[str]) -> Reading:
-    if sysmode == "LTE":  # <lte_rssi>,<lte_rsrp>,<lte_sinr>,<lte_rsrq>
-        rsrp, sinr, rsrq = _index(values, 1, 0, 97), _index(values, 2, 0, 251), _index(values, 3, 0, 34)
-        return Reading(
-            checked(
-                {
-                    "rsrp_dbm": _scaled(rsrp, 1, -141),
-                    "sinr_db": _scaled(sinr, 0.2, -20.2),
-                    "rsrq_db": _scaled(rsrq, 0.5, -20),
-                }
-            )
-        )
-    # NR: <5g_rsrp>,<5g_sinr>,<5g_rsrq>; index 0 is below the clamp, not a value
-    rsrp, sinr, rsrq = _index(values, 0, 1, 97), _index(values, 1, 1, 251), _index(values, 2, 1, 34)
-    return Reading(
-        checked(
-            {
-                "rsrp_dbm": _scaled(rsrp, 1, -141),
-                "sinr_db": _scaled(sinr, 0.2, -20.2),
-                "rsrq_db": _scaled(rsrq, 1, -40),
-            }
-        )
-    )
+    """`^HCSQ: "LTE",<rssi>,<rsrp>,<sinr>,<rsrq>` or `^HCSQ: "NR",<rsrp>,<sinr>,<rsrq>` (values after the sysmode)."""
+    scaled = {
+        kpi: _scaled(_index(values, position, lowest, highest), step, offset)
+        for position, lowest, highest, kpi, step, offset in _HCSQ_SCALES[sysmode]
+    }
+    return Reading(checked(scaled))
 
 
 def _fields(line: str) -> list[str]:
@@ -129,7 +118,7 @@ def hcsq_legs(text: str) -> dict[str, Reading]:
 
 def _cell_ctx(mcc: str, mnc: str, cell_id: str) -> dict[str, str]:
     ctx: dict[str, str] = {}
-    if mcc.isdigit() and mnc.isdigit() and len(mcc) == 3 and len(mnc) <= 3:
+    if len(mcc) == 3 and modem_int(mcc, 3) is not None and modem_int(mnc, 3) is not None:
         ctx["operator"] = f"{mcc}-{mnc}"
     cell = ctx_value(cell_id.upper()) if _hex(cell_id, 16) is not None else None
     if cell:

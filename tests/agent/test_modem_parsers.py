@@ -674,6 +674,8 @@ HUGE = "9" * 5000  # past int()'s 4300-digit limit: parsing it naively raises in
         f"+GTCCINFO:\n1,4,{HUGE},{HUGE},{HUGE},{'A' * 5000},{HUGE},{HUGE},{HUGE},100,-4,{HUGE},{HUGE},{HUGE}",
         f"+GTCCINFO:\nLTE service cell:\n1,4,460,01,{'F' * 5000},{'F' * 5000},{'F' * 5000},1G4,103,1,44,63,-6,x\n1,9,,",
         "+GTCCINFO:\n1,4,2²0,1,1234,000123456,1802,470,10²,100,-4,39,3²,7\n1,9,,,,,,,50²9,,,,1²,",  # int() refuses ²
+        '^HCSQ: "LTE",30,1²,66,0\n^HCSQ: "NR",6²,1,1',
+        "^MONSC: NR,4²0,01,504990,1,1²,1F²,2,-7²,-1²,1²",
         f'^HCSQ: "LTE",{HUGE},{HUGE},{HUGE},{HUGE}',
         f'+QENG: "servingcell","NOCONN","LTE","FDD",{HUGE},{HUGE},{"B" * 5000},1,{HUGE},{"x" * 5000},5,5,1,{HUGE}',
         f"^MONSC: NR,{HUGE},{HUGE},{HUGE},{HUGE},{'F' * 5000},{'F' * 5000},{HUGE},-{HUGE},{HUGE},{'x' * 5000}",
