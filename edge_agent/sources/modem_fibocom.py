@@ -18,8 +18,9 @@ independent implementations establish it:
   RSRQ_nn = nn/2 - 20 dB (3GPP TS 36.133 §9.1.4, §9.1.7), NR SS-RSRP_nn = nn - 157 dBm and
   SS-RSRQ_nn = nn/2 - 43.5 dB (TS 38.133 §10.1.6, §10.1.11); the lower edge of each 1 dB / 0.5 dB step is
   reported, 255 is "not known". Checked on both chip platforms: on FM350-GL (MediaTek) against the dBm figure
-  `AT+GTCAINFO?` printed for the same carrier at the same moment (four captures), on FM160-CN (Qualcomm)
-  against `AT+CESQ` of the same probing session (one capture, 1 dB apart). Reported for every module.
+  `AT+GTCAINFO?` printed for the same carrier at the same moment (four captures) and against `AT+CESQ` of the
+  same moment (two captures, LTE and SA, at most one step apart), on FM160-CN (Qualcomm) against `AT+CESQ` of
+  the same probing session (one capture, 1 dB apart). Reported for every module.
 - `<arfcn>` / `<pci>` are printed in a radix that depends on the module, and a digits-only value reads in
   both, so they are reported only for a module whose radix is established:
   FM350 decimal (every captured ARFCN lies in the band its own line names: 1802 / 1424 / 1721 in B3, 176190
@@ -27,11 +28,15 @@ independent implementations establish it:
   prints `672,1E4` with band 103: 0x672 = 1650 is a B3 EARFCN, 672 is not; PCI `1E4` is 484). Any other
   module (FM150 and FM190 included: no capture found) and an unidentified one: no ARFCN, no PCI.
 - `<x>`, the field before `<rxlev>`, is SINR (`<rssnr_value>` on LTE, `<ss_sinr>` on NR in the manuals'
-  naming the secondary sources quote), but its scale is not established: fm350-usb and fm160d read LTE as
-  x/2 dB, 3ginfo-lite's FM150 script as x/4 + 5, QModem (at 2fd7105) as x as printed (x/2 under EN-DC) and
-  NR as x/2 - 23.5 except on MediaTek, where it takes x as printed; the FM350 captures' NR values (6 and 13
-  beside RSRQ -7 and -3.5 dB) do not fit the 3GPP SS-SINR index that the Qualcomm readers use. No SINR is
-  reported for Fibocom modules.
+  naming the secondary sources quote), but its scale is not established. Three independent readers of the
+  FM350 manual V2.10 §11.1.15 (fm350-usb, francesco-stimola/fibocom-fm350-gl-windows-gui docs/AT-COMMANDS.md
+  §6, yuu61/wwan-probe docs/modem-support.md) restate it alike: LTE -100..100 in 0.5 dB steps (x/2 dB), NR the
+  3GPP SS-SINR index (x/2 - 23.5 dB); fm160d reads the FM160 manual the same way. No one quotes the wording,
+  and the FM350 does not print NR that way: a capture with `AT+CESQ` of the same moment (SS-SINR index 77,
+  15.0 dB) shows x = 16, the dB figure itself, where the index reading gives -15.5 dB. So the manual's NR scale
+  is contradicted on the FM350, its LTE scale has nothing of the same moment to check it (+CESQ carries no LTE
+  SINR), and other readers disagree (3ginfo-lite's FM150 script x/4 + 5, QModem at 2fd7105 x as printed on
+  LTE and on MediaTek NR). No SINR is reported for Fibocom modules.
 
 The module is identified once per opened port with `AT+CGMM` (3GPP TS 27.007 §5.2): FM160-CN answers a bare
 `FM160-CN`, FM350-GL `+CGMM: "FM350-GL"` (captured as the answer to `AT+CGMM?`); both shapes are read (the

@@ -440,6 +440,14 @@ def gtcainfo_pcc_dbm(text: str, arfcn: float) -> int:
     raise AssertionError(f"no PCC line for ARFCN {arfcn}")
 
 
+def cesq_kpis(text: str, rat: str) -> dict[str, float]:
+    """The `+CESQ` line of a capture (TS 27.007 §8.69), lower edges: LTE <rsrq> n/2 - 20 dB, <rsrp> n - 141 dBm;
+    NR <ss_rsrq> n/2 - 43.5 dB, <ss_rsrp> n - 157 dBm."""
+    fields = [int(value) for value in text.split("+CESQ:")[1].splitlines()[0].split(",")]
+    first, rsrq_offset, rsrp_offset = (4, -20.0, -141.0) if rat == "LTE" else (6, -43.5, -157.0)
+    return {"rsrp_dbm": fields[first + 1] + rsrp_offset, "rsrq_db": fields[first] / 2 + rsrq_offset}
+
+
 def test_fibocom_models_from_captured_cgmm_answers() -> None:
     assert (FM350.model, FM350.radix) == ("FM350-GL", 10)  # `+CGMM: "FM350-GL"`: prefix and quotes dropped
     assert (FM160.model, FM160.radix) == ("FM160-CN", 16)  # a bare `FM160-CN`
@@ -484,15 +492,46 @@ def test_fibocom_serving_cell_agrees_with_gtcainfo_of_the_same_moment(
     assert parse_gtccinfo(text).kpis == {"rsrp_dbm": kpis["rsrp_dbm"], "rsrq_db": kpis["rsrq_db"]}
 
 
+@pytest.mark.parametrize(
+    ("name", "rat", "kpis", "ctx", "channels"),
+    [
+        (
+            "fibocom_fm350_sa_luci_app_fm350.txt",
+            "NR",
+            {"rsrp_dbm": -88.0, "rsrq_db": -11.5, "pci": 128, "arfcn": 504990},
+            {"rat": "NR5G-SA", "operator": "460-0", "cell_id": "C2840C002"},
+            (499200, 537999),  # n41 downlink NR-ARFCNs (TS 38.101-1 Table 5.4.2.3-1); 0x504990 is no NR-ARFCN
+        ),
+        (
+            "fibocom_fm350_lte_fm350_usb_bench.txt",
+            "LTE",
+            {"rsrp_dbm": -112.0, "rsrq_db": -18.0, "pci": 42, "arfcn": 100},
+            {"rat": "LTE", "operator": "262-2", "cell_id": "0012345AB"},
+            (0, 599),  # B1 downlink EARFCNs (TS 36.101 Table 5.7.3-1), the band bench-log.md names
+        ),
+    ],
+)
+def test_fibocom_fm350_serving_cell_agrees_with_cesq_of_the_same_moment(
+    name: str, rat: str, kpis: dict[str, float], ctx: dict[str, str], channels: tuple[int, int]
+) -> None:
+    text = fixture(name)
+    reading = parse_gtccinfo(text, FM350)
+    assert reading.kpis == kpis  # no sinr_db, though the SA capture shows <x> = 16 beside CESQ's 15.0 dB: see docs
+    assert reading.ctx == ctx  # idle: <band> is empty, so no band
+    assert channels[0] <= reading.kpis["arfcn"] <= channels[1]
+    # +CESQ of the same moment: the same quantity, one 3GPP step (1 dB / 0.5 dB) apart at most.
+    cesq = cesq_kpis(text, rat)
+    assert abs(cesq["rsrp_dbm"] - kpis["rsrp_dbm"]) <= 1 and abs(cesq["rsrq_db"] - kpis["rsrq_db"]) <= 0.5
+
+
 def test_fibocom_fm160_prints_channel_and_pci_in_hex_and_agrees_with_cesq_of_the_session() -> None:
     text = fixture("fibocom_fm160_lte_openwrt_fm160_probe.txt")
     reading = parse_gtccinfo(text, FM160)
     assert reading.kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0, "pci": 484, "arfcn": 1650}
     assert reading.ctx == {"rat": "LTE", "operator": "460-01", "band": "B3", "cell_id": "52BF337"}
     assert 1200 <= reading.kpis["arfcn"] <= 1949  # a B3 EARFCN (TS 36.101 Table 5.7.3-1), as its band 103 says
-    # +CESQ of the same session (TS 27.007: <rsrq> n = -20 + n/2 dB, <rsrp> n = -141 + n dBm, lower edges).
-    cesq = [int(value) for value in text.split("+CESQ:")[1].split(",")]
-    assert abs(cesq[5] - 141 - reading.kpis["rsrp_dbm"]) <= 1 and abs(cesq[4] / 2 - 20 - reading.kpis["rsrq_db"]) <= 1
+    cesq = cesq_kpis(text, "LTE")  # +CESQ of the same session, moments apart: within one step
+    assert abs(cesq["rsrp_dbm"] - reading.kpis["rsrp_dbm"]) <= 1 and abs(cesq["rsrq_db"] - reading.kpis["rsrq_db"]) <= 1
     # Read as decimal, 672 would be a B2 channel and `1E4` no PCI: an unidentified module reports neither.
     assert parse_gtccinfo(text).kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0}
     assert parse_gtccinfo(text, FibocomModule("FM150-AE")).kpis == {"rsrp_dbm": -78.0, "rsrq_db": -8.0}
