@@ -16,7 +16,9 @@ Sources (docs/telemetry.md "Fibocom and Huawei-derived modules" has the full lis
   custom/src/at_custom_as_rslt_proc.c (AT_NetMonFmtNrSCellData / AT_NetMonFmtEutranSCellData). ^HCSQ is in
   its FEATURE_MBB_CUST code (Huawei's mobile-broadband products, the module line).
 - Captures: TD Tech MT5700M-CN (Balong 5000) answers published by woshinibabao1/MT5700-Console and
-  LianXia233/luci-app-mt5700 (fixture headers); no public MH5000 capture was found.
+  LianXia233/luci-app-mt5700 (fixture headers): NR SA against the same moment's ^NRSSBID / ^MONSC, LTE (locked)
+  against ^MONSC, and an EN-DC moment's ^MONSC. No public two-line (EN-DC) ^HCSQ? capture and no MH5000 capture
+  was found: that path follows [Balong] alone.
 
 `^HCSQ: <sysmode>[,<value1>...]`. In EN-DC the firmware prints the master node's line and then, only when
 `mrdcFlag` is set, the secondary node's (AT_FormatHcsqQryResult): `"LTE",...` then `"NR",...`.
@@ -29,9 +31,9 @@ Sources (docs/telemetry.md "Fibocom and Huawei-derived modules" has the full lis
   dBm + 141, 0..97, the LTE table), sinr = AT_SinrConvert ("(realSinr - (-20)) * 5 + 1", 0..251, the LTE
   table), rsrq = AT_ConvertCerssiRsrq: "0 sCerssiRsrq < -39dB, 1 -39dB <= sCerssiRsrq < -38dB ... 34 -6 dB <=
   sCerssiRsrq", i.e. -40 + v dB in 1 dB steps (the ^CERSSI table gives <5GRSRQ> "范围：(-40, -6)"). So NR RSRQ
-  is NOT the LTE half-dB table: on the MT5700M capture in the tests, index 31 is -9 dB (^MONSC printed -9),
-  where the LTE reading would say -4.5. Index 0 is dropped on NR: the NR ranges reach far below the clamp
-  (RSRP to -156 dBm), so "below the first edge" is no value.
+  is NOT the LTE half-dB table: on the MT5700M captures in the tests (two projects), index 31 is -9 dB and the
+  ^MONSC read with it printed -9, -10 and -9, where the LTE reading would say -4.5. Index 0 is dropped on NR:
+  the NR ranges reach far below the clamp (RSRP to -156 dBm), so "below the first edge" is no value.
 - GSM / WCDMA: `rat` only. NOSERVICE: `ctx.service` = none.
 
 `^MONSC: <RAT>,<cell_paras>` [Balong ^MONSC table; ME909s for LTE]; values are printed in their units:
@@ -44,8 +46,8 @@ Sources (docs/telemetry.md "Fibocom and Huawei-derived modules" has the full lis
   in dBm", "<RSRQ> Reference Signal Received Quality in dB" [ME909s; the same in Balong]. No SINR there. Its
   <PCI> is "a decimal number" in ME909s but "十六进制" (hex) in Balong, so the LTE PCI is not reported.
 - Empty fields ("暂时未获取到的参数留空") and the invalid markers give no value. In EN-DC ^MONSC reports the LTE
-  PCell only (the NR cells are ^MONSSC's), so it never feeds the NR leg; a RAT that ^HCSQ did not report in
-  the same tick is ignored (the modem moved between the two commands).
+  PCell only (the NR cells are ^MONSSC's; an EN-DC capture in the tests shows it), so it never feeds the NR
+  leg; a RAT that ^HCSQ did not report in the same tick is ignored (the modem moved between the two commands).
 
 EN-DC: NR-labelled KPIs come only from the `"NR"` ^HCSQ line; the LTE line is the anchor (base.serving_reading).
 """

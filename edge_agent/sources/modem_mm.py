@@ -6,7 +6,9 @@ tests read them); the key-value form (`modem.signal.lte.rsrp : -92.00`) is accep
 ModemManager reports SNR, not SINR; it goes to sinr_db (the contract's description says so). Both the 5G and
 the LTE sections are read: on EN-DC the 5G section is reported (labelled NR5G) and only its own values - an
 LTE value never fills a 5G gap; with no valid 5G value the LTE section is reported, labelled LTE. "--" marks a
-missing value, and values outside the contract's 3GPP ranges are dropped.
+missing value, and values outside the contract's 3GPP ranges are dropped. No public mmcli output with a 5G
+section holding values was found (docs/telemetry.md "ModemManager"), so the 5G path is tested on format
+fixtures only, not on a capture.
 
 Signal polling (`--signal-setup`) lives in ModemManager's per-modem state: it is lost when the modem
 re-enumerates or ModemManager restarts, and `modem.signal.refresh.rate` then reads 0. The source re-arms it

@@ -681,6 +681,60 @@ def test_huawei_monsc_only_adds_to_the_rat_hcsq_reported() -> None:
     assert parse_huawei(records["AT^HCSQ?"][0], "").kpis == {"rsrp_dbm": -73.0, "sinr_db": 22.0, "rsrq_db": -9.0}
 
 
+def monsc_tail(line: str) -> tuple[float, float, float]:
+    """A ^MONSC line's last three fields as numbers (the changelog capture elides the fields before them)."""
+    rsrp, rsrq, last = (float(field) for field in line.split(",")[-3:])
+    return rsrp, rsrq, last
+
+
+def test_huawei_nr_hcsq_against_the_monsc_read_with_it_on_a_second_mt5700m() -> None:
+    pair_a, pair_b = fixture("huawei_mt5700m_lianxia_hcsq_monsc.txt").strip().split("\n\n")[:2]
+    # ^HCSQ: "NR",77,236,31 and 77,241,31: RSRP 77 - 141, SINR (v - 1) / 5 - 20, RSRQ 31 - 40 (the Balong NR table)
+    expected = (
+        {"rsrp_dbm": -64.0, "sinr_db": 27.0, "rsrq_db": -9.0},
+        {"rsrp_dbm": -64.0, "sinr_db": 28.0, "rsrq_db": -9.0},
+    )
+    for pair, values in zip((pair_a, pair_b), expected, strict=True):
+        hcsq, monsc = pair.splitlines()
+        kpis = parse_hcsq(hcsq).kpis
+        assert kpis == pytest.approx(values)
+        rsrp, rsrq, sinr = monsc_tail(monsc)  # ^MONSC of the same reading, printed in dBm / dB
+        measured = {"rsrp_dbm": rsrp, "sinr_db": sinr, "rsrq_db": rsrq}
+        assert all(abs(kpis[key] - value) <= 1 for key, value in measured.items())
+        # the LTE half-dB table would read index 31 as -4.5 dB: 4.5 dB and more off both ^MONSC readings (-10, -9)
+        assert abs(31 / 2 - 20 - rsrq) > 4
+    # the full ^MONSC line adds the cell: PCI "80" in hex (128, as a Fibocom module on that cell printed it)
+    reading = parse_huawei(pair_a, pair_a)
+    assert (reading.kpis["pci"], reading.kpis["arfcn"]) == (128, 504990)
+    assert reading.ctx == {"rat": "NR5G-SA", "operator": "460-00", "cell_id": "C2840C002"}
+    assert monsc_legs(pair_b) == {}  # the elided line is too short to be a cell: nothing, no error
+
+
+def test_huawei_lte_hcsq_on_a_balong_5000_against_its_monsc() -> None:
+    lte_pair, lte_alone = fixture("huawei_mt5700m_lianxia_hcsq_monsc.txt").strip().split("\n\n")[2:]
+    reading = parse_huawei(lte_pair, lte_pair)
+    # ^HCSQ: "LTE",66,55,166,18 -> RSRP -141 + 55, SINR -20.2 + 166/5, RSRQ -20 + 18/2 (the ME909s tables)
+    assert reading.kpis == pytest.approx({"rsrp_dbm": -86.0, "sinr_db": 13.0, "rsrq_db": -11.0, "arfcn": 38400})
+    assert reading.ctx == {"rat": "LTE", "operator": "460-00", "cell_id": "D975244"}
+    # the same LTE-locked session's ^MONSC (not said to be the same moment): within 1 dB on both. The NR RSRQ
+    # table would have read index 18 as -22 dB.
+    cell = monsc_legs(lte_pair)["LTE"].kpis
+    assert abs(reading.kpis["rsrp_dbm"] - cell["rsrp_dbm"]) <= 1 and abs(reading.kpis["rsrq_db"] - cell["rsrq_db"]) <= 1
+    assert parse_hcsq(lte_alone).kpis == pytest.approx({"rsrp_dbm": -107.0, "sinr_db": 1.0, "rsrq_db": -10.5})
+
+
+def test_huawei_monsc_in_en_dc_is_the_lte_anchor_and_feeds_no_nr_value() -> None:
+    monsc, hfreqinfo, lendc = fixture("huawei_mt5700m_endc_monsc_console.txt").strip().split("\n\n")
+    # the same round: EN-DC established (^LENDC <nr_pscell> 1) and an NR carrier in use (^HFREQINFO sysmode 7)
+    assert lendc.rsplit(",", 1)[1] == "1" and [line.split(",")[1] for line in hfreqinfo.splitlines()] == ["6", "7"]
+    # ... and ^MONSC answers with the LTE anchor: its ARFCN is ^HFREQINFO's LTE carrier (B3, 1300)
+    anchor = monsc_legs(monsc)
+    assert set(anchor) == {"LTE"} and anchor["LTE"].kpis == {"rsrp_dbm": -70, "rsrq_db": -6, "arfcn": 1300}
+    # so beside an NR ^HCSQ line it gives the NR leg nothing (the line here: the real one of the SA capture)
+    nr_line = capture_records("huawei_mt5700m_real_samples.txt")["AT^HCSQ?"][0]
+    assert parse_huawei(nr_line, monsc) == parse_huawei(nr_line)
+
+
 def test_huawei_source_on_an_emulated_port() -> None:
     answers = {HuaweiSource.COMMAND: b'\r\n^HCSQ: "LTE",33,40,135,11\r\n\r\nOK\r\n'}  # ^MONSC: ERROR
     with emulated_modem(answers, HuaweiSource) as (source, received):
