@@ -26,7 +26,9 @@ from typing import Any
 
 __all__ = ["UNUSED_ON_GATEWAYS", "UNUSED_WHILE_VALIDATING", "defer", "is_deferred"]
 
-UNUSED_ON_GATEWAYS = ("urllib.request", "uuid")
+# `inspect` (with ast and dis: 0.6 MB) is imported by dataclasses, which calls it only to write a docstring for a
+# dataclass that has none: every dataclass the runtime defines has one (tests/agent/test_deferred.py checks).
+UNUSED_ON_GATEWAYS = ("urllib.request", "uuid", "inspect")
 # pydantic-settings imports asyncio at import time for `CliApp.run` only; `i5g agent run` validates and then
 # execs the lean runtime, so asyncio would be 3.1 MB of its start-up peak for nothing (docs/benchmarks.md).
 UNUSED_WHILE_VALIDATING = ("asyncio",)

@@ -57,6 +57,8 @@ class StatusInfo:
 
 @dataclass
 class LinkStats:
+    """Counters of one gateway link, reported in its status message."""
+
     connects: int = 0
     published_messages: int = 0
     acked_samples: int = 0

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS held (
 
 @dataclass(frozen=True)
 class SpooledSample:
+    """A sample kept on disk until the broker acknowledged it."""
+
     seq: int
     ts: int
     body: str  # the sample's JSON object (ts, seq, kpis, ctx) as it goes into the payload

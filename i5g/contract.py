@@ -150,6 +150,8 @@ def is_sparkplug_id(value: object) -> bool:
 
 @dataclass(frozen=True)
 class SparkplugTopic:
+    """A parsed Sparkplug B topic: spBv1.0/<group>/<kind>/<node>[/<device>]."""
+
     group: str
     kind: str  # NBIRTH, NDATA, ..., NCMD, DCMD
     node: str
@@ -178,6 +180,8 @@ def sparkplug_node_topic(group: str, kind: str, node: str, device: str | None = 
 
 @dataclass(frozen=True)
 class Kpi:
+    """One KPI of the contract: name, unit, the range a valid value lies in, its group, whether it is an integer."""
+
     name: str
     unit: str
     minimum: float
@@ -255,6 +259,8 @@ CTX_KEYS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Sample:
+    """One sample of a gateway: when, its sequence number, KPI values and radio context."""
+
     ts: int  # unix epoch milliseconds
     seq: int  # per gateway, strictly increasing across restarts
     kpis: dict[str, float]

@@ -73,6 +73,8 @@ class ScenarioKpi:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A 5G application scenario: its names, its KPIs and the requirement profile they are judged by."""
+
     key: str
     name_zh: str
     name_en: str

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Reading:
+    """What one source read in one tick: KPI values and radio context."""
+
     kpis: dict[str, float] = field(default_factory=dict)
     ctx: dict[str, str] = field(default_factory=dict)
 

@@ -70,6 +70,8 @@ _RADIX_BY_MODEL = (("FM350", 10), ("FM160", 16))
 
 @dataclass(frozen=True)
 class Module:
+    """The module behind the port, as AT+CGMM names it."""
+
     model: str | None
 
     @property

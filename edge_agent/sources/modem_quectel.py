@@ -55,6 +55,8 @@ SERVICE_STATES = {"SEARCH": "none", "LIMSRV": "limited", "NOCONN": "idle", "CONN
 
 @dataclass(frozen=True)
 class Family:
+    """A Quectel module family: the manual it follows and the <SINR> units that manual states."""
+
     name: str
     manual: str
     lte_sinr_scale: tuple[float, float] | None  # dB = raw * a + b as the manual states; None: unit not stated
@@ -111,6 +113,8 @@ _FAMILY_PATTERNS = (
 
 @dataclass(frozen=True)
 class Module:
+    """The module behind the port, as ATI / AT+GMR name it."""
+
     model: str | None
     revision: str | None
 
