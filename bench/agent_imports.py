@@ -54,6 +54,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("source modbus: client built, first read", "MODBUS"),
     ("source modem_quectel (module)", "import edge_agent.sources.modem_quectel"),
     ("source modem_mm (module)", "import edge_agent.sources.modem_mm"),
+    ("source modem_fibocom (module)", "import edge_agent.sources.modem_fibocom"),
+    ("source modem_huawei (module)", "import edge_agent.sources.modem_huawei"),
 )
 
 HOST = "from edge_agent.sources.host import HostSource; HostSource({'disk_path': '/', 'interfaces': []}).read()"
