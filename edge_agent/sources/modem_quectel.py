@@ -37,7 +37,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, in_range, serving_reading
+from edge_agent.sources.base import (
+    AtSignalSource,
+    Reading,
+    checked,
+    ctx_value,
+    in_range,
+    modem_int,
+    serving_reading,
+)
 from i5g import contract
 
 log = logging.getLogger(__name__)
@@ -228,8 +236,8 @@ def _leg(record: Record, sinr_db: float | None) -> Reading:
     )
     ctx: dict[str, str] = {}
     mcc, mnc = _field(fields, layout["mcc"]), _field(fields, layout["mnc"])
-    if mcc and mnc:
-        ctx["operator"] = f"{mcc}-{mnc}"[: contract.MAX_CTX_VALUE_CHARS]
+    if mcc and mnc and modem_int(mcc, 3) is not None and modem_int(mnc, 3) is not None:  # 3GPP MCC / MNC
+        ctx["operator"] = f"{mcc}-{mnc}"
     band = _field(fields, layout["band"])
     if band:
         prefix = "n" if record.nr else "B"
