@@ -54,6 +54,11 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# An option only the gateway's own file may set (LOCAL_ONLY_KEYS): declared on the field, so a subclass (the
+# Fibocom and Huawei AT sources reuse the Quectel settings) and a source added later inherit it.
+LOCAL_ONLY: dict[str, Any] = {"local_only": True}
+
+
 def _check_backoff_and_password(section: MqttSettings | OpcUaSettings) -> None:
     if section.reconnect_max_s < section.reconnect_min_s:
         raise ValueError("reconnect_max_s must be >= reconnect_min_s")
@@ -130,7 +135,7 @@ class ProbeSettings(_Section):
 class ModemManagerSettings(_Section):
     enabled: bool = False
     modem: int = Field(0, ge=0)  # mmcli -m N
-    mmcli: str = "mmcli"
+    mmcli: str = Field("mmcli", json_schema_extra=LOCAL_ONLY)  # a program the agent runs
     signal_rate_s: int = Field(5, ge=1)  # mmcli --signal-setup=<s>, sent once at start
     timeout_s: float = Field(5.0, gt=0)
 
@@ -139,7 +144,7 @@ class QuectelSettings(_Section):
     """An AT port source (also the base of the Fibocom and Huawei ones): device, speed, answer timeout."""
 
     enabled: bool = False
-    port: str = "/dev/ttyUSB2"
+    port: str = Field("/dev/ttyUSB2", json_schema_extra=LOCAL_ONLY)  # a device the agent opens and writes to
     baudrate: int = 115200
     timeout_s: float = Field(2.0, gt=0)
 
@@ -230,20 +235,23 @@ class OpcUaNode(_Section):
 
 class OpcUaSettings(_Section):
     enabled: bool = False
-    endpoint: str = "opc.tcp://127.0.0.1:4840"
+    endpoint: str = Field("opc.tcp://127.0.0.1:4840", json_schema_extra=LOCAL_ONLY)  # where credentials go
     # subscribe: the server sends changes (publishing interval = interval_s); poll: one Read of every node per tick.
     mode: Literal["subscribe", "poll"] = "subscribe"
     interval_s: float = Field(1.0, gt=0, le=3600)
     timeout_s: float = Field(4.0, gt=0, le=120)  # per request, and for connecting
     reconnect_min_s: float = Field(1.0, gt=0)
     reconnect_max_s: float = Field(60.0, gt=0)
-    security_policy: Literal["None", "Basic256Sha256"] = "None"
-    security_mode: Literal["Sign", "SignAndEncrypt"] = "SignAndEncrypt"  # with Basic256Sha256
+    security_policy: Literal["None", "Basic256Sha256"] = Field("None", json_schema_extra=LOCAL_ONLY)
+    security_mode: Literal["Sign", "SignAndEncrypt"] = Field(  # with Basic256Sha256
+        "SignAndEncrypt", json_schema_extra=LOCAL_ONLY
+    )
     certificate_file: Path | None = None  # the agent's application instance certificate (PEM or DER)
     private_key_file: Path | None = None
     # The server's certificate, pinned: messages are encrypted to it and its signatures checked against it.
     server_certificate_file: Path | None = None
-    application_uri: str = "urn:i5g:edge-agent"  # must match the URI in certificate_file's subjectAltName
+    # must match the URI in certificate_file's subjectAltName
+    application_uri: str = Field("urn:i5g:edge-agent", json_schema_extra=LOCAL_ONLY)
     username: str | None = None  # None: anonymous
     password: str | None = Field(None, repr=False)
     password_file: Path | None = None
@@ -316,21 +324,15 @@ class RemoteConfig(_Section):
 
 def _local_only_keys() -> frozenset[str]:
     """Dotted keys inside RemoteConfig that only the gateway's own file may set: every file (a Path field), every
-    secret (repr=False) and username, a program to run, a device to open, and what decides where a source's
-    credentials go or how they are protected (the OPC UA endpoint and security settings). Derived from the
-    model, so a source added later with a file or a password is covered without anyone remembering this list."""
-    named = {
-        "sources.modem_mm.mmcli",
-        "sources.modem_quectel.port",
-        "sources.opcua.endpoint",
-        "sources.opcua.security_policy",
-        "sources.opcua.security_mode",
-        "sources.opcua.application_uri",
-    }
+    secret (repr=False) and username, and every field declared LOCAL_ONLY (a program to run, a device to open,
+    what decides where a source's credentials go or how they are protected). Derived from the model, so a
+    source added later, or one that reuses another's settings, is covered without anyone remembering a list."""
+    named: set[str] = set()
     for source, section in SourcesSettings.model_fields.items():
         model = section.annotation
         for name, field in getattr(model, "model_fields", {}).items():
-            if "Path" in str(field.annotation) or field.repr is False or name == "username":
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            if "Path" in str(field.annotation) or field.repr is False or name == "username" or extra.get("local_only"):
                 named.add(f"sources.{source}.{name}")
     return frozenset(named)
 
