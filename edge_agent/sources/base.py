@@ -76,6 +76,17 @@ def modem_int(value: str, max_digits: int, radix: int = 10, signed: bool = False
     return int(value, radix)
 
 
+def operator_id(mcc: str | None, mnc: str | None) -> str | None:
+    """`<MCC>-<MNC>` as 3GPP writes a PLMN (TS 23.003 §2.2: MCC three digits, MNC two or three), None unless both
+    are digits. Modules that print them as integers (Fibocom `460,0`; an RM500Q's test network `1,01`) drop
+    leading zeros; they are restored (MCC to three digits, MNC to two, the length of most MNCs), so one network
+    has one label whichever module reports it (a three-digit MNC printed without its leading zero cannot be
+    told from a two-digit one)."""
+    if mcc is None or mnc is None or modem_int(mcc, 3) is None or modem_int(mnc, 3) is None:
+        return None
+    return f"{mcc.zfill(3)}-{mnc.zfill(2)}"
+
+
 def ctx_value(value: Any) -> str | None:
     """A radio-context string as the contract allows it (non-empty, at most MAX_CTX_VALUE_CHARS)."""
     if value is None:

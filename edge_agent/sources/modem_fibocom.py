@@ -52,7 +52,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, serving_reading
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, operator_id, serving_reading
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +134,9 @@ def _serving(fields: list[str], radix: int | None) -> tuple[str, Reading] | None
         }
     )
     ctx: dict[str, str] = {}
-    if modem_int(fields[2], 3) is not None and modem_int(fields[3], 3) is not None:  # 3GPP MCC / MNC
-        ctx["operator"] = f"{fields[2]}-{fields[3]}"
+    operator = operator_id(fields[2], fields[3])
+    if operator:
+        ctx["operator"] = operator
     band = band_name(rat, fields[8])
     if band:
         ctx["band"] = band

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, serving_reading
+from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, operator_id, serving_reading
 
 NOT_KNOWN = 255
 OTHER_RATS = {"GSM": "GSM", "WCDMA": "UMTS"}
@@ -120,8 +120,9 @@ def hcsq_legs(text: str) -> dict[str, Reading]:
 
 def _cell_ctx(mcc: str, mnc: str, cell_id: str) -> dict[str, str]:
     ctx: dict[str, str] = {}
-    if len(mcc) == 3 and modem_int(mcc, 3) is not None and modem_int(mnc, 3) is not None:
-        ctx["operator"] = f"{mcc}-{mnc}"
+    operator = operator_id(mcc, mnc)
+    if operator:
+        ctx["operator"] = operator
     cell = ctx_value(cell_id.upper()) if _hex(cell_id, 16) is not None else None
     if cell:
         ctx["cell_id"] = cell

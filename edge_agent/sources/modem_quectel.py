@@ -43,7 +43,7 @@ from edge_agent.sources.base import (
     checked,
     ctx_value,
     in_range,
-    modem_int,
+    operator_id,
     serving_reading,
 )
 from i5g import contract
@@ -235,9 +235,9 @@ def _leg(record: Record, sinr_db: float | None) -> Reading:
         }
     )
     ctx: dict[str, str] = {}
-    mcc, mnc = _field(fields, layout["mcc"]), _field(fields, layout["mnc"])
-    if mcc and mnc and modem_int(mcc, 3) is not None and modem_int(mnc, 3) is not None:  # 3GPP MCC / MNC
-        ctx["operator"] = f"{mcc}-{mnc}"
+    operator = operator_id(_field(fields, layout["mcc"]), _field(fields, layout["mnc"]))
+    if operator:
+        ctx["operator"] = operator
     band = _field(fields, layout["band"])
     if band:
         prefix = "n" if record.nr else "B"

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import threading
-import tty
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -34,6 +31,7 @@ from edge_agent.sources.modem_quectel import (
     parse_ati,
     parse_servingcell,
 )
+from tests.agent.modem_emulator import modem_pty
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -96,7 +94,7 @@ def test_rm500q_endc_nr_leg_only_and_lte_sinr_matches_qmicli() -> None:
     assert reading.kpis == {"rsrp_dbm": -75.0, "rsrq_db": -11.0, "pci": 500}
     assert reading.ctx == {
         "rat": "NR5G-NSA",
-        "operator": "1-01",
+        "operator": "001-01",
         "service": "idle",
         "anchor_band": "B3",
         "anchor_cell_id": "1A2D001",
@@ -106,7 +104,7 @@ def test_rm500q_endc_nr_leg_only_and_lte_sinr_matches_qmicli() -> None:
     anchor_only = "\n".join(line for line in text.splitlines() if "NR5G-NSA" not in line)
     lte = parse_servingcell(anchor_only, RM500Q)
     assert lte.kpis == {"rsrp_dbm": -70.0, "rsrq_db": -9.0, "sinr_db": 30.0, "pci": 1, "arfcn": 1575}
-    assert lte.ctx == {"rat": "LTE", "band": "B3", "operator": "1-01", "cell_id": "1A2D001", "service": "idle"}
+    assert lte.ctx == {"rat": "LTE", "band": "B3", "operator": "001-01", "cell_id": "1A2D001", "service": "idle"}
 
 
 def test_rm5xxq_manual_examples_lte_and_endc() -> None:
@@ -301,38 +299,13 @@ def test_ati_identifies_rm5x0n() -> None:
 
 @contextlib.contextmanager
 def emulated_modem(answers: dict[bytes, bytes], cls: type[AtPort] = QuectelSource) -> Iterator[tuple[Any, list[bytes]]]:
-    """No modem can run here, so an emulated one answers on a pseudo-terminal (named as such): for each
-    command it reads it writes `answers[command]` (`ERROR` for any other). Yields a `cls` source on the pty
-    and the commands it received."""
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    received: list[bytes] = []
-    stop = threading.Event()
-
-    def respond() -> None:
-        buffer = b""
-        while not stop.is_set():
-            try:
-                chunk = os.read(master, 1024)
-            except OSError:
-                return
-            buffer += chunk
-            while b"\r" in buffer:
-                command, _, buffer = buffer.partition(b"\r")
-                received.append(command + b"\r")
-                os.write(master, answers.get(command + b"\r", b"\r\nERROR\r\n"))
-
-    thread = threading.Thread(target=respond, daemon=True)
-    thread.start()
-    source = cls({"port": os.ttyname(slave), "baudrate": 115200, "timeout_s": 3.0})
-    try:
-        yield source, received
-    finally:
-        stop.set()
-        source.close()
-        os.close(slave)
-        os.close(master)
-        thread.join(5)
+    """A `cls` source on an emulated modem (tests/agent/modem_emulator.py) and the commands it received."""
+    with modem_pty(answers) as (port, received):
+        source = cls({"port": port, "baudrate": 115200, "timeout_s": 3.0})
+        try:
+            yield source, received
+        finally:
+            source.close()
 
 
 def at_answer(name: str) -> bytes:
@@ -463,7 +436,7 @@ def test_fibocom_models_from_captured_cgmm_answers() -> None:
         (
             "fibocom_fm350_lte_3ginfo_lite_pr70.txt",
             {"rsrp_dbm": -102.0, "rsrq_db": -16.5, "pci": 470, "arfcn": 1802},
-            {"rat": "LTE", "operator": "250-1", "band": "B3", "cell_id": "000123456"},
+            {"rat": "LTE", "operator": "250-01", "band": "B3", "cell_id": "000123456"},
         ),
         (
             "fibocom_fm350_sa_3ginfo_lite_122.txt",
@@ -473,7 +446,7 @@ def test_fibocom_models_from_captured_cgmm_answers() -> None:
         (
             "fibocom_fm350_lte_qmodem_260.txt",
             {"rsrp_dbm": -108.0, "rsrq_db": -11.5, "pci": 280, "arfcn": 1424},
-            {"rat": "LTE", "operator": "250-2", "band": "B3", "cell_id": "004E31009"},
+            {"rat": "LTE", "operator": "250-02", "band": "B3", "cell_id": "004E31009"},
         ),
     ],
 )
@@ -499,14 +472,14 @@ def test_fibocom_serving_cell_agrees_with_gtcainfo_of_the_same_moment(
             "fibocom_fm350_sa_luci_app_fm350.txt",
             "NR",
             {"rsrp_dbm": -88.0, "rsrq_db": -11.5, "pci": 128, "arfcn": 504990},
-            {"rat": "NR5G-SA", "operator": "460-0", "cell_id": "C2840C002"},
+            {"rat": "NR5G-SA", "operator": "460-00", "cell_id": "C2840C002"},
             (499200, 537999),  # n41 downlink NR-ARFCNs (TS 38.101-1 Table 5.4.2.3-1); 0x504990 is no NR-ARFCN
         ),
         (
             "fibocom_fm350_lte_fm350_usb_bench.txt",
             "LTE",
             {"rsrp_dbm": -112.0, "rsrq_db": -18.0, "pci": 42, "arfcn": 100},
-            {"rat": "LTE", "operator": "262-2", "cell_id": "0012345AB"},
+            {"rat": "LTE", "operator": "262-02", "cell_id": "0012345AB"},
             (0, 599),  # B1 downlink EARFCNs (TS 36.101 Table 5.7.3-1), the band bench-log.md names
         ),
     ],
@@ -544,7 +517,7 @@ def test_fibocom_endc_nr_values_only_from_the_nr_line() -> None:
     assert reading.ctx == {
         "rat": "NR5G-NSA",
         "band": "n79",
-        "operator": "250-1",  # the anchor's network: the NR line of EN-DC carries no PLMN of its own
+        "operator": "250-01",  # the anchor's network: the NR line of EN-DC carries no PLMN of its own
         "anchor_band": "B3",
         "anchor_cell_id": "001234567",
     }
