@@ -203,3 +203,28 @@ class AtSignalSource(AtPort):
         reading = self.parse(self.query(self.COMMAND))
         self._service = log_service_change(self.name, self._service, reading.ctx.get("service"))
         return reading
+
+
+class IdentifiedAtSource(AtSignalSource):
+    """An AT source whose reading depends on the module behind the port: the module is identified on the first
+    read after the port opens and forgotten when it closes (a re-enumerated port may hold another module)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.module: Any = None
+
+    def identify_module(self) -> Any:
+        raise NotImplementedError
+
+    def identify(self) -> Any:
+        if self.module is None:
+            self.module = self.identify_module()
+        return self.module
+
+    def read(self) -> Reading:
+        self.identify()
+        return super().read()
+
+    def close(self) -> None:
+        self.module = None
+        super().close()

@@ -50,9 +50,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from edge_agent.sources.base import AtSignalSource, Reading, checked, ctx_value, modem_int, operator_id, serving_reading
+from edge_agent.sources.base import (
+    IdentifiedAtSource,
+    Reading,
+    checked,
+    ctx_value,
+    modem_int,
+    operator_id,
+    serving_reading,
+)
 
 log = logging.getLogger(__name__)
 
@@ -161,34 +168,20 @@ def parse_gtccinfo(text: str, module: Module = UNIDENTIFIED) -> Reading:
     return serving_reading(nr, lte, "NR5G-NSA" if lte is not None else "NR5G-SA")
 
 
-class FibocomSource(AtSignalSource):
+class FibocomSource(IdentifiedAtSource):
     name = "modem_fibocom"
     COMMAND = b"AT+GTCCINFO?\r"
     IDENTIFY = b"AT+CGMM\r"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__(config)
-        self.module: Module | None = None  # per opened port: a re-enumerated port may have another module
-
-    def identify(self) -> Module:
-        if self.module is None:
-            try:
-                module = parse_cgmm(self.query(self.IDENTIFY))
-            except RuntimeError:  # the modem answered ERROR: unidentified (a timeout propagates: retried)
-                module = UNIDENTIFIED
-            log.info("modem_fibocom: model %s", module.model)
-            if module.radix is None:
-                log.warning("modem_fibocom: no ARFCN / PCI for %s: their radix is not established", module.model)
-            self.module = module
-        return self.module
+    def identify_module(self) -> Module:
+        try:
+            module = parse_cgmm(self.query(self.IDENTIFY))
+        except RuntimeError:  # the modem answered ERROR: unidentified (a timeout propagates: retried)
+            module = UNIDENTIFIED
+        log.info("modem_fibocom: model %s", module.model)
+        if module.radix is None:
+            log.warning("modem_fibocom: no ARFCN / PCI for %s: their radix is not established", module.model)
+        return module
 
     def parse(self, text: str) -> Reading:
         return parse_gtccinfo(text, self.module or UNIDENTIFIED)
-
-    def read(self) -> Reading:
-        self.identify()
-        return super().read()
-
-    def close(self) -> None:
-        self.module = None
-        super().close()

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.sources.base import (
-    AtSignalSource,
+    IdentifiedAtSource,
     Reading,
     checked,
     ctx_value,
@@ -267,28 +267,25 @@ def parse_servingcell(text: str, module: Module | None = None, *, nr_sinr: bool 
     return reading
 
 
-class QuectelSource(AtSignalSource):
+class QuectelSource(IdentifiedAtSource):
     name = "modem_quectel"
     COMMAND = b'AT+QENG="servingcell"\r'
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        # Both are facts about the module behind the open port: re-enumeration may put another one there.
-        self.module: Module | None = None
+        # Like the module, a fact about the module behind the open port: re-enumeration may put another one there.
         self.nr_sinr_trusted = True
 
-    def identify(self) -> Module:
-        if self.module is None:
-            module = parse_ati(self.query(b"ATI\r"))
-            if module.revision is None:
-                lines = [line for line in self.query(b"AT+GMR\r").splitlines() if line not in ("OK", "AT+GMR")]
-                module = Module(module.model, lines[0].strip() if lines else None)
-            self.module = module
-            family = module.family
-            log.info("modem_quectel: %s %s, family %s (%s)", module.model, module.revision, family.name, family.manual)
-            if family.lte_sinr_scale is None:
-                log.warning("modem_quectel: no SINR for %s: its manual's <SINR> unit is not known here", module.model)
-        return self.module
+    def identify_module(self) -> Module:
+        module = parse_ati(self.query(b"ATI\r"))
+        if module.revision is None:
+            lines = [line for line in self.query(b"AT+GMR\r").splitlines() if line not in ("OK", "AT+GMR")]
+            module = Module(module.model, lines[0].strip() if lines else None)
+        family = module.family
+        log.info("modem_quectel: %s %s, family %s (%s)", module.model, module.revision, family.name, family.manual)
+        if family.lte_sinr_scale is None:
+            log.warning("modem_quectel: no SINR for %s: its manual's <SINR> unit is not known here", module.model)
+        return module
 
     def parse(self, text: str) -> Reading:
         if self.nr_sinr_trusted and nr_sinr_off_scale(text, self.module):
@@ -296,11 +293,6 @@ class QuectelSource(AtSignalSource):
             log.warning("modem_quectel: NR <SINR> outside the manual's dB range: not read until the port reopens")
         return parse_servingcell(text, self.module, nr_sinr=self.nr_sinr_trusted)
 
-    def read(self) -> Reading:
-        self.identify()
-        return super().read()
-
     def close(self) -> None:
-        self.module = None
         self.nr_sinr_trusted = True
         super().close()
